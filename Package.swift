@@ -1,0 +1,62 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Ingest",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ingest", targets: ["ingest"]),
+        .library(name: "IngestCore", targets: ["IngestCore"]),
+        .library(name: "IngestEngine", targets: ["IngestEngine"]),
+        .library(name: "IngestSQLite", targets: ["IngestSQLite"]),
+        .library(name: "IngestSync", targets: ["IngestSync"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "IngestCore",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "IngestSQLite",
+            dependencies: ["IngestCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "IngestEngine",
+            dependencies: [
+                "IngestCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "IngestSync",
+            dependencies: ["IngestCore"]
+        ),
+        .target(
+            name: "IngestCLI",
+            dependencies: [
+                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(name: "ingest", dependencies: ["IngestCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(
+            name: "IngestTesting",
+            dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestSync"],
+            path: "Tests/IngestTesting"
+        ),
+        .testTarget(name: "BrokerConformanceTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
+        .testTarget(name: "IngestSQLiteTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
+        .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
+        .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
+        .testTarget(name: "IngestCLITests", dependencies: ["IngestCLI", "ingest", "IngestTesting"]),
+    ]
+)

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+import IngestEngine
+
+/// `ingest ls COLLECTION`: what a collection holds.
+struct LsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List a collection's sub-collections and data objects.")
+
+    @Argument(help: "The collection, an absolute catalog path.")
+    var collection: String
+
+    @Flag(name: .shortAndLong, help: "Add size, modification time and replica count.")
+    var long = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let path = try LogicalPath.normalize(collection).get()
+        let entries = try await connection.openCatalog().list(collection: path)
+        if json {
+            print(try Output.json(entries))
+            return
+        }
+        for entry in entries {
+            let name = LogicalPath.name(of: entry.path)
+            switch entry.kind {
+            case .collection:
+                print(long ? "C- \(entry.path)" : "C- \(entry.path)")
+            case .dataObject:
+                if long {
+                    print("   \(String(entry.size ?? 0).leftPadded(to: 12))  \(Format.date(Double(entry.mtimeNanos ?? 0) / 1e9))  \(entry.replicaCount ?? 0) replica(s)  \(name)")
+                } else {
+                    print("   \(name)")
+                }
+            }
+        }
+    }
+}
+
+/// `ingest stat PATH`: every catalog field of a data object or collection.
+struct StatCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stat", abstract: "Show every catalog field of a data object or collection: replicas, resources, physical paths, metadata.")
+
+    @Argument(help: "An absolute catalog path.")
+    var path: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let path = try LogicalPath.normalize(self.path).get()
+        let catalog = try connection.openCatalog()
+        if let object = try await catalog.dataObject(at: path) {
+            if json {
+                print(try Output.json(object))
+                return
+            }
+            print("data object: \(object.path)")
+            print("size:        \(object.size)")
+            print("mtime:       \(Self.time(nanos: object.mtimeNanos))")
+            print("checksum:    \(object.checksum ?? "-")")
+            print("created:     \(Format.date(object.createdAt))")
+            print("modified:    \(Format.date(object.modifiedAt))")
+            for replica in object.replicas {
+                print("replica \(replica.number): resource \(replica.resource), \(replica.status.rawValue), size \(replica.size), mtime \(Self.time(nanos: replica.mtimeNanos)), checksum \(replica.checksum ?? "-")")
+                print("  physical path: \(replica.physicalPath)")
+            }
+            printMetadata(object.metadata)
+        } else if let collection = try await catalog.collection(at: path) {
+            if json {
+                print(try Output.json(collection))
+                return
+            }
+            print("collection: \(collection.path)")
+            print("created:    \(Format.date(collection.createdAt))")
+            print("modified:   \(Format.date(collection.modifiedAt))")
+            printMetadata(collection.metadata)
+        } else {
+            throw IngestError.notFoundInCatalog(path)
+        }
+    }
+
+    private func printMetadata(_ metadata: [MetadataTriple]) {
+        for triple in metadata {
+            print("metadata: \(triple.attribute) = \(triple.value)" + (triple.units.isEmpty ? "" : " [\(triple.units)]"))
+        }
+    }
+
+    static func time(nanos: Int64) -> String {
+        "\(Format.date(Double(nanos / 1_000_000_000))) (\(nanos / 1_000_000_000).\(String(format: "%09lld", nanos % 1_000_000_000)))"
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+import IngestEngine
+
+/// `ingest failed JOB`: each failed entry with its path and error.
+struct FailedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "failed", abstract: "List a job's failed entries with their paths and errors.")
+
+    @Argument(help: "The job whose failures to list (default: every job).")
+    var job: String?
+
+    @Option(help: "Show at most this many (default: 1000).")
+    var limit: Int = 1000
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let broker = try connection.openBroker()
+        if let job, try await broker.job(named: job) == nil {
+            throw IngestError.jobNotFound(job)
+        }
+        let failed = try await broker.failedTasks(job: job, queue: nil, limit: limit)
+        if json {
+            print(try Output.json(failed))
+            return
+        }
+        guard !failed.isEmpty else {
+            print("no failed tasks")
+            return
+        }
+        print(Output.table(
+            header: ["JOB", "QUEUE", "PATH", "ATTEMPTS", "FAILED AT", "ERROR"],
+            rows: failed.map { [$0.job, $0.queue, $0.key, String($0.attempts), Format.date($0.failedAt), $0.error] }))
+    }
+}
+
+/// `ingest requeue JOB`, `ingest requeue QUEUE --all`: run failed tasks again.
+struct RequeueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "requeue",
+        abstract: "Run failed tasks again: a job's (`requeue JOB`), a queue's (`requeue QUEUE --all`) or all (`requeue --all`).")
+
+    @Argument(help: "A job name, or with --all a queue name.")
+    var name: String?
+
+    @Flag(help: "Requeue every failed task, of the named queue if one is given.")
+    var all = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        if name == nil && !all { throw ValidationError("name a job (`ingest requeue JOB`) or pass --all") }
+    }
+
+    func run() async throws {
+        let broker = try connection.openBroker()
+        let count: Int
+        if all {
+            count = try await broker.requeueFailed(job: nil, queue: name)
+        } else {
+            let job = name!
+            guard try await broker.job(named: job) != nil else { throw IngestError.jobNotFound(job) }
+            count = try await broker.requeueFailed(job: job, queue: nil)
+        }
+        print("requeued \(Format.count(Int64(count))) failed tasks" + (count > 0 ? "; a running `ingest worker` will pick them up" : ""))
+    }
+}
+
+/// `ingest flush`: remove all queue state after confirmation.
+struct FlushCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "flush", abstract: "Remove every queued, running and failed task and every job record (the catalog is kept).")
+
+    @Flag(name: [.short, .long], help: "Do not ask for confirmation.")
+    var yes = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await FlushCommand.flush(connection: connection, confirmed: yes)
+    }
+
+    static func flush(connection: ConnectionOptions, confirmed: Bool) async throws {
+        if !confirmed {
+            FileHandle.standardError.write(Data("This removes every task and job record in \(connection.brokerURL). Type 'yes' to continue: ".utf8))
+            guard let answer = readLine(), answer.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
+                FileHandle.standardError.write(Data("nothing flushed (pass --yes to skip this question)\n".utf8))
+                throw ExitCode.failure
+            }
+        }
+        try await connection.openBroker().flush()
+        print("flushed \(connection.brokerURL)")
+    }
+}
+
+/// `ingest flush_redis`: the seed's name for `flush`.
+struct FlushRedisCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "flush_redis", abstract: "Same as `ingest flush`.", shouldDisplay: false)
+
+    @Flag(name: [.short, .long], help: "Do not ask for confirmation.")
+    var yes = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await FlushCommand.flush(connection: connection, confirmed: yes)
+    }
+}

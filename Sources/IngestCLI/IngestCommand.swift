@@ -1,0 +1,24 @@
+import ArgumentParser
+
+/// `ingest`: sync trees into a catalog, run workers, and see where jobs stand.
+public struct IngestCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Automated, distributed data ingest: sync trees into a catalog on embedded SQLite or on Redis and PostgreSQL.",
+        version: "0.1.0",
+        subcommands: [
+            StartCommand.self, WorkerCommand.self, ListCommand.self, WatchCommand.self, StopCommand.self,
+            FailedCommand.self, RequeueCommand.self, FlushCommand.self, FlushRedisCommand.self,
+            LsCommand.self, StatCommand.self,
+        ]
+    )
+
+    public init() {}
+}
+
+extension IngestCommand {
+    /// Entry point for the `ingest` executable.
+    public static func runFromCommandLine() async {
+        await main(nil)
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+import IngestEngine
+
+/// One job as `ingest list --json` shows it.
+struct JobSummary: Encodable {
+    var name: String
+    var kind: String
+    var state: String
+    var tasksTotal: Int64
+    var tasksRemaining: Int64
+    var tasksRunning: Int64
+    var tasksFailed: Int64
+    var tasksRetried: Int64
+    var entriesSeen: Int64
+    var entriesDone: Int64
+    var bytesDone: Int64
+    var counters: [String: Int64]
+    var startedAt: String
+    var finishedAt: String?
+    var elapsedSeconds: Double
+
+    init(_ status: JobStatus) {
+        name = status.name
+        kind = status.kind
+        state = status.state.rawValue
+        tasksTotal = status.tasksTotal
+        tasksRemaining = status.pendingTasks
+        tasksRunning = status.runningTasks
+        tasksFailed = status.tasksFailed
+        tasksRetried = status.tasksRetried
+        entriesSeen = status.counter(Counter.entriesSeen)
+        entriesDone = status.entriesDone
+        bytesDone = status.counter(Counter.bytesDone)
+        counters = status.counters
+        startedAt = Format.date(status.createdAt)
+        finishedAt = status.finishedAt.map(Format.date)
+        elapsedSeconds = (status.elapsed * 1000).rounded() / 1000
+    }
+}
+
+/// `ingest list`: every job with its state and counts.
+struct ListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "Show every job: state, task counts, entries and bytes done, start time, elapsed time.")
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let jobs = try await connection.openBroker().jobs()
+        if json {
+            print(try Output.json(jobs.map(JobSummary.init)))
+            return
+        }
+        guard !jobs.isEmpty else {
+            print("no jobs; start one with `ingest start SRC DST`")
+            return
+        }
+        let rows = jobs.map { job in
+            [
+                job.name, job.state.rawValue, Format.count(job.tasksTotal), Format.count(job.pendingTasks),
+                Format.count(job.tasksFailed), Format.count(job.tasksRetried), Format.count(job.entriesDone),
+                Format.bytes(job.counter(Counter.bytesDone)), Format.date(job.createdAt), Format.duration(job.elapsed),
+            ]
+        }
+        print(Output.table(
+            header: ["NAME", "STATE", "TASKS", "REMAINING", "FAILED", "RETRIED", "ENTRIES", "BYTES", "STARTED", "ELAPSED"],
+            rows: rows))
+    }
+}
+
+/// `ingest watch JOB`: a progress bar until the job ends; Ctrl-C leaves the job running.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "watch", abstract: "Show a job's progress until it ends (Ctrl-C stops watching, not the job).")
+
+    @Argument(help: "The job to watch.")
+    var job: String
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let status = try await JobWatcher(broker: connection.openBroker()).waitUntilEnded(job: job, showProgress: true)
+        print(JobProgress.summary(for: status))
+        if !status.succeeded { throw ExitCode.failure }
+    }
+}
+
+/// `ingest stop JOB`: cancel queued tasks at once; running ones end and the job is stopped.
+struct StopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop a job: its queued tasks are cancelled at once and it is recorded as stopped.")
+
+    @Argument(help: "The job to stop.")
+    var job: String
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let status = try await connection.openBroker().stop(job: job)
+        print("job \(job) \(status.state.rawValue); \(Format.count(status.counter(Counter.tasksCancelled))) queued tasks cancelled"
+            + (status.runningTasks > 0 ? ", \(status.runningTasks) running tasks are ending" : ""))
+    }
+}

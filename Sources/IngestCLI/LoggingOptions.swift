@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import IngestEngine
+import Logging
+import Synchronization
+
+/// The seed's logging options: JSON lines to a file, rolled over by time.
+struct LoggingOptions: ParsableArguments {
+    @Option(name: [.customLong("log_filename"), .customLong("log-filename")], help: "Write JSON-lines logs to this file (default: standard error).")
+    var logFilename: String?
+
+    @Option(name: [.customLong("log_level"), .customLong("log-level")], help: "Lowest level logged: DEBUG, INFO, WARNING, ERROR, CRITICAL (default: INFO to a file, WARNING to standard error).")
+    var logLevel: String?
+
+    @Option(name: [.customLong("log_when"), .customLong("log-when")], help: "Unit of --log_interval: S, M, H, D, midnight or W0-W6, as in Python's TimedRotatingFileHandler (default: no rotation).")
+    var logWhen: String?
+
+    @Option(name: [.customLong("log_interval"), .customLong("log-interval")], help: "Roll the log file over every N units of --log_when (default: 1).")
+    var logInterval: Int?
+
+    private static let bootstrapped = Mutex(false)
+
+    /// Installs the process's log handler once and returns a logger for `label`.
+    func makeLogger(label: String) throws -> Logger {
+        let level = try parsedLevel()
+        var sink: (@Sendable (String) -> Void)?
+        if let logFilename {
+            var rotation: LogRotation?
+            if logWhen != nil || logInterval != nil {
+                rotation = try LogRotation(when: logWhen ?? "H", interval: logInterval ?? 1)
+            }
+            let file = try RotatingLogFile(path: logFilename, rotation: rotation)
+            sink = { file.append($0) }
+        }
+        let resolvedSink: @Sendable (String) -> Void = sink ?? { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        let first = Self.bootstrapped.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        if first {
+            LoggingSystem.bootstrap { label in
+                JSONLinesLogHandler(label: label, level: level, sink: resolvedSink)
+            }
+        }
+        var logger = Logger(label: label)
+        logger.logLevel = level
+        return logger
+    }
+
+    private func parsedLevel() throws -> Logger.Level {
+        guard let logLevel else { return logFilename == nil ? .warning : .info }
+        switch logLevel.lowercased() {
+        case "trace": return .trace
+        case "debug": return .debug
+        case "info": return .info
+        case "notice": return .notice
+        case "warning", "warn": return .warning
+        case "error": return .error
+        case "critical", "fatal": return .critical
+        default:
+            throw ValidationError("--log_level '\(logLevel)' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+import IngestEngine
+import IngestSync
+import Logging
+import ServiceLifecycle
+
+/// `ingest start SRC DST`: queue a sync of a directory tree into a collection.
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Sync a directory tree into a catalog collection (REGISTER_SYNC: files are registered in place).")
+
+    @Argument(help: "The directory to sync.")
+    var source: String
+
+    @Argument(help: "The destination collection, an absolute catalog path such as /tempZone/home/rods/data.")
+    var target: String
+
+    @Option(name: [.customLong("job-name"), .customLong("job_name")], help: "Reference name for the job (default: a generated UUID).")
+    var jobName: String?
+
+    @Option(name: [.customLong("files_per_task"), .customLong("files-per-task")], help: "Files processed by one file task (default: 50).")
+    var filesPerTask: Int = 50
+
+    @Option(name: [.customLong("restart_queue"), .customLong("restart-queue")], help: "Name of the restart queue (default: restart).")
+    var restartQueue: String = "restart"
+
+    @Option(name: [.customLong("path_queue"), .customLong("path-queue")], help: "Name of the path queue (default: path).")
+    var pathQueue: String = "path"
+
+    @Option(name: [.customLong("file_queue"), .customLong("file-queue")], help: "Name of the file queue (default: file).")
+    var fileQueue: String = "file"
+
+    @Flag(help: "Run the job in this process and return when it has ended (default: queue it for `ingest worker`).")
+    var synchronous = false
+
+    @Flag(help: "Show a progress bar with rates and ETA (needs --synchronous).")
+    var progress = false
+
+    @Flag(name: [.customLong("ignore_cache"), .customLong("ignore-cache")], help: "Treat every entry as changed, like a first sync.")
+    var ignoreCache = false
+
+    @Flag(name: [.customLong("initial_ingest"), .customLong("initial-ingest")], help: "Skip catalog look-ups: for a first bulk load into an empty collection.")
+    var initialIngest = false
+
+    @Option(name: [.customLong("max_retries"), .customLong("max-retries")], help: "Times a failed task runs again before it is recorded as failed (default: 0).")
+    var maxRetries: Int = 0
+
+    @Option(help: "Seconds between a failure and the retry (default: 0).")
+    var delay: Double = 0
+
+    @Option(help: "Seconds one task may run before it counts as failed (default: 3600).")
+    var timeout: Double = 3600
+
+    @Option(name: .shortAndLong, help: "Tasks run at once with --synchronous (default: the number of CPUs).")
+    var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: [.customLong("lease_seconds"), .customLong("lease-seconds")], help: "Seconds before a task held by a dead worker is re-delivered (default: 30).")
+    var leaseSeconds: Double = 30
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if progress && !synchronous {
+            throw ValidationError("--progress needs --synchronous; to follow a queued job run `ingest watch JOB`")
+        }
+        if maxRetries < 0 { throw ValidationError("--max_retries must be 0 or more, got \(maxRetries)") }
+        if timeout <= 0 { throw ValidationError("--timeout must be more than 0 seconds, got \(timeout)") }
+        if leaseSeconds <= 0 { throw ValidationError("--lease_seconds must be more than 0, got \(leaseSeconds)") }
+    }
+
+    func run() async throws {
+        let logger = try logging.makeLogger(label: "ingest.start")
+        let broker = try connection.openBroker()
+        let catalog = try connection.openCatalog()
+        let name = jobName ?? UUID().uuidString.lowercased()
+        let queues = SyncQueues(restart: restartQueue, path: pathQueue, file: fileQueue)
+        let spec = SyncSpec(
+            source: source, target: target, filesPerTask: filesPerTask, ignoreCache: ignoreCache,
+            initialIngest: initialIngest, queues: queues,
+            retry: RetryPolicy(maxRetries: maxRetries, delay: delay, timeout: timeout))
+        let (job, tasks) = try await SyncJob.prepare(spec, jobName: name, catalog: catalog)
+        try await broker.submit(job, tasks: tasks)
+
+        guard synchronous else {
+            print("job \(name) queued; run `ingest worker -Q \(restartQueue),\(pathQueue),\(fileQueue)` to process it and `ingest watch \(name)` to follow it")
+            return
+        }
+        let worker = Worker(
+            broker: broker, handlers: SyncJob.handlers(catalog: catalog),
+            configuration: WorkerConfiguration(
+                queues: [restartQueue, pathQueue, fileQueue], concurrency: concurrency, leaseDuration: leaseSeconds,
+                stopWhenJobEnds: name),
+            logger: logger)
+        let status = try await WorkerRunner.runUntilJobEnds(worker: worker, broker: broker, job: name, showProgress: progress, logger: logger)
+        print(JobProgress.summary(for: status))
+        if !status.succeeded { throw ExitCode.failure }
+    }
+}
+
+/// Runs an in-process worker under a `ServiceGroup` (so Ctrl-C drains it) while following a job.
+enum WorkerRunner {
+    static func runUntilJobEnds(worker: Worker, broker: any Broker, job: String, showProgress: Bool, logger: Logger) async throws -> JobStatus {
+        // The worker returns by itself once the job has ended; that ends the group normally.
+        let service = ServiceGroupConfiguration.ServiceConfiguration(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)
+        let group = ServiceGroup(configuration: .init(
+            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let watcher = Task {
+            try await JobWatcher(broker: broker).waitUntilEnded(job: job, showProgress: showProgress)
+        }
+        do {
+            try await group.run()
+        } catch {
+            watcher.cancel()
+            throw error
+        }
+        guard let status = try await broker.job(named: job) else { throw IngestError.jobNotFound(job) }
+        if status.state.isTerminal {
+            return try await watcher.value
+        }
+        watcher.cancel()
+        FileHandle.standardError.write(Data("\nstopped waiting; job \(job) is \(status.state.rawValue) and continues with `ingest worker`\n".utf8))
+        return status
+    }
+}

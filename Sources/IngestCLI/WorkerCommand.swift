@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import IngestEngine
+import IngestSync
+import ServiceLifecycle
+
+/// `ingest worker -Q restart,path,file -c N`: process queued tasks until SIGTERM or SIGINT.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Process tasks from queues until stopped; SIGTERM or SIGINT lets running tasks finish first.")
+
+    @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues, in priority order (default: restart,path,file).")
+    var queues: String = "restart,path,file"
+
+    @Option(name: .shortAndLong, help: "Tasks run at once (default: the number of CPUs).")
+    var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: [.customLong("lease_seconds"), .customLong("lease-seconds")], help: "Seconds before a task held by a dead worker is re-delivered (default: 30).")
+    var leaseSeconds: Double = 30
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        if queueList.isEmpty { throw ValidationError("-Q needs at least one queue name, such as -Q restart,path,file") }
+        if concurrency < 1 { throw ValidationError("-c must be at least 1, got \(concurrency)") }
+        if leaseSeconds <= 0 { throw ValidationError("--lease_seconds must be more than 0, got \(leaseSeconds)") }
+    }
+
+    private var queueList: [String] {
+        queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    func run() async throws {
+        let logger = try logging.makeLogger(label: "ingest.worker")
+        let broker = try connection.openBroker()
+        let catalog = try connection.openCatalog()
+        let worker = Worker(
+            broker: broker, handlers: SyncJob.handlers(catalog: catalog),
+            configuration: WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds),
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Durable queues with leases, retries, a failed registry, a job registry and per-job counters.
+///
+/// Every method that changes more than one thing does it atomically, so any number of
+/// workers in any number of processes can share one broker. Implementations: `SQLiteBroker`
+/// (embedded), `RedisBroker` (distributed).
+public protocol Broker: Sendable {
+    /// Registers a job and its first tasks in one step.
+    ///
+    /// A job whose earlier run has ended is replaced: its counters restart at zero and its old
+    /// failed tasks are dropped. A job that is still queued, running or stopping is refused.
+    /// - Throws: `IngestError.jobAlreadyActive`.
+    func submit(_ job: JobDefinition, tasks: [NewTask]) async throws
+
+    /// Leases up to `limit` ready tasks from `queues`, taking queues in the order given.
+    /// - Parameters:
+    ///   - leaseDuration: seconds until the task is re-delivered unless renewed or finished.
+    ///   - worker: an identifier shown to operators.
+    func claim(queues: [String], limit: Int, leaseDuration: Double, worker: String) async throws -> [ClaimedTask]
+
+    /// Extends held leases; the answer says which tasks the worker must abandon.
+    func renew(_ leases: [TaskLease], leaseDuration: Double) async throws -> [TaskLease: LeaseStatus]
+
+    /// Applies completions atomically. A completion whose fence no longer matches (its lease
+    /// expired and the task went to another worker) is ignored, counters and spawned tasks included.
+    /// - Returns: the leases whose completion was applied.
+    @discardableResult
+    func finish(_ completions: [TaskCompletion]) async throws -> Set<TaskLease>
+
+    /// Puts every task whose lease has expired back on its queue.
+    /// - Returns: how many tasks were re-delivered.
+    @discardableResult
+    func reapExpiredLeases() async throws -> Int
+
+    func job(named name: String) async throws -> JobStatus?
+
+    func jobs() async throws -> [JobStatus]
+
+    /// Cancels a job's queued tasks at once and records it as stopping (tasks still running) or stopped.
+    /// - Throws: `IngestError.jobNotFound`.
+    @discardableResult
+    func stop(job name: String) async throws -> JobStatus
+
+    /// The failed registry, oldest first, optionally for one job or one queue.
+    func failedTasks(job: String?, queue: String?, limit: Int) async throws -> [FailedTask]
+
+    /// Puts failed tasks back on their queues and reopens their jobs.
+    /// - Returns: how many tasks were requeued.
+    @discardableResult
+    func requeueFailed(job: String?, queue: String?) async throws -> Int
+
+    /// Removes every task, job and counter this broker holds.
+    func flush() async throws
+}

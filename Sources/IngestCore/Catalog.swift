@@ -1,0 +1,190 @@
+import Foundation
+
+/// A name/value/units triple on a collection or data object (iRODS AVU).
+public struct MetadataTriple: Sendable, Codable, Equatable, Hashable {
+    public var attribute: String
+    public var value: String
+    public var units: String
+
+    public init(attribute: String, value: String, units: String = "") {
+        self.attribute = attribute
+        self.value = value
+        self.units = units
+    }
+}
+
+/// Where bytes live. A `vault` is a directory Ingest manages; `inplace` registers files where they are.
+public struct StorageResource: Sendable, Codable, Equatable {
+    public var name: String
+    public var type: String
+    public var path: String?
+
+    public init(name: String, type: String, path: String? = nil) {
+        self.name = name
+        self.type = type
+        self.path = path
+    }
+
+    /// The resource that register operations use unless told otherwise: files stay where they are.
+    public static let inPlace = StorageResource(name: "inplace", type: "inplace")
+}
+
+public enum ReplicaStatus: String, Sendable, Codable {
+    case good, stale
+}
+
+public struct Replica: Sendable, Codable, Equatable {
+    public var number: Int
+    public var resource: String
+    public var physicalPath: String
+    public var size: Int64
+    /// Modification time of the physical file, nanoseconds since the epoch.
+    public var mtimeNanos: Int64
+    public var checksum: String?
+    public var status: ReplicaStatus
+    public var modifiedAt: Timestamp
+
+    public init(number: Int, resource: String, physicalPath: String, size: Int64, mtimeNanos: Int64, checksum: String?, status: ReplicaStatus, modifiedAt: Timestamp) {
+        self.number = number
+        self.resource = resource
+        self.physicalPath = physicalPath
+        self.size = size
+        self.mtimeNanos = mtimeNanos
+        self.checksum = checksum
+        self.status = status
+        self.modifiedAt = modifiedAt
+    }
+}
+
+public struct CatalogCollection: Sendable, Codable, Equatable {
+    public var path: String
+    public var createdAt: Timestamp
+    public var modifiedAt: Timestamp
+    public var metadata: [MetadataTriple]
+
+    public init(path: String, createdAt: Timestamp, modifiedAt: Timestamp, metadata: [MetadataTriple]) {
+        self.path = path
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+        self.metadata = metadata
+    }
+}
+
+public struct DataObject: Sendable, Codable, Equatable {
+    public var path: String
+    public var size: Int64
+    public var mtimeNanos: Int64
+    public var checksum: String?
+    public var createdAt: Timestamp
+    public var modifiedAt: Timestamp
+    public var replicas: [Replica]
+    public var metadata: [MetadataTriple]
+
+    public init(path: String, size: Int64, mtimeNanos: Int64, checksum: String?, createdAt: Timestamp, modifiedAt: Timestamp, replicas: [Replica], metadata: [MetadataTriple]) {
+        self.path = path
+        self.size = size
+        self.mtimeNanos = mtimeNanos
+        self.checksum = checksum
+        self.createdAt = createdAt
+        self.modifiedAt = modifiedAt
+        self.replicas = replicas
+        self.metadata = metadata
+    }
+}
+
+/// One line of `ingest ls`.
+public struct CatalogEntry: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable { case collection, dataObject = "data_object" }
+    public var kind: Kind
+    public var path: String
+    public var size: Int64?
+    public var mtimeNanos: Int64?
+    public var replicaCount: Int?
+
+    public init(kind: Kind, path: String, size: Int64? = nil, mtimeNanos: Int64? = nil, replicaCount: Int? = nil) {
+        self.kind = kind
+        self.path = path
+        self.size = size
+        self.mtimeNanos = mtimeNanos
+        self.replicaCount = replicaCount
+    }
+}
+
+/// What change detection compares against.
+public struct ObjectState: Sendable, Equatable {
+    public var size: Int64
+    public var mtimeNanos: Int64
+
+    public init(size: Int64, mtimeNanos: Int64) {
+        self.size = size
+        self.mtimeNanos = mtimeNanos
+    }
+}
+
+/// A data object to register (or update) with one replica on a resource.
+public struct ObjectRegistration: Sendable, Equatable {
+    public var collection: String
+    public var name: String
+    public var size: Int64
+    public var mtimeNanos: Int64
+    public var resource: String
+    public var physicalPath: String
+    public var checksum: String?
+    public var metadata: [MetadataTriple]
+    /// Rewrite the replica even when nothing differs (`--ignore_cache`): the entry counts as updated.
+    public var alwaysUpdate: Bool
+
+    public init(
+        collection: String, name: String, size: Int64, mtimeNanos: Int64, resource: String, physicalPath: String,
+        checksum: String? = nil, metadata: [MetadataTriple] = [], alwaysUpdate: Bool = false
+    ) {
+        self.collection = collection
+        self.name = name
+        self.size = size
+        self.mtimeNanos = mtimeNanos
+        self.resource = resource
+        self.physicalPath = physicalPath
+        self.checksum = checksum
+        self.metadata = metadata
+        self.alwaysUpdate = alwaysUpdate
+    }
+}
+
+public enum UpsertOutcome: Sendable, Equatable {
+    case created, updated, unchanged
+}
+
+public enum CatalogPathKind: Sendable, Equatable {
+    case collection, dataObject
+}
+
+/// The data-management namespace `sync` writes: collections, data objects, replicas,
+/// resources and metadata. Writes are idempotent upserts keyed by logical path, so a task that
+/// runs twice writes the same rows. Implementations: `SQLiteCatalog`, `PostgresCatalog`.
+public protocol Catalog: Sendable {
+    /// Creates the resource, or checks that an existing one has the same type and path.
+    func ensureResource(_ resource: StorageResource) async throws
+
+    func resources() async throws -> [StorageResource]
+
+    /// Creates each collection and its missing ancestors.
+    /// - Returns: per requested path, whether it was created or already there.
+    func ensureCollections(_ paths: [String]) async throws -> [UpsertOutcome]
+
+    /// Catalog state of the named objects in one collection, looked up in one query.
+    func objectStates(in collection: String, names: [String]) async throws -> [String: ObjectState]
+
+    /// Registers or updates objects, in one transaction, creating missing collections.
+    /// - Returns: one outcome per registration, in order.
+    func register(_ registrations: [ObjectRegistration]) async throws -> [UpsertOutcome]
+
+    /// Whether the path is a collection, a data object, or absent.
+    func kind(of path: String) async throws -> CatalogPathKind?
+
+    func collection(at path: String) async throws -> CatalogCollection?
+
+    func dataObject(at path: String) async throws -> DataObject?
+
+    /// Sub-collections then data objects directly in a collection, by name.
+    func list(collection path: String) async throws -> [CatalogEntry]
+}

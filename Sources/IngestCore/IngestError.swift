@@ -1,0 +1,37 @@
+import Foundation
+
+/// Errors a user can act on: each message names the thing and the fix.
+public enum IngestError: Error, CustomStringConvertible, Equatable {
+    case jobAlreadyActive(String)
+    case jobNotFound(String)
+    case invalidTarget(path: String, reason: String)
+    case invalidSource(path: String, reason: String)
+    case invalidURL(String, reason: String)
+    case invalidOption(name: String, reason: String)
+    case notFoundInCatalog(String)
+    case corruptPayload(kind: String, reason: String)
+    case noHandler(kind: String)
+
+    public var description: String {
+        switch self {
+        case .jobAlreadyActive(let name):
+            "job '\(name)' is still active; wait for it, run `ingest stop \(name)`, or pick another --job_name"
+        case .jobNotFound(let name):
+            "no job named '\(name)'; `ingest list` shows the jobs"
+        case .invalidTarget(let path, let reason):
+            "target '\(path)' cannot be used: \(reason)"
+        case .invalidSource(let path, let reason):
+            "source '\(path)' cannot be used: \(reason)"
+        case .invalidURL(let url, let reason):
+            "'\(url)' is not a usable URL: \(reason)"
+        case .invalidOption(let name, let reason):
+            "option \(name): \(reason)"
+        case .notFoundInCatalog(let path):
+            "'\(path)' is not in the catalog; `ingest ls` shows what is"
+        case .corruptPayload(let kind, let reason):
+            "a '\(kind)' task carries a payload this version cannot read (\(reason)); flush the queues with `ingest flush` and start the job again"
+        case .noHandler(let kind):
+            "this worker has no handler for '\(kind)' tasks; run a worker built with that job kind"
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// Seconds since the Unix epoch; every stored time uses this unit so SQLite and Redis agree.
+public typealias Timestamp = Double
+
+public func currentTimestamp() -> Timestamp {
+    Date().timeIntervalSince1970
+}
+
+/// How a task should be retried and bounded in time.
+public struct RetryPolicy: Codable, Sendable, Equatable {
+    /// How many times a failed task runs again before it lands in the failed registry (seed `max_retries`).
+    public var maxRetries: Int
+    /// Seconds between a failure and the next attempt (seed `delay`).
+    public var delay: Double
+    /// Seconds one attempt may run before it counts as failed (seed `timeout`).
+    public var timeout: Double
+
+    public init(maxRetries: Int = 0, delay: Double = 0, timeout: Double = 3600) {
+        self.maxRetries = maxRetries
+        self.delay = delay
+        self.timeout = timeout
+    }
+
+    public static let `default` = RetryPolicy()
+}
+
+/// A task to put on a queue.
+public struct NewTask: Sendable, Equatable {
+    public var job: String
+    public var queue: String
+    /// Which handler runs it (`restart`, `path`, `file`, ...).
+    public var kind: String
+    /// A deterministic key where one exists (a directory path, a chunk id); shown in `ingest failed`.
+    public var key: String
+    public var payload: Data
+    public var retry: RetryPolicy
+    /// How many user-visible entries this task stands for; added to `entries.failed` if it fails.
+    public var entryCount: Int
+    /// When set, the task is recorded straight into the failed registry with this error
+    /// (a single entry that failed inside a batch whose other entries succeeded).
+    public var failedWithError: String?
+
+    public init(
+        job: String, queue: String, kind: String, key: String, payload: Data,
+        retry: RetryPolicy = .default, entryCount: Int = 1, failedWithError: String? = nil
+    ) {
+        self.job = job
+        self.queue = queue
+        self.kind = kind
+        self.key = key
+        self.payload = payload
+        self.retry = retry
+        self.entryCount = entryCount
+        self.failedWithError = failedWithError
+    }
+}
+
+/// Proof of a claim: a completion or renewal is honoured only while the fence still matches.
+public struct TaskLease: Hashable, Sendable {
+    public var taskID: Int64
+    public var fence: Int64
+
+    public init(taskID: Int64, fence: Int64) {
+        self.taskID = taskID
+        self.fence = fence
+    }
+}
+
+/// A task handed to one worker under a lease.
+public struct ClaimedTask: Sendable {
+    public var lease: TaskLease
+    public var job: String
+    public var queue: String
+    public var kind: String
+    public var key: String
+    public var payload: Data
+    public var retry: RetryPolicy
+    public var entryCount: Int
+    /// 1 on first delivery; higher after a retry or a re-delivery of an expired lease.
+    public var attempt: Int
+
+    public init(
+        lease: TaskLease, job: String, queue: String, kind: String, key: String, payload: Data,
+        retry: RetryPolicy, entryCount: Int, attempt: Int
+    ) {
+        self.lease = lease
+        self.job = job
+        self.queue = queue
+        self.kind = kind
+        self.key = key
+        self.payload = payload
+        self.retry = retry
+        self.entryCount = entryCount
+        self.attempt = attempt
+    }
+}
+
+/// How one attempt ended.
+public enum TaskOutcome: Sendable, Equatable {
+    case succeeded
+    /// A retryable failure goes back on the queue after the policy's delay while retries remain.
+    case failed(error: String, retryable: Bool)
+}
+
+/// Everything a finished attempt changes, applied by the broker in one atomic step:
+/// the task's end, the tasks it spawned and the counters it moved.
+public struct TaskCompletion: Sendable {
+    public var lease: TaskLease
+    public var outcome: TaskOutcome
+    public var spawned: [NewTask]
+    public var counters: [String: Int64]
+
+    public init(lease: TaskLease, outcome: TaskOutcome, spawned: [NewTask] = [], counters: [String: Int64] = [:]) {
+        self.lease = lease
+        self.outcome = outcome
+        self.spawned = spawned
+        self.counters = counters
+    }
+}
+
+/// What the broker says about a held lease when a worker renews it.
+public enum LeaseStatus: Sendable, Equatable {
+    case renewed
+    /// Another worker owns the task now (the lease expired); stop working on it.
+    case lost
+    /// The job is stopping; abandon the task.
+    case jobStopping
+}
+
+/// A task in the failed registry.
+public struct FailedTask: Sendable, Codable, Equatable {
+    public var taskID: Int64
+    public var job: String
+    public var queue: String
+    public var kind: String
+    public var key: String
+    public var error: String
+    public var attempts: Int
+    public var failedAt: Timestamp
+
+    public init(taskID: Int64, job: String, queue: String, kind: String, key: String, error: String, attempts: Int, failedAt: Timestamp) {
+        self.taskID = taskID
+        self.job = job
+        self.queue = queue
+        self.kind = kind
+        self.key = key
+        self.error = error
+        self.attempts = attempts
+        self.failedAt = failedAt
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import IngestCore
+
+/// Turns successive job statuses into a progress line with rates and an ETA.
+public struct JobProgress: Sendable {
+    private struct Sample: Sendable {
+        var time: Timestamp
+        var entries: Int64
+        var bytes: Int64
+    }
+
+    private var samples: [Sample] = []
+    /// Rates are measured over this many recent seconds, so they follow the job's current pace.
+    private let window: Double = 5
+
+    public init() {}
+
+    /// Records a status and returns the line to show for it.
+    public mutating func line(for status: JobStatus, width: Int = 30) -> String {
+        let now = currentTimestamp()
+        let done = status.entriesDone
+        let bytesDone = status.counter(Counter.bytesDone)
+        samples.append(Sample(time: now, entries: done, bytes: bytesDone))
+        samples.removeAll { now - $0.time > window }
+        let first = samples.first!
+        let span = now - first.time
+        let entryRate: Double
+        let byteRate: Double
+        if span > 0.5 {
+            entryRate = Double(done - first.entries) / span
+            byteRate = Double(bytesDone - first.bytes) / span
+        } else {
+            let elapsed = max(status.elapsed, 0.001)
+            entryRate = Double(done) / elapsed
+            byteRate = Double(bytesDone) / elapsed
+        }
+        let seen = max(status.counter(Counter.entriesSeen), done)
+        let fraction = seen > 0 ? Double(done) / Double(seen) : 0
+        let filled = status.state.isTerminal ? width : min(width, Int(fraction * Double(width)))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        var eta = "--"
+        if status.state.isTerminal {
+            eta = "0:00"
+        } else if entryRate > 0 {
+            eta = Format.duration(Double(seen - done) / entryRate)
+        }
+        return "\(status.name) [\(bar)] \(Format.count(done))/\(Format.count(seen)) entries"
+            + "  \(Format.bytes(bytesDone))"
+            + "  \(Format.count(Int64(entryRate))) entries/s  \(Format.bytes(Int64(byteRate)))/s"
+            + "  elapsed \(Format.duration(status.elapsed))  ETA \(eta)"
+            + (status.tasksFailed > 0 ? "  failed \(Format.count(status.tasksFailed))" : "")
+    }
+
+    /// The end-of-job summary a user reads after `start --synchronous` or `watch`.
+    public static func summary(for status: JobStatus) -> String {
+        let elapsed = max(status.elapsed, 0.001)
+        let rate = Double(status.entriesDone) / elapsed
+        return """
+            job \(status.name) \(status.state.rawValue) in \(Format.duration(status.elapsed)): \
+            \(Format.count(status.entriesDone)) entries, \(Format.bytes(status.counter(Counter.bytesDone))), \
+            \(Format.count(Int64(rate))) entries/s
+              created \(Format.count(status.counter(Counter.entriesCreated))), \
+            updated \(Format.count(status.counter(Counter.entriesUpdated))), \
+            unchanged \(Format.count(status.counter(Counter.entriesUnchanged))), \
+            skipped \(Format.count(status.counter(Counter.entriesSkipped))), \
+            failed \(Format.count(status.counter(Counter.entriesFailed)))
+            """ + (status.tasksFailed > 0 ? "\n  `ingest failed \(status.name)` lists the failures; `ingest requeue \(status.name)` runs them again" : "")
+    }
+}
+
+/// Number, size and duration formatting for terminal output.
+public enum Format {
+    public static func count(_ value: Int64) -> String {
+        let digits = String(abs(value))
+        var grouped = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(character)
+        }
+        return value < 0 ? "-" + grouped : grouped
+    }
+
+    public static func bytes(_ value: Int64) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB", "PB"]
+        var size = Double(value)
+        var unit = 0
+        while size >= 1000 && unit < units.count - 1 {
+            size /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(value) B" : String(format: "%.1f %@", size, units[unit])
+    }
+
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "--" }
+        if seconds < 10 { return String(format: "%.1fs", seconds) }
+        let total = Int(seconds.rounded())
+        let (hours, minutes, secs) = (total / 3600, (total % 3600) / 60, total % 60)
+        return hours > 0 ? String(format: "%d:%02d:%02d", hours, minutes, secs) : String(format: "%d:%02d", minutes, secs)
+    }
+
+    public static func date(_ timestamp: Timestamp) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date(timeIntervalSince1970: timestamp))
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import IngestCore
+
+/// Follows a job until it ends, optionally drawing its progress on standard error.
+public struct JobWatcher: Sendable {
+    private let broker: any Broker
+    private let interval: Double
+
+    public init(broker: any Broker, interval: Double = 0.25) {
+        self.broker = broker
+        self.interval = interval
+    }
+
+    /// Polls the job's status (a read of its counters, not of its tasks) until it is terminal.
+    /// - Parameter showProgress: draw a progress bar on standard error.
+    /// - Returns: the final status.
+    public func waitUntilEnded(job name: String, showProgress: Bool) async throws -> JobStatus {
+        let terminal = ProgressTerminal()
+        var progress = JobProgress()
+        var lastPrinted: Timestamp = 0
+        while true {
+            guard let status = try await broker.job(named: name) else {
+                throw IngestError.jobNotFound(name)
+            }
+            if showProgress {
+                let line = progress.line(for: status)
+                let now = currentTimestamp()
+                if terminal.isInteractive {
+                    terminal.redraw(line)
+                } else if now - lastPrinted >= 2 || status.state.isTerminal {
+                    terminal.printLine(line)
+                    lastPrinted = now
+                }
+            }
+            if status.state.isTerminal {
+                if showProgress && terminal.isInteractive { terminal.finish() }
+                return status
+            }
+            try await Task.sleep(for: .seconds(interval))
+        }
+    }
+}
+
+/// Standard error, redrawn in place when it is a terminal and appended to otherwise.
+struct ProgressTerminal: Sendable {
+    let isInteractive = isatty(STDERR_FILENO) == 1
+
+    func redraw(_ line: String) {
+        write("\r\u{1B}[K" + line)
+    }
+
+    func printLine(_ line: String) {
+        write(line + "\n")
+    }
+
+    func finish() {
+        write("\n")
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}

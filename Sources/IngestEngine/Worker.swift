@@ -1,0 +1,202 @@
+import Foundation
+import IngestCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Claims tasks from its queues, runs up to `concurrency` at once, renews their leases, reaps
+/// expired leases of dead workers, and commits completions in groups.
+///
+/// On graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`) it stops claiming, lets
+/// running tasks finish and commits them before returning.
+public final class Worker: Service {
+    private let broker: any Broker
+    private let handlers: [String: any TaskHandler]
+    private let configuration: WorkerConfiguration
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var draining = false
+        var inFlight: [TaskLease: TaskCancellation] = [:]
+        var processed = 0
+    }
+
+    private enum LoopEvent: Sendable {
+        case taskEnded
+        case tick
+    }
+
+    public init(broker: any Broker, handlers: [any TaskHandler], configuration: WorkerConfiguration, logger: Logger) {
+        self.broker = broker
+        self.handlers = Dictionary(handlers.map { ($0.kind, $0) }, uniquingKeysWith: { _, last in last })
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "ingest.worker"] = "\(configuration.workerID)"
+        self.logger = logger
+    }
+
+    /// Tasks this worker has ended so far.
+    public var processedCount: Int { state.withLock { $0.processed } }
+
+    /// Stops claiming; `run()` returns once running tasks are committed.
+    public func beginDrain() {
+        state.withLock { $0.draining = true }
+    }
+
+    private var isDraining: Bool { state.withLock { $0.draining } }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await self.runLoop()
+        } onGracefulShutdown: {
+            self.logger.info("draining: no new tasks; finishing running ones")
+            self.beginDrain()
+        }
+    }
+
+    private func runLoop() async throws {
+        logger.info("worker started", metadata: [
+            "queues": "\(configuration.queues.joined(separator: ","))", "concurrency": "\(configuration.concurrency)",
+        ])
+        try await broker.reapExpiredLeases()
+        let committer = CompletionCommitter(broker: broker)
+        try await withThrowingTaskGroup(of: LoopEvent.self) { group in
+            group.addTask {
+                try await self.maintainLeases()
+                return .tick
+            }
+            var running = 0
+            var tickPending = false
+            let minimumPause = 0.001
+            var pause = minimumPause
+            while true {
+                let draining = isDraining
+                if draining && running == 0 { break }
+                var wantsTick = running > 0
+                if !draining && running < configuration.concurrency {
+                    let wanted = configuration.concurrency - running
+                    let claimed = try await broker.claim(
+                        queues: configuration.queues, limit: wanted, leaseDuration: configuration.leaseDuration,
+                        worker: configuration.workerID)
+                    for task in claimed {
+                        let cancellation = TaskCancellation()
+                        state.withLock { $0.inFlight[task.lease] = cancellation }
+                        running += 1
+                        group.addTask {
+                            await self.execute(task, cancellation: cancellation, committer: committer)
+                            return .taskEnded
+                        }
+                    }
+                    if claimed.count == wanted {
+                        pause = minimumPause
+                        wantsTick = false
+                    } else {
+                        if claimed.isEmpty, running == 0, try await jobToWaitForHasEnded() {
+                            beginDrain()
+                            continue
+                        }
+                        wantsTick = true
+                        pause = claimed.isEmpty ? min(pause * 2, configuration.maximumPollInterval) : minimumPause
+                    }
+                }
+                if wantsTick && !tickPending {
+                    tickPending = true
+                    let delay = pause
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(delay))
+                        return .tick
+                    }
+                }
+                guard let event = try await group.next() else { break }
+                switch event {
+                case .taskEnded:
+                    running -= 1
+                    pause = minimumPause
+                case .tick:
+                    tickPending = false
+                }
+            }
+            group.cancelAll()
+        }
+        logger.info("worker stopped", metadata: ["tasks": "\(processedCount)"])
+    }
+
+    private func jobToWaitForHasEnded() async throws -> Bool {
+        guard let name = configuration.stopWhenJobEnds else { return false }
+        guard let job = try await broker.job(named: name) else { return true }
+        return job.state.isTerminal
+    }
+
+    /// Renews held leases and re-delivers tasks of dead workers, every third of a lease.
+    private func maintainLeases() async throws {
+        let interval = configuration.leaseDuration / 3
+        while !Task.isCancelled {
+            try await Task.sleep(for: .seconds(interval))
+            do {
+                let held = state.withLock { Array($0.inFlight.keys) }
+                let statuses = try await broker.renew(held, leaseDuration: configuration.leaseDuration)
+                for (lease, status) in statuses where status != .renewed {
+                    logger.warning("abandoning task", metadata: ["task": "\(lease.taskID)", "reason": "\(status)"])
+                    state.withLock { $0.inFlight[lease] }?.cancel()
+                }
+                let reaped = try await broker.reapExpiredLeases()
+                if reaped > 0 {
+                    logger.warning("re-delivered tasks whose worker stopped renewing", metadata: ["count": "\(reaped)"])
+                }
+            } catch {
+                logger.error("lease maintenance failed; retrying", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    private func execute(_ task: ClaimedTask, cancellation: TaskCancellation, committer: CompletionCommitter) async {
+        var taskLogger = logger
+        taskLogger[metadataKey: "ingest.job"] = "\(task.job)"
+        taskLogger[metadataKey: "ingest.task"] = "\(task.kind):\(task.key)"
+        defer {
+            state.withLock {
+                $0.inFlight[task.lease] = nil
+                $0.processed += 1
+            }
+        }
+        let completion: TaskCompletion
+        if let handler = handlers[task.kind] {
+            let context = TaskContext(logger: taskLogger, cancellation: cancellation)
+            do {
+                let result = try await withTimeout(seconds: task.retry.timeout) {
+                    try await handler.handle(task, context: context)
+                }
+                completion = TaskCompletion(lease: task.lease, outcome: .succeeded, spawned: result.spawned, counters: result.counters)
+            } catch let error as PermanentTaskError {
+                completion = TaskCompletion(lease: task.lease, outcome: .failed(error: error.description, retryable: false))
+            } catch is CancellationError {
+                guard cancellation.wasCancelledByWorker else {
+                    // The worker itself is being torn down: leave the task to be re-delivered when its lease expires.
+                    return
+                }
+                // The lease was lost (the completion will be ignored by its fence) or the job is stopping
+                // (the broker counts the task as cancelled).
+                completion = TaskCompletion(lease: task.lease, outcome: .failed(error: "cancelled", retryable: false))
+            } catch {
+                completion = TaskCompletion(lease: task.lease, outcome: .failed(error: "\(error)", retryable: true))
+            }
+        } else {
+            completion = TaskCompletion(
+                lease: task.lease, outcome: .failed(error: IngestError.noHandler(kind: task.kind).description, retryable: false))
+        }
+        if case .failed(let error, _) = completion.outcome {
+            taskLogger.warning("task failed", metadata: ["error": "\(error)", "attempt": "\(task.attempt)"])
+        } else {
+            taskLogger.debug("task done")
+        }
+        do {
+            if try await !committer.commit(completion) {
+                taskLogger.warning("completion ignored: the task's lease had expired and it was handed to another worker")
+            }
+        } catch {
+            // The lease will expire and the task will run again: nothing is lost.
+            taskLogger.error("could not record the task's end; it will be re-delivered", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// How a worker runs: which queues, how many tasks at once, how long a lease lasts.
+public struct WorkerConfiguration: Sendable {
+    /// Queues to take tasks from, in priority order (seed `-Q restart,path,file`).
+    public var queues: [String]
+    /// Tasks run at once (seed `-c N`).
+    public var concurrency: Int
+    /// Seconds a claimed task stays with this worker without renewal; a dead worker's tasks
+    /// go back on their queues this long after its last renewal.
+    public var leaseDuration: Double
+    /// Longest pause between looks at empty queues.
+    public var maximumPollInterval: Double
+    /// Shown in logs and stored on claimed tasks.
+    public var workerID: String
+    /// When set, the worker drains and stops once this job has ended (`start --synchronous`).
+    public var stopWhenJobEnds: String?
+
+    public init(
+        queues: [String], concurrency: Int = 2, leaseDuration: Double = 30, maximumPollInterval: Double = 0.1,
+        workerID: String = WorkerConfiguration.defaultWorkerID(), stopWhenJobEnds: String? = nil
+    ) {
+        self.queues = queues
+        self.concurrency = max(1, concurrency)
+        self.leaseDuration = leaseDuration
+        self.maximumPollInterval = maximumPollInterval
+        self.workerID = workerID
+        self.stopWhenJobEnds = stopWhenJobEnds
+    }
+
+    public static func defaultWorkerID() -> String {
+        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+    }
+}

@@ -1,0 +1,59 @@
+import GRDB
+
+extension SQLiteBroker {
+    /// Task states as stored in `tasks.state`.
+    enum StoredState: Int {
+        case ready = 0
+        case running = 1
+        case failed = 2
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE jobs (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    kind TEXT NOT NULL,
+                    spec BLOB NOT NULL,
+                    state TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    finished_at REAL,
+                    pending INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE job_counters (
+                    job TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    value INTEGER NOT NULL,
+                    PRIMARY KEY (job, name)
+                ) WITHOUT ROWID;
+                CREATE TABLE tasks (
+                    id INTEGER PRIMARY KEY,
+                    job TEXT NOT NULL,
+                    queue TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    state INTEGER NOT NULL,
+                    not_before REAL NOT NULL DEFAULT 0,
+                    lease_deadline REAL,
+                    fence INTEGER NOT NULL DEFAULT 0,
+                    worker TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    retries INTEGER NOT NULL DEFAULT 0,
+                    max_retries INTEGER NOT NULL,
+                    retry_delay REAL NOT NULL,
+                    timeout REAL NOT NULL,
+                    entry_count INTEGER NOT NULL,
+                    error TEXT,
+                    failed_at REAL
+                );
+                CREATE INDEX tasks_ready ON tasks (queue, id) WHERE state = 0;
+                CREATE INDEX tasks_running ON tasks (lease_deadline) WHERE state = 1;
+                CREATE INDEX tasks_by_job ON tasks (job, state);
+                CREATE INDEX tasks_failed ON tasks (queue, id) WHERE state = 2;
+                """)
+        }
+        return migrator
+    }
+}

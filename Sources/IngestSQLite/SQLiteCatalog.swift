@@ -1,0 +1,332 @@
+import Foundation
+import GRDB
+import IngestCore
+
+/// The embedded catalog: collections, data objects, replicas, resources and metadata in one
+/// SQLite file. Every write is an upsert keyed by logical path, so re-running a task is harmless.
+public final class SQLiteCatalog: Catalog {
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        pool = try SQLiteConnection.openPool(path: path)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE resources (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    type TEXT NOT NULL,
+                    path TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE collections (
+                    id INTEGER PRIMARY KEY,
+                    path TEXT NOT NULL UNIQUE,
+                    parent_id INTEGER REFERENCES collections(id),
+                    name TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    modified_at REAL NOT NULL
+                );
+                CREATE INDEX collections_parent ON collections (parent_id, name);
+                CREATE TABLE data_objects (
+                    id INTEGER PRIMARY KEY,
+                    collection_id INTEGER NOT NULL REFERENCES collections(id),
+                    name TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    checksum TEXT,
+                    created_at REAL NOT NULL,
+                    modified_at REAL NOT NULL,
+                    UNIQUE (collection_id, name)
+                );
+                CREATE TABLE replicas (
+                    object_id INTEGER NOT NULL REFERENCES data_objects(id) ON DELETE CASCADE,
+                    resource_id INTEGER NOT NULL REFERENCES resources(id),
+                    number INTEGER NOT NULL,
+                    physical_path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    mtime_ns INTEGER NOT NULL,
+                    checksum TEXT,
+                    status TEXT NOT NULL,
+                    modified_at REAL NOT NULL,
+                    PRIMARY KEY (object_id, resource_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE metadata (
+                    id INTEGER PRIMARY KEY,
+                    target_type TEXT NOT NULL,
+                    target_id INTEGER NOT NULL,
+                    attribute TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    units TEXT NOT NULL DEFAULT '',
+                    UNIQUE (target_type, target_id, attribute, value, units)
+                );
+                """)
+            try db.execute(
+                sql: "INSERT INTO resources (name, type, path, created_at) VALUES (?, ?, NULL, ?)",
+                arguments: [StorageResource.inPlace.name, StorageResource.inPlace.type, currentTimestamp()])
+        }
+        return migrator
+    }
+
+    // MARK: - Resources
+
+    public func ensureResource(_ resource: StorageResource) async throws {
+        try await pool.write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT type, path FROM resources WHERE name = ?", arguments: [resource.name]) {
+                let type: String = row["type"]
+                let path: String? = row["path"]
+                guard type == resource.type, path == resource.path else {
+                    throw IngestError.invalidOption(
+                        name: "resource '\(resource.name)'",
+                        reason: "the catalog already has it as type \(type) at \(path ?? "(no path)"); use another name or the same definition")
+                }
+                return
+            }
+            try db.execute(
+                sql: "INSERT INTO resources (name, type, path, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [resource.name, resource.type, resource.path, currentTimestamp()])
+        }
+    }
+
+    public func resources() async throws -> [StorageResource] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, type, path FROM resources ORDER BY name").map {
+                StorageResource(name: $0["name"], type: $0["type"], path: $0["path"])
+            }
+        }
+    }
+
+    // MARK: - Writes
+
+    public func ensureCollections(_ paths: [String]) async throws -> [UpsertOutcome] {
+        guard !paths.isEmpty else { return [] }
+        let now = currentTimestamp()
+        return try await pool.write { db in
+            var cache: [String: Int64] = [:]
+            return try paths.map { path in
+                try Self.ensureCollection(path, db: db, now: now, cache: &cache).outcome
+            }
+        }
+    }
+
+    public func register(_ registrations: [ObjectRegistration]) async throws -> [UpsertOutcome] {
+        guard !registrations.isEmpty else { return [] }
+        let now = currentTimestamp()
+        return try await pool.write { db in
+            var collections: [String: Int64] = [:]
+            var resources: [String: Int64] = [:]
+            let findObject = try db.cachedStatement(sql: "SELECT id, size, mtime_ns, checksum FROM data_objects WHERE collection_id = ? AND name = ?")
+            let insertObject = try db.cachedStatement(sql: """
+                INSERT INTO data_objects (collection_id, name, size, mtime_ns, checksum, created_at, modified_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            let updateObject = try db.cachedStatement(sql: """
+                UPDATE data_objects SET size = ?, mtime_ns = ?, checksum = ?, modified_at = ? WHERE id = ?
+                """)
+            let findReplica = try db.cachedStatement(sql: """
+                SELECT physical_path, size, mtime_ns, checksum, status FROM replicas WHERE object_id = ? AND resource_id = ?
+                """)
+            let upsertReplica = try db.cachedStatement(sql: """
+                INSERT INTO replicas (object_id, resource_id, number, physical_path, size, mtime_ns, checksum, status, modified_at)
+                VALUES (?, ?, (SELECT COALESCE(MAX(number) + 1, 0) FROM replicas WHERE object_id = ?), ?, ?, ?, ?, 'good', ?)
+                ON CONFLICT (object_id, resource_id) DO UPDATE SET
+                    physical_path = excluded.physical_path, size = excluded.size, mtime_ns = excluded.mtime_ns,
+                    checksum = excluded.checksum, status = 'good', modified_at = excluded.modified_at
+                """)
+            var outcomes: [UpsertOutcome] = []
+            outcomes.reserveCapacity(registrations.count)
+            for registration in registrations {
+                let collectionID = try collections[registration.collection]
+                    ?? Self.ensureCollection(registration.collection, db: db, now: now, cache: &collections).id
+                collections[registration.collection] = collectionID
+                let resourceID = try resources[registration.resource] ?? Self.resourceID(registration.resource, db: db)
+                resources[registration.resource] = resourceID
+
+                let outcome: UpsertOutcome
+                let objectID: Int64
+                if let existing = try Row.fetchOne(findObject, arguments: [collectionID, registration.name]) {
+                    objectID = existing["id"]
+                    let objectChanged = existing["size"] != registration.size
+                        || existing["mtime_ns"] != registration.mtimeNanos
+                        || (registration.checksum != nil && existing["checksum"] != registration.checksum)
+                    if objectChanged {
+                        try updateObject.execute(arguments: [
+                            registration.size, registration.mtimeNanos, registration.checksum ?? existing["checksum"], now, objectID,
+                        ])
+                    }
+                    let replica = try Row.fetchOne(findReplica, arguments: [objectID, resourceID])
+                    let replicaChanged = replica == nil
+                        || replica!["physical_path"] != registration.physicalPath
+                        || replica!["size"] != registration.size
+                        || replica!["mtime_ns"] != registration.mtimeNanos
+                        || replica!["status"] != ReplicaStatus.good.rawValue
+                    outcome = objectChanged || replicaChanged || registration.alwaysUpdate ? .updated : .unchanged
+                } else {
+                    try insertObject.execute(arguments: [
+                        collectionID, registration.name, registration.size, registration.mtimeNanos, registration.checksum, now, now,
+                    ])
+                    objectID = db.lastInsertedRowID
+                    outcome = .created
+                }
+                if outcome != .unchanged {
+                    try upsertReplica.execute(arguments: [
+                        objectID, resourceID, objectID, registration.physicalPath, registration.size, registration.mtimeNanos,
+                        registration.checksum, now,
+                    ])
+                }
+                try Self.addMetadata(registration.metadata, targetType: "data_object", targetID: objectID, db: db)
+                outcomes.append(outcome)
+            }
+            return outcomes
+        }
+    }
+
+    // MARK: - Reads
+
+    public func objectStates(in collection: String, names: [String]) async throws -> [String: ObjectState] {
+        guard !names.isEmpty else { return [:] }
+        return try await pool.read { db in
+            guard let collectionID = try Int64.fetchOne(db, sql: "SELECT id FROM collections WHERE path = ?", arguments: [collection]) else {
+                return [:]
+            }
+            var states: [String: ObjectState] = [:]
+            states.reserveCapacity(names.count)
+            // SQLite allows 32,766 parameters; stay well below in one statement per slice.
+            for slice in names.chunked(into: 900) {
+                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                let arguments = StatementArguments([collectionID]) + StatementArguments(Array(slice))
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT name, size, mtime_ns FROM data_objects WHERE collection_id = ? AND name IN (\(placeholders))",
+                    arguments: arguments)
+                while let row = try rows.next() {
+                    states[row["name"]] = ObjectState(size: row["size"], mtimeNanos: row["mtime_ns"])
+                }
+            }
+            return states
+        }
+    }
+
+    public func kind(of path: String) async throws -> CatalogPathKind? {
+        try await pool.read { db in
+            if try Self.collectionID(path, db: db) != nil { return .collection }
+            if try Self.objectID(path, db: db) != nil { return .dataObject }
+            return nil
+        }
+    }
+
+    public func collection(at path: String) async throws -> CatalogCollection? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, created_at, modified_at FROM collections WHERE path = ?", arguments: [path]) else {
+                return nil
+            }
+            return CatalogCollection(
+                path: path, createdAt: row["created_at"], modifiedAt: row["modified_at"],
+                metadata: try Self.metadata(targetType: "collection", targetID: row["id"], db: db))
+        }
+    }
+
+    public func dataObject(at path: String) async throws -> DataObject? {
+        try await pool.read { db in
+            guard let id = try Self.objectID(path, db: db),
+                let row = try Row.fetchOne(db, sql: "SELECT * FROM data_objects WHERE id = ?", arguments: [id])
+            else { return nil }
+            let replicas = try Row.fetchAll(db, sql: """
+                SELECT r.*, s.name AS resource FROM replicas r JOIN resources s ON s.id = r.resource_id
+                WHERE r.object_id = ? ORDER BY r.number
+                """, arguments: [id]).map { replica in
+                Replica(
+                    number: replica["number"], resource: replica["resource"], physicalPath: replica["physical_path"],
+                    size: replica["size"], mtimeNanos: replica["mtime_ns"], checksum: replica["checksum"],
+                    status: ReplicaStatus(rawValue: replica["status"]) ?? .stale, modifiedAt: replica["modified_at"])
+            }
+            return DataObject(
+                path: path, size: row["size"], mtimeNanos: row["mtime_ns"], checksum: row["checksum"],
+                createdAt: row["created_at"], modifiedAt: row["modified_at"], replicas: replicas,
+                metadata: try Self.metadata(targetType: "data_object", targetID: id, db: db))
+        }
+    }
+
+    public func list(collection path: String) async throws -> [CatalogEntry] {
+        try await pool.read { db in
+            guard let id = try Self.collectionID(path, db: db) else {
+                throw IngestError.notFoundInCatalog(path)
+            }
+            var entries = try String.fetchAll(
+                db, sql: "SELECT path FROM collections WHERE parent_id = ? ORDER BY name", arguments: [id]
+            ).map { CatalogEntry(kind: .collection, path: $0) }
+            let objects = try Row.fetchCursor(db, sql: """
+                SELECT o.name, o.size, o.mtime_ns, (SELECT COUNT(*) FROM replicas r WHERE r.object_id = o.id) AS replicas
+                FROM data_objects o WHERE o.collection_id = ? ORDER BY o.name
+                """, arguments: [id])
+            while let row = try objects.next() {
+                entries.append(CatalogEntry(
+                    kind: .dataObject, path: LogicalPath.join(path, row["name"]), size: row["size"],
+                    mtimeNanos: row["mtime_ns"], replicaCount: row["replicas"]))
+            }
+            return entries
+        }
+    }
+}
+
+// MARK: - Helpers inside a transaction
+
+extension SQLiteCatalog {
+    static func ensureCollection(_ path: String, db: Database, now: Timestamp, cache: inout [String: Int64]) throws -> (id: Int64, outcome: UpsertOutcome) {
+        if let id = cache[path] { return (id, .unchanged) }
+        if let id = try collectionID(path, db: db) {
+            cache[path] = id
+            return (id, .unchanged)
+        }
+        var parentID: Int64?
+        if let parent = LogicalPath.parent(of: path), parent != "/" {
+            parentID = try ensureCollection(parent, db: db, now: now, cache: &cache).id
+        }
+        try db.execute(
+            sql: "INSERT INTO collections (path, parent_id, name, created_at, modified_at) VALUES (?, ?, ?, ?, ?)",
+            arguments: [path, parentID, LogicalPath.name(of: path), now, now])
+        let id = db.lastInsertedRowID
+        cache[path] = id
+        return (id, .created)
+    }
+
+    static func collectionID(_ path: String, db: Database) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM collections WHERE path = ?"), arguments: [path])
+    }
+
+    static func objectID(_ path: String, db: Database) throws -> Int64? {
+        guard let parent = LogicalPath.parent(of: path), let collectionID = try collectionID(parent, db: db) else { return nil }
+        return try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM data_objects WHERE collection_id = ? AND name = ?"),
+            arguments: [collectionID, LogicalPath.name(of: path)])
+    }
+
+    static func resourceID(_ name: String, db: Database) throws -> Int64 {
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM resources WHERE name = ?", arguments: [name]) else {
+            let defined = try String.fetchAll(db, sql: "SELECT name FROM resources ORDER BY name").joined(separator: ", ")
+            throw IngestError.invalidOption(name: "resource '\(name)'", reason: "it is not defined; defined: \(defined)")
+        }
+        return id
+    }
+
+    static func addMetadata(_ triples: [MetadataTriple], targetType: String, targetID: Int64, db: Database) throws {
+        guard !triples.isEmpty else { return }
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO metadata (target_type, target_id, attribute, value, units) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
+        for triple in triples {
+            try insert.execute(arguments: [targetType, targetID, triple.attribute, triple.value, triple.units])
+        }
+    }
+
+    static func metadata(targetType: String, targetID: Int64, db: Database) throws -> [MetadataTriple] {
+        try Row.fetchAll(db, sql: """
+            SELECT attribute, value, units FROM metadata WHERE target_type = ? AND target_id = ? ORDER BY attribute, value
+            """, arguments: [targetType, targetID]).map {
+            MetadataTriple(attribute: $0["attribute"], value: $0["value"], units: $0["units"])
+        }
+    }
+}
