@@ -54,8 +54,8 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "Seconds one task may run before it counts as failed (default: 3600).")
     var timeout: Double = 3600
 
-    @Option(name: .shortAndLong, help: "Tasks run at once with --synchronous (default: the number of CPUs).")
-    var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .shortAndLong, help: "Tasks run at once with --synchronous (default: 4 per CPU).")
+    var concurrency: Int = WorkerConfiguration.defaultConcurrency
 
     @Option(name: [.customLong("lease_seconds"), .customLong("lease-seconds")], help: "Seconds before a task held by a dead worker is re-delivered (default: 30).")
     var leaseSeconds: Double = 30

@@ -13,8 +13,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues, in priority order (default: restart,path,file).")
     var queues: String = "restart,path,file"
 
-    @Option(name: .shortAndLong, help: "Tasks run at once (default: the number of CPUs).")
-    var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .shortAndLong, help: "Tasks run at once (default: 4 per CPU).")
+    var concurrency: Int = WorkerConfiguration.defaultConcurrency
 
     @Option(name: [.customLong("lease_seconds"), .customLong("lease-seconds")], help: "Seconds before a task held by a dead worker is re-delivered (default: 30).")
     var leaseSeconds: Double = 30

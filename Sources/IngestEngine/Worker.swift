@@ -67,30 +67,25 @@ public final class Worker: Service {
                 return .tick
             }
             var running = 0
+            // Claimed in one transaction, started as slots free up: fewer broker round trips per task.
+            var claimedNotStarted: [ClaimedTask] = []
             var tickPending = false
             let minimumPause = 0.001
             var pause = minimumPause
             while true {
                 let draining = isDraining
-                if draining && running == 0 { break }
-                var wantsTick = running > 0
-                if !draining && running < configuration.concurrency {
-                    let wanted = configuration.concurrency - running
+                if draining && running == 0 && claimedNotStarted.isEmpty { break }
+                var wantsTick = false
+                if !draining && claimedNotStarted.isEmpty && running < configuration.concurrency {
                     let claimed = try await broker.claim(
-                        queues: configuration.queues, limit: wanted, leaseDuration: configuration.leaseDuration,
-                        worker: configuration.workerID)
-                    for task in claimed {
-                        let cancellation = TaskCancellation()
-                        state.withLock { $0.inFlight[task.lease] = cancellation }
-                        running += 1
-                        group.addTask {
-                            await self.execute(task, cancellation: cancellation, committer: committer)
-                            return .taskEnded
-                        }
+                        queues: configuration.queues, limit: configuration.concurrency,
+                        leaseDuration: configuration.leaseDuration, worker: configuration.workerID)
+                    state.withLock { state in
+                        for task in claimed { state.inFlight[task.lease] = TaskCancellation() }
                     }
-                    if claimed.count == wanted {
+                    claimedNotStarted = claimed.reversed()
+                    if claimed.count == configuration.concurrency {
                         pause = minimumPause
-                        wantsTick = false
                     } else {
                         if claimed.isEmpty, running == 0, try await jobToWaitForHasEnded() {
                             beginDrain()
@@ -98,6 +93,14 @@ public final class Worker: Service {
                         }
                         wantsTick = true
                         pause = claimed.isEmpty ? min(pause * 2, configuration.maximumPollInterval) : minimumPause
+                    }
+                }
+                while running < configuration.concurrency, let task = claimedNotStarted.popLast() {
+                    guard let cancellation = state.withLock({ $0.inFlight[task.lease] }) else { continue }
+                    running += 1
+                    group.addTask {
+                        await self.execute(task, cancellation: cancellation, committer: committer)
+                        return .taskEnded
                     }
                 }
                 if wantsTick && !tickPending {

@@ -28,6 +28,9 @@ public struct WorkerConfiguration: Sendable {
         self.stopWhenJobEnds = stopWhenJobEnds
     }
 
+    /// Four tasks per CPU: sync tasks spend most of their time waiting on the file system and the database.
+    public static var defaultConcurrency: Int { 4 * ProcessInfo.processInfo.activeProcessorCount }
+
     public static func defaultWorkerID() -> String {
         "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
     }

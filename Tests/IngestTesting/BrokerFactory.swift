@@ -1,0 +1,40 @@
+import Foundation
+import IngestCore
+import IngestSQLite
+
+/// The brokers the conformance suite runs against. Each gives a fresh, empty broker.
+public enum BrokerFactory: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite
+
+    public var description: String { rawValue }
+
+    /// Brokers usable here; server-backed ones join when their URL is in the environment.
+    public static var available: [BrokerFactory] { [.sqlite] }
+
+    public func make() throws -> BrokerUnderTest {
+        let directory = try TemporaryDirectory(prefix: "ingest-broker")
+        switch self {
+        case .sqlite:
+            return BrokerUnderTest(broker: try SQLiteBroker(path: directory.subpath("state.sqlite")), directory: directory)
+        }
+    }
+}
+
+/// A fresh broker and whatever keeps it alive (its files) for the length of a test.
+public struct BrokerUnderTest: Sendable {
+    public let broker: any Broker
+    let directory: TemporaryDirectory
+}
+
+extension NewTask {
+    /// A small task for broker tests.
+    public static func test(job: String = "job", queue: String = "q", key: String = "k", retry: RetryPolicy = .default, entryCount: Int = 1) -> NewTask {
+        NewTask(job: job, queue: queue, kind: "test", key: key, payload: Data(key.utf8), retry: retry, entryCount: entryCount)
+    }
+}
+
+extension JobDefinition {
+    public static func test(_ name: String = "job") -> JobDefinition {
+        JobDefinition(name: name, kind: "test", spec: Data("{}".utf8))
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// Runs the built `ingest` executable, as a user would, with its own `INGEST_HOME`.
+public struct IngestProcess: Sendable {
+    public let home: String
+    public var extraEnvironment: [String: String] = [:]
+    /// When set, the command runs as this user through `setpriv` (used to make a file unreadable even when tests run as root).
+    public var runAsUser: String?
+
+    public init(home: String) {
+        self.home = home
+    }
+
+    /// The `ingest` binary next to the test bundle, or `$INGEST_BIN`.
+    public static var executable: String {
+        if let explicit = ProcessInfo.processInfo.environment["INGEST_BIN"] { return explicit }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = directory.appendingPathComponent("ingest").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            directory = directory.deletingLastPathComponent()
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/ingest").path
+    }
+
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// Starts `ingest ARGS` without waiting.
+    public func launch(_ arguments: [String], stdin: FileHandle? = nil) throws -> Process {
+        let process = makeProcess(arguments)
+        process.standardInput = stdin ?? FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Runs `ingest ARGS` to its end and captures its output.
+    @discardableResult
+    public func run(_ arguments: [String], input: String? = nil) throws -> Result {
+        let outputFile = try TemporaryFile()
+        let errorFile = try TemporaryFile()
+        let process = makeProcess(arguments)
+        process.standardOutput = outputFile.handle
+        process.standardError = errorFile.handle
+        if let input {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            try process.run()
+            pipe.fileHandleForWriting.write(Data(input.utf8))
+            try pipe.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: outputFile.contents(), stderr: errorFile.contents())
+    }
+
+    private func makeProcess(_ arguments: [String]) -> Process {
+        let process = Process()
+        if let runAsUser {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=\(runAsUser)", "--regid=\(runAsUser)", "--clear-groups", Self.executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: Self.executable)
+            process.arguments = arguments
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["INGEST_HOME"] = home
+        environment.removeValue(forKey: "INGEST_BROKER_URL")
+        environment.removeValue(forKey: "INGEST_CATALOG_URL")
+        for (key, value) in extraEnvironment { environment[key] = value }
+        process.environment = environment
+        return process
+    }
+
+    /// Runs `ingest ARGS --json` and decodes its output.
+    public func json(_ arguments: [String]) throws -> Any {
+        let result = try run(arguments + ["--json"])
+        guard result.status == 0 else {
+            throw CommandFailed(arguments: arguments, result: result)
+        }
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    }
+
+    public struct CommandFailed: Error, CustomStringConvertible {
+        public var arguments: [String]
+        public var result: Result
+        public var description: String {
+            "ingest \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)"
+        }
+    }
+}
+
+/// A file that captures a child process's output without the pipe-buffer deadlocks of `Pipe`.
+final class TemporaryFile {
+    let path: String
+    let handle: FileHandle
+
+    init() throws {
+        var template = Array((NSTemporaryDirectory() + "/ingest-output.XXXXXX").utf8CString)
+        let descriptor = mkstemp(&template)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
+    func contents() -> String {
+        (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    deinit {
+        unlink(path)
+    }
+}
