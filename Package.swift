@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "IngestSQLiteTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
         .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
-        .testTarget(name: "IngestCLITests", dependencies: ["IngestCLI", "ingest", "IngestTesting"]),
+        .testTarget(name: "IngestCLITests", dependencies: ["IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestTesting"]),
     ]
 )

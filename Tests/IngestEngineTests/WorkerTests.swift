@@ -1,0 +1,150 @@
+import Foundation
+import IngestCore
+import IngestEngine
+import IngestSQLite
+import IngestTesting
+import Logging
+import Synchronization
+import Testing
+
+/// A handler whose behaviour each test scripts through the task key.
+private final class ScriptedHandler: TaskHandler {
+    let kind = "test"
+    let running = Mutex((now: 0, peak: 0))
+    let started = Mutex(0)
+
+    func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
+        started.withLock { $0 += 1 }
+        running.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+        defer { running.withLock { $0.now -= 1 } }
+        switch task.key {
+        case let key where key.hasPrefix("sleep"):
+            try await Task.sleep(for: .milliseconds(Int(key.dropFirst(5))!))
+        case "hang":
+            try await Task.sleep(for: .seconds(3600))
+        case "wait-for-cancel":
+            while true {
+                try context.cancellation.check()
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        case "throw":
+            throw TestFailure(description: "scripted failure")
+        case "permanent":
+            throw PermanentTaskError("bad input")
+        case "spawn":
+            return TaskResult(spawned: (0..<3).map { .test(job: task.job, key: "child\($0)") }, counters: [Counter.entriesCreated: 1])
+        default:
+            break
+        }
+        return TaskResult(counters: [Counter.entriesCreated: 1])
+    }
+}
+
+private struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+}
+
+@Suite struct WorkerTests {
+    private func makeWorker(_ broker: any Broker, _ handler: ScriptedHandler, concurrency: Int = 2, lease: Double = 5, until job: String? = "job") -> Worker {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return Worker(
+            broker: broker, handlers: [handler],
+            configuration: WorkerConfiguration(queues: ["q"], concurrency: concurrency, leaseDuration: lease, stopWhenJobEnds: job),
+            logger: logger)
+    }
+
+    @Test func runsSpawnedTasksUntilTheJobCompletes() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        try await subject.broker.submit(.test(), tasks: [.test(key: "spawn")])
+        try await makeWorker(subject.broker, ScriptedHandler()).run()
+        let status = try #require(try await subject.broker.job(named: "job"))
+        #expect(status.state == .completed)
+        #expect(status.counter(Counter.entriesCreated) == 4)
+        #expect(status.counter(Counter.tasksDone) == 4)
+    }
+
+    @Test func neverRunsMoreThanItsConcurrency() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        try await subject.broker.submit(.test(), tasks: (0..<12).map { _ in .test(key: "sleep20") })
+        let handler = ScriptedHandler()
+        try await makeWorker(subject.broker, handler, concurrency: 3).run()
+        #expect(handler.running.withLock { $0.peak } == 3)
+        #expect(handler.started.withLock { $0 } == 12)
+    }
+
+    @Test func taskLongerThanItsTimeoutFailsWithATimeoutError() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        try await subject.broker.submit(.test(), tasks: [.test(key: "hang", retry: RetryPolicy(maxRetries: 0, delay: 0, timeout: 0.2))])
+        try await makeWorker(subject.broker, ScriptedHandler()).run()
+        let failed = try await subject.broker.failedTasks(job: "job", queue: nil, limit: 5)
+        #expect(failed.first?.error.contains("timed out after 0.2 seconds") == true)
+        #expect(try await subject.broker.job(named: "job")?.state == .failed)
+    }
+
+    @Test func failingTaskIsRetriedUpToItsLimitAndKeepsItsError() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        try await subject.broker.submit(.test(), tasks: [.test(key: "throw", retry: RetryPolicy(maxRetries: 2, delay: 0.01, timeout: 10))])
+        let handler = ScriptedHandler()
+        try await makeWorker(subject.broker, handler).run()
+        #expect(handler.started.withLock { $0 } == 3)
+        let status = try #require(try await subject.broker.job(named: "job"))
+        #expect(status.tasksRetried == 2)
+        #expect(status.tasksFailed == 1)
+        #expect(try await subject.broker.failedTasks(job: "job", queue: nil, limit: 5).first?.error == "scripted failure")
+    }
+
+    @Test func permanentErrorIsNotRetried() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        try await subject.broker.submit(.test(), tasks: [.test(key: "permanent", retry: RetryPolicy(maxRetries: 5, delay: 0, timeout: 10))])
+        let handler = ScriptedHandler()
+        try await makeWorker(subject.broker, handler).run()
+        #expect(handler.started.withLock { $0 } == 1)
+        #expect(try await subject.broker.failedTasks(job: "job", queue: nil, limit: 5).first?.error == "bad input")
+    }
+
+    @Test func stoppingAJobCancelsItsRunningTaskThroughLeaseRenewal() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        try await subject.broker.submit(.test(), tasks: [.test(key: "wait-for-cancel")] + (0..<5).map { _ in .test(key: "sleep1") })
+        let worker = makeWorker(subject.broker, ScriptedHandler(), concurrency: 1, lease: 0.3)
+        async let run: Void = worker.run()
+        try await Task.sleep(for: .milliseconds(200))
+        let stopped = try await subject.broker.stop(job: "job")
+        #expect(stopped.state == .stopping)
+        try await run
+        let status = try #require(try await subject.broker.job(named: "job"))
+        #expect(status.state == .stopped)
+        #expect(status.counter(Counter.tasksCancelled) == 6)
+        #expect(try await subject.broker.failedTasks(job: "job", queue: nil, limit: 5).isEmpty)
+    }
+
+    @Test func drainFinishesRunningTasksAndClaimsNoMore() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        try await subject.broker.submit(.test(), tasks: (0..<10).map { _ in .test(key: "sleep100") })
+        let handler = ScriptedHandler()
+        let worker = makeWorker(subject.broker, handler, concurrency: 2, until: nil)
+        async let run: Void = worker.run()
+        try await Task.sleep(for: .milliseconds(50))
+        worker.beginDrain()
+        try await run
+        let status = try #require(try await subject.broker.job(named: "job"))
+        #expect(handler.started.withLock { $0 } == 2)
+        #expect(status.counter(Counter.tasksDone) == 2)
+        #expect(status.runningTasks == 0, "drained tasks are committed, not left leased")
+        #expect(status.pendingTasks == 8)
+    }
+
+    @Test func taskOfADeadWorkerIsRedeliveredAfterItsLeaseExpires() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        try await subject.broker.submit(.test(), tasks: [.test(key: "plain")])
+        // A worker that claimed the task and died without finishing it.
+        let orphan = try await subject.broker.claim(queues: ["q"], limit: 1, leaseDuration: 0.3, worker: "dead")
+        #expect(orphan.count == 1)
+        let handler = ScriptedHandler()
+        try await makeWorker(subject.broker, handler, lease: 0.3).run()
+        let status = try #require(try await subject.broker.job(named: "job"))
+        #expect(status.state == .completed)
+        #expect(status.tasksRetried == 1)
+        #expect(handler.started.withLock { $0 } == 1)
+    }
+}

@@ -1,0 +1,101 @@
+import IngestCore
+import IngestSQLite
+import Testing
+
+@Suite struct SQLiteCatalogReadTests {
+    @Test func objectStatesReturnsOnlyRequestedExistingNames() async throws {
+        let fixture = try CatalogFixture()
+        _ = try await fixture.catalog.register([
+            inPlaceRegistration("/zone/data", "a.txt", size: 1, mtimeNanos: 11),
+            inPlaceRegistration("/zone/data", "b.txt", size: 2, mtimeNanos: 22),
+            inPlaceRegistration("/zone/data", "c.txt", size: 3, mtimeNanos: 33),
+            inPlaceRegistration("/zone/other", "a.txt", size: 9, mtimeNanos: 99),
+        ])
+
+        let states = try await fixture.catalog.objectStates(in: "/zone/data", names: ["a.txt", "c.txt", "missing.txt"])
+
+        #expect(states == [
+            "a.txt": ObjectState(size: 1, mtimeNanos: 11),
+            "c.txt": ObjectState(size: 3, mtimeNanos: 33),
+        ])
+    }
+
+    @Test func objectStatesAnswersMoreNamesThanOneStatementSlice() async throws {
+        let fixture = try CatalogFixture()
+        let registered = (0..<1_200).map { inPlaceRegistration("/zone/big", "file\($0)", size: Int64($0), mtimeNanos: Int64($0) * 1_000) }
+        _ = try await fixture.catalog.register(registered)
+        let existing = (100..<1_150).map { "file\($0)" }
+        let absent = (5_000..<5_020).map { "file\($0)" }
+
+        let states = try await fixture.catalog.objectStates(in: "/zone/big", names: existing + absent)
+
+        #expect(states.count == existing.count)
+        #expect(Set(states.keys) == Set(existing))
+        #expect(states["file1149"] == ObjectState(size: 1_149, mtimeNanos: 1_149_000))
+        #expect(states["file100"] == ObjectState(size: 100, mtimeNanos: 100_000))
+    }
+
+    @Test func objectStatesOfAMissingCollectionIsEmpty() async throws {
+        let fixture = try CatalogFixture()
+
+        #expect(try await fixture.catalog.objectStates(in: "/zone/nothing", names: ["a.txt"]).isEmpty)
+    }
+
+    @Test func kindDistinguishesCollectionDataObjectAndAbsent() async throws {
+        let fixture = try CatalogFixture()
+        _ = try await fixture.catalog.register([inPlaceRegistration("/zone/data", "a.txt")])
+
+        #expect(try await fixture.catalog.kind(of: "/zone/data") == .collection)
+        #expect(try await fixture.catalog.kind(of: "/zone/data/a.txt") == .dataObject)
+        #expect(try await fixture.catalog.kind(of: "/zone/data/b.txt") == nil)
+        #expect(try await fixture.catalog.kind(of: "/elsewhere/a.txt") == nil)
+    }
+
+    @Test func dataObjectOfAnAbsentPathIsNil() async throws {
+        let fixture = try CatalogFixture()
+        _ = try await fixture.catalog.ensureCollections(["/zone/data"])
+
+        #expect(try await fixture.catalog.dataObject(at: "/zone/data/a.txt") == nil)
+        #expect(try await fixture.catalog.dataObject(at: "/zone/data") == nil)
+    }
+
+    @Test func listGivesSubCollectionsFirstThenObjectsEachSortedByName() async throws {
+        let fixture = try CatalogFixture()
+        _ = try await fixture.catalog.ensureCollections(["/zone/data/zeta", "/zone/data/alpha", "/zone/data/alpha/deeper"])
+        _ = try await fixture.catalog.register([
+            inPlaceRegistration("/zone/data", "m.txt", size: 5, mtimeNanos: 55),
+            inPlaceRegistration("/zone/data", "b.txt", size: 3, mtimeNanos: 33),
+            inPlaceRegistration("/zone/data/alpha", "inner.txt"),
+        ])
+
+        let entries = try await fixture.catalog.list(collection: "/zone/data")
+
+        #expect(entries == [
+            CatalogEntry(kind: .collection, path: "/zone/data/alpha"),
+            CatalogEntry(kind: .collection, path: "/zone/data/zeta"),
+            CatalogEntry(kind: .dataObject, path: "/zone/data/b.txt", size: 3, mtimeNanos: 33, replicaCount: 1),
+            CatalogEntry(kind: .dataObject, path: "/zone/data/m.txt", size: 5, mtimeNanos: 55, replicaCount: 1),
+        ])
+    }
+
+    @Test func listCountsReplicasOnEveryResource() async throws {
+        let fixture = try CatalogFixture()
+        try await fixture.catalog.ensureResource(StorageResource(name: "vault1", type: "vault", path: "/vaults/one"))
+        _ = try await fixture.catalog.register([
+            inPlaceRegistration("/zone/data", "a.txt"),
+            inPlaceRegistration("/zone/data", "a.txt", resource: "vault1"),
+        ])
+
+        let entries = try await fixture.catalog.list(collection: "/zone/data")
+
+        #expect(entries.map(\.replicaCount) == [2])
+    }
+
+    @Test func listOfAMissingCollectionThrowsNotFound() async throws {
+        let fixture = try CatalogFixture()
+
+        await #expect(throws: IngestError.notFoundInCatalog("/zone/missing")) {
+            try await fixture.catalog.list(collection: "/zone/missing")
+        }
+    }
+}
