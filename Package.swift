@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Ingest",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "ingest", targets: ["ingest"]),
         .library(name: "IngestCore", targets: ["IngestCore"]),

@@ -44,12 +44,12 @@ public struct LogRotation: Sendable, Equatable {
             let midnight = calendar.startOfDay(for: start)
             return calendar.date(byAdding: .day, value: interval, to: midnight)!
         case .weekday(let day):
-            let midnight = calendar.startOfDay(for: start)
+            // As Python does: at the midnight that ends the next such weekday (tonight if today is that day).
+            let tonight = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: start))!
             // Calendar weekdays: 1 = Sunday ... 7 = Saturday; Python's W0 is Monday.
             let today = (calendar.component(.weekday, from: start) + 5) % 7
-            var days = (day - today + 7) % 7
-            if days == 0 { days = 7 }
-            return calendar.date(byAdding: .day, value: days, to: midnight)!
+            let days = (day - today + 7) % 7
+            return calendar.date(byAdding: .day, value: days, to: tonight)!
         }
     }
 

@@ -194,15 +194,16 @@ import Testing
         #expect(rotation.nextRollover(after: wednesdayMorning, calendar: utc) == january(5))
     }
 
-    @Test func weekdayRollsOverAtTheStartOfTheNextSuchDay() throws {
-        #expect(try LogRotation(when: "W4", interval: 1).nextRollover(after: wednesdayMorning, calendar: utc) == january(5))
-        #expect(try LogRotation(when: "W0", interval: 1).nextRollover(after: wednesdayMorning, calendar: utc) == january(8))
+    /// Python's handler rolls over at the midnight that ends the named weekday.
+    @Test func weekdayRollsOverAtTheEndOfTheNextSuchDayAsPythonDoes() throws {
+        #expect(try LogRotation(when: "W4", interval: 1).nextRollover(after: wednesdayMorning, calendar: utc) == january(6))
+        #expect(try LogRotation(when: "W0", interval: 1).nextRollover(after: wednesdayMorning, calendar: utc) == january(9))
     }
 
-    @Test func weekdayOfTodayRollsOverAWeekLater() throws {
+    @Test func weekdayOfTodayRollsOverTonight() throws {
         let rotation = try LogRotation(when: "W2", interval: 1)
 
-        #expect(rotation.nextRollover(after: wednesdayMorning, calendar: utc) == january(10))
+        #expect(rotation.nextRollover(after: wednesdayMorning, calendar: utc) == january(4))
     }
 
     @Test func suffixFormatFollowsTheUnit() throws {
