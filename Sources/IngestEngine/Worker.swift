@@ -77,9 +77,18 @@ public final class Worker: Service {
                 if draining && running == 0 && claimedNotStarted.isEmpty { break }
                 var wantsTick = false
                 if !draining && claimedNotStarted.isEmpty && running < configuration.concurrency {
-                    let claimed = try await broker.claim(
-                        queues: configuration.queues, limit: configuration.concurrency,
-                        leaseDuration: configuration.leaseDuration, worker: configuration.workerID)
+                    let claimed: [ClaimedTask]
+                    var brokerFailed = false
+                    do {
+                        claimed = try await broker.claim(
+                            queues: configuration.queues, limit: configuration.concurrency,
+                            leaseDuration: configuration.leaseDuration, worker: configuration.workerID)
+                    } catch {
+                        // The broker is unreachable or busy: keep running tasks going and try again later.
+                        logger.error("could not claim tasks; retrying", metadata: ["error": "\(error)"])
+                        claimed = []
+                        brokerFailed = true
+                    }
                     state.withLock { state in
                         for task in claimed { state.inFlight[task.lease] = TaskCancellation() }
                     }
@@ -87,12 +96,16 @@ public final class Worker: Service {
                     if claimed.count == configuration.concurrency {
                         pause = minimumPause
                     } else {
-                        if claimed.isEmpty, running == 0, try await jobToWaitForHasEnded() {
+                        if claimed.isEmpty, running == 0, (try? await jobToWaitForHasEnded()) == true {
                             beginDrain()
                             continue
                         }
                         wantsTick = true
-                        pause = claimed.isEmpty ? min(pause * 2, configuration.maximumPollInterval) : minimumPause
+                        if brokerFailed {
+                            pause = max(1, configuration.maximumPollInterval)
+                        } else {
+                            pause = claimed.isEmpty ? min(pause * 2, configuration.maximumPollInterval) : minimumPause
+                        }
                     }
                 }
                 while running < configuration.concurrency, let task = claimedNotStarted.popLast() {
