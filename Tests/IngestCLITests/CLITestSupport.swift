@@ -4,6 +4,10 @@ import IngestSQLite
 import IngestTesting
 import Testing
 
+/// The command-line suites start worker processes; running them one at a time keeps a loaded
+/// machine from turning timing into test failures.
+@Suite(.serialized) struct CommandLineTests {}
+
 /// A user's machine for one test: an `INGEST_HOME`, a source tree, and the `ingest` command.
 final class CLIWorld: @unchecked Sendable {
     let home: TemporaryDirectory
