@@ -16,11 +16,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(
             name: "IngestCore",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "IngestSQLite",
@@ -34,9 +36,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(name: "CIngestSystem"),
         .target(
             name: "IngestSync",
-            dependencies: ["IngestCore"]
+            dependencies: ["IngestCore", "CIngestSystem", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "IngestCLI",
@@ -55,6 +58,7 @@ let package = Package(
         ),
         .testTarget(name: "BrokerConformanceTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
         .testTarget(name: "IngestSQLiteTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
+        .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore", "IngestTesting"]),
         .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
         .testTarget(name: "IngestCLITests", dependencies: ["IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestTesting"]),

@@ -15,26 +15,40 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "url"))
     var catalog: String?
 
+    @Option(help: ArgumentHelp(
+        "Configuration file: resources, default_resource, broker, catalog, logging. Default: $INGEST_HOME/config.yaml if it exists.",
+        valueName: "file"))
+    var config: String?
+
+    /// The configuration file's contents; an empty configuration when the default file does not exist.
+    func configuration() throws -> IngestConfiguration {
+        if let config { return try IngestConfiguration.load(path: config, required: true) }
+        return try IngestConfiguration.load(path: Self.home + "/config.yaml", required: false)
+    }
+
     /// `$INGEST_HOME`, default `~/.ingest`.
     static var home: String {
         if let home = ProcessInfo.processInfo.environment["INGEST_HOME"], !home.isEmpty { return home }
         return FileManager.default.homeDirectoryForCurrentUser.path + "/.ingest"
     }
 
-    var brokerURL: String {
-        broker ?? ProcessInfo.processInfo.environment["INGEST_BROKER_URL"] ?? "sqlite:\(Self.home)/state.sqlite"
+    /// Flag, then environment, then configuration file, then the embedded default.
+    func brokerURL() throws -> String {
+        try broker ?? ProcessInfo.processInfo.environment["INGEST_BROKER_URL"] ?? configuration().broker
+            ?? "sqlite:\(Self.home)/state.sqlite"
     }
 
-    var catalogURL: String {
-        catalog ?? ProcessInfo.processInfo.environment["INGEST_CATALOG_URL"] ?? "sqlite:\(Self.home)/catalog.sqlite"
+    func catalogURL() throws -> String {
+        try catalog ?? ProcessInfo.processInfo.environment["INGEST_CATALOG_URL"] ?? configuration().catalog
+            ?? "sqlite:\(Self.home)/catalog.sqlite"
     }
 
     func openBroker() throws -> any Broker {
-        try SQLiteBroker(path: Self.sqlitePath(brokerURL, option: "--broker"))
+        try SQLiteBroker(path: Self.sqlitePath(brokerURL(), option: "--broker"))
     }
 
     func openCatalog() throws -> any Catalog {
-        try SQLiteCatalog(path: Self.sqlitePath(catalogURL, option: "--catalog"))
+        try SQLiteCatalog(path: Self.sqlitePath(catalogURL(), option: "--catalog"))
     }
 
     /// Accepts `sqlite:PATH`, `sqlite://PATH` and `sqlite:///ABSOLUTE`; names the fix for anything else.

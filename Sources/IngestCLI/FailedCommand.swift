@@ -85,14 +85,14 @@ struct FlushCommand: AsyncParsableCommand {
 
     static func flush(connection: ConnectionOptions, confirmed: Bool) async throws {
         if !confirmed {
-            FileHandle.standardError.write(Data("This removes every task and job record in \(connection.brokerURL). Type 'yes' to continue: ".utf8))
+            FileHandle.standardError.write(Data("This removes every task and job record in \(try connection.brokerURL()). Type 'yes' to continue: ".utf8))
             guard let answer = readLine(), answer.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                 FileHandle.standardError.write(Data("nothing flushed (pass --yes to skip this question)\n".utf8))
                 throw ExitCode.failure
             }
         }
         try await connection.openBroker().flush()
-        print("flushed \(connection.brokerURL)")
+        print("flushed \(try connection.brokerURL())")
     }
 }
 

@@ -9,7 +9,8 @@ public struct IngestCommand: AsyncParsableCommand {
         subcommands: [
             StartCommand.self, WorkerCommand.self, ListCommand.self, WatchCommand.self, StopCommand.self,
             FailedCommand.self, RequeueCommand.self, FlushCommand.self, FlushRedisCommand.self,
-            LsCommand.self, StatCommand.self,
+            LsCommand.self, StatCommand.self, ResourceCommand.self, VerifyCommand.self, HistoryCommand.self,
+            ProfileCommand.self,
         ]
     )
 

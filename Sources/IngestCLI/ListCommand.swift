@@ -20,6 +20,10 @@ struct JobSummary: Encodable {
     var startedAt: String
     var finishedAt: String?
     var elapsedSeconds: Double
+    var schedule: String?
+    var pass: Int
+    var nextRunAt: String?
+    var lastPass: JobPass?
 
     init(_ status: JobStatus) {
         name = status.name
@@ -37,6 +41,10 @@ struct JobSummary: Encodable {
         startedAt = Format.date(status.createdAt)
         finishedAt = status.finishedAt.map(Format.date)
         elapsedSeconds = (status.elapsed * 1000).rounded() / 1000
+        schedule = status.schedule?.description
+        pass = status.pass
+        nextRunAt = status.nextRunAt.map(Format.date)
+        lastPass = status.lastPass
     }
 }
 
@@ -59,15 +67,24 @@ struct ListCommand: AsyncParsableCommand {
             print("no jobs; start one with `ingest start SRC DST`")
             return
         }
+        let periodic = jobs.contains { $0.schedule != nil }
         let rows = jobs.map { job in
-            [
+            var row = [
                 job.name, job.state.rawValue, Format.count(job.tasksTotal), Format.count(job.pendingTasks),
                 Format.count(job.tasksFailed), Format.count(job.tasksRetried), Format.count(job.entriesDone),
                 Format.bytes(job.counter(Counter.bytesDone)), Format.date(job.createdAt), Format.duration(job.elapsed),
             ]
+            if periodic {
+                row += [
+                    job.lastPass.map { "#\($0.pass) \($0.state.rawValue) \(Format.date($0.finishedAt))" } ?? "-",
+                    job.state == .waiting ? job.nextRunAt.map(Format.date) ?? "-" : "-",
+                ]
+            }
+            return row
         }
         print(Output.table(
-            header: ["NAME", "STATE", "TASKS", "REMAINING", "FAILED", "RETRIED", "ENTRIES", "BYTES", "STARTED", "ELAPSED"],
+            header: ["NAME", "STATE", "TASKS", "REMAINING", "FAILED", "RETRIED", "ENTRIES", "BYTES", "STARTED", "ELAPSED"]
+                + (periodic ? ["LAST PASS", "NEXT RUN"] : []),
             rows: rows))
     }
 }

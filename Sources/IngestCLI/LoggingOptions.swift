@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IngestCore
 import IngestEngine
 import Logging
 import Synchronization
@@ -20,16 +21,20 @@ struct LoggingOptions: ParsableArguments {
 
     private static let bootstrapped = Mutex(false)
 
-    /// Installs the process's log handler once and returns a logger for `label`.
-    func makeLogger(label: String) throws -> Logger {
-        let level = try parsedLevel()
+    /// Installs the process's log handler once and returns a logger for `label`. Flags override
+    /// the configuration file's `logging` section.
+    func makeLogger(label: String, configuration: LoggingConfiguration? = nil) throws -> Logger {
+        let filename = logFilename ?? configuration?.filename
+        let when = logWhen ?? configuration?.when
+        let interval = logInterval ?? configuration?.interval
+        let level = try parsedLevel(logLevel ?? configuration?.level, toFile: filename != nil)
         var sink: (@Sendable (String) -> Void)?
-        if let logFilename {
+        if let filename {
             var rotation: LogRotation?
-            if logWhen != nil || logInterval != nil {
-                rotation = try LogRotation(when: logWhen ?? "H", interval: logInterval ?? 1)
+            if when != nil || interval != nil {
+                rotation = try LogRotation(when: when ?? "H", interval: interval ?? 1)
             }
-            let file = try RotatingLogFile(path: logFilename, rotation: rotation)
+            let file = try RotatingLogFile(path: filename, rotation: rotation)
             sink = { file.append($0) }
         }
         let resolvedSink: @Sendable (String) -> Void = sink ?? { line in
@@ -49,8 +54,8 @@ struct LoggingOptions: ParsableArguments {
         return logger
     }
 
-    private func parsedLevel() throws -> Logger.Level {
-        guard let logLevel else { return logFilename == nil ? .warning : .info }
+    private func parsedLevel(_ logLevel: String?, toFile: Bool) throws -> Logger.Level {
+        guard let logLevel else { return toFile ? .info : .warning }
         switch logLevel.lowercased() {
         case "trace": return .trace
         case "debug": return .debug

@@ -54,6 +54,42 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "Seconds one task may run before it counts as failed (default: 3600).")
     var timeout: Double = 3600
 
+    @Option(help: "What to do with new and changed files: REGISTER_SYNC, REGISTER_AS_REPLICA_SYNC, PUT, PUT_SYNC, PUT_APPEND, NO_OP (default: REGISTER_SYNC).")
+    var operation: String = SyncOperation.registerSync.rawValue
+
+    @Option(name: [.customLong("to_resource"), .customLong("to-resource")], help: "Storage resource (from the configuration file) that copies go to or replicas are recorded on (default: default_resource for copies, inplace for registration).")
+    var toResource: String?
+
+    @Option(help: "Compute, store and verify checksums: sha256 or md5 (default: none).")
+    var checksum: String?
+
+    @Option(name: [.customLong("exclude_file_type"), .customLong("exclude-file-type")], parsing: .upToNextOption, help: "Entry types to leave out: regular, directory, character, block, socket, pipe, link.")
+    var excludeFileType: [String] = []
+
+    @Option(name: [.customLong("exclude_file_name"), .customLong("exclude-file-name")], parsing: .upToNextOption, help: "Regular expressions; a non-directory whose full absolute path matches one from its start is left out (like Python's re.match).")
+    var excludeFileName: [String] = []
+
+    @Option(name: [.customLong("exclude_directory_name"), .customLong("exclude-directory-name")], parsing: .upToNextOption, help: "Regular expressions; a directory whose full absolute path matches one from its start is left out and not descended into.")
+    var excludeDirectoryName: [String] = []
+
+    @Flag(name: [.customLong("follow_symlinks"), .customLong("follow-symlinks")], help: "Follow symbolic links (cycles are detected and skipped); by default a link is recorded with a link_target metadata entry.")
+    var followSymlinks = false
+
+    @Option(name: [.customLong("delete_mode"), .customLong("delete-mode")], help: "Catalog entries whose source is gone: DO_NOT_DELETE, UNREGISTER (register operations), TRASH or NO_TRASH (PUT_SYNC, PUT_APPEND) (default: DO_NOT_DELETE).")
+    var deleteMode: String = DeleteMode.doNotDelete.rawValue
+
+    @Option(name: [.customShort("i"), .long], help: "Run a new pass this many seconds after the previous pass ended (default: run once).")
+    var interval: Double?
+
+    @Option(help: "Run a new pass at the times of this cron expression, such as \"0 3 * * *\" (default: run once).")
+    var cron: String?
+
+    @Flag(help: "Write one JSON line per task (queue, worker, start, end, entries, bytes, outcome) to --profile_filename.")
+    var profile = false
+
+    @Option(name: [.customLong("profile_filename"), .customLong("profile-filename")], help: "Where --profile writes (default: $INGEST_HOME/profile-JOB.jsonl).")
+    var profileFilename: String?
+
     @Option(name: .shortAndLong, help: "Tasks run at once with --synchronous (default: 4 per CPU).")
     var concurrency: Int = WorkerConfiguration.defaultConcurrency
 
@@ -70,10 +106,28 @@ struct StartCommand: AsyncParsableCommand {
         if maxRetries < 0 { throw ValidationError("--max_retries must be 0 or more, got \(maxRetries)") }
         if timeout <= 0 { throw ValidationError("--timeout must be more than 0 seconds, got \(timeout)") }
         if leaseSeconds <= 0 { throw ValidationError("--lease_seconds must be more than 0, got \(leaseSeconds)") }
+        if SyncOperation(userValue: operation) == nil {
+            throw ValidationError("--operation '\(operation)' is not one of \(SyncOperation.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if DeleteMode(userValue: deleteMode) == nil {
+            throw ValidationError("--delete_mode '\(deleteMode)' is not one of \(DeleteMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if let checksum, ChecksumAlgorithm(rawValue: checksum.lowercased()) == nil {
+            throw ValidationError("--checksum '\(checksum)' is not one of sha256, md5")
+        }
+        if interval != nil && cron != nil { throw ValidationError("give --interval or --cron, not both") }
+        if let interval, interval <= 0 { throw ValidationError("--interval must be more than 0 seconds, got \(interval)") }
+    }
+
+    private func schedule() throws -> JobSchedule? {
+        if let interval { return .interval(seconds: interval) }
+        if let cron { return .cron(try CronSchedule(cron)) }
+        return nil
     }
 
     func run() async throws {
-        let logger = try logging.makeLogger(label: "ingest.start")
+        let configuration = try connection.configuration()
+        let logger = try logging.makeLogger(label: "ingest.start", configuration: configuration.logging)
         let broker = try connection.openBroker()
         let catalog = try connection.openCatalog()
         let name = jobName ?? UUID().uuidString.lowercased()
@@ -81,8 +135,18 @@ struct StartCommand: AsyncParsableCommand {
         let spec = SyncSpec(
             source: source, target: target, filesPerTask: filesPerTask, ignoreCache: ignoreCache,
             initialIngest: initialIngest, queues: queues,
-            retry: RetryPolicy(maxRetries: maxRetries, delay: delay, timeout: timeout))
-        let (job, tasks) = try await SyncJob.prepare(spec, jobName: name, catalog: catalog)
+            retry: RetryPolicy(maxRetries: maxRetries, delay: delay, timeout: timeout),
+            operation: SyncOperation(userValue: operation)!, resource: toResource,
+            checksum: checksum.flatMap { ChecksumAlgorithm(rawValue: $0.lowercased()) },
+            exclusions: ExclusionRules(fileTypes: excludeFileType, fileNamePatterns: excludeFileName, directoryNamePatterns: excludeDirectoryName),
+            followSymlinks: followSymlinks, deleteMode: DeleteMode(userValue: deleteMode)!)
+        let profilePath = profile || profileFilename != nil
+            ? URL(fileURLWithPath: profileFilename ?? "\(ConnectionOptions.home)/profile-\(name).jsonl").path
+            : nil
+        let (job, tasks) = try await SyncJob.prepare(
+            spec, jobName: name, catalog: catalog, resources: configuration.resources.map(\.storageResource),
+            defaultResource: configuration.defaultResource, configurationSource: configuration.source,
+            schedule: try schedule(), profileFilename: profilePath)
         try await broker.submit(job, tasks: tasks)
 
         guard synchronous else {

@@ -33,7 +33,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = try logging.makeLogger(label: "ingest.worker")
+        let logger = try logging.makeLogger(label: "ingest.worker", configuration: connection.configuration().logging)
         let broker = try connection.openBroker()
         let catalog = try connection.openCatalog()
         let worker = Worker(

@@ -9,7 +9,8 @@ public protocol Broker: Sendable {
     /// Registers a job and its first tasks in one step.
     ///
     /// A job whose earlier run has ended is replaced: its counters restart at zero and its old
-    /// failed tasks are dropped. A job that is still queued, running or stopping is refused.
+    /// failed tasks are dropped. A job that is still queued, running, waiting or stopping is refused.
+    /// A job with a schedule runs `tasks` again for each pass, when the schedule says.
     /// - Throws: `IngestError.jobAlreadyActive`.
     func submit(_ job: JobDefinition, tasks: [NewTask]) async throws
 
@@ -34,6 +35,9 @@ public protocol Broker: Sendable {
     func reapExpiredLeases() async throws -> Int
 
     func job(named name: String) async throws -> JobStatus?
+
+    /// The ended passes of a job, oldest first (`ingest history`).
+    func history(job name: String) async throws -> [JobPass]
 
     func jobs() async throws -> [JobStatus]
 

@@ -150,6 +150,55 @@ public struct ObjectRegistration: Sendable, Equatable {
     }
 }
 
+/// An object's catalog state and its replica on one resource: what copy operations decide from.
+public struct ReplicaState: Sendable, Equatable {
+    public var objectSize: Int64
+    public var objectMtimeNanos: Int64
+    /// The replica on the asked-for resource, if the object has one there.
+    public var replica: Replica?
+
+    public init(objectSize: Int64, objectMtimeNanos: Int64, replica: Replica?) {
+        self.objectSize = objectSize
+        self.objectMtimeNanos = objectMtimeNanos
+        self.replica = replica
+    }
+}
+
+/// How much a resource holds (`ingest resource ls`).
+public struct ResourceUsage: Sendable, Codable, Equatable {
+    public var resource: StorageResource
+    public var replicas: Int64
+    public var bytes: Int64
+
+    public init(resource: StorageResource, replicas: Int64, bytes: Int64) {
+        self.resource = resource
+        self.replicas = replicas
+        self.bytes = bytes
+    }
+}
+
+/// The names directly inside a collection.
+public struct CollectionChildren: Sendable, Equatable {
+    public var collections: [String]
+    public var objects: [String]
+
+    public init(collections: [String], objects: [String]) {
+        self.collections = collections
+        self.objects = objects
+    }
+}
+
+/// A replica that left the catalog, so its stored copy can be removed too.
+public struct RemovedReplica: Sendable, Equatable {
+    public var resource: String
+    public var physicalPath: String
+
+    public init(resource: String, physicalPath: String) {
+        self.resource = resource
+        self.physicalPath = physicalPath
+    }
+}
+
 public enum UpsertOutcome: Sendable, Equatable {
     case created, updated, unchanged
 }
@@ -167,6 +216,11 @@ public protocol Catalog: Sendable {
 
     func resources() async throws -> [StorageResource]
 
+    func resource(named name: String) async throws -> StorageResource?
+
+    /// Every resource with the number of replicas and bytes it holds.
+    func resourceUsage() async throws -> [ResourceUsage]
+
     /// Creates each collection and its missing ancestors.
     /// - Returns: per requested path, whether it was created or already there.
     func ensureCollections(_ paths: [String]) async throws -> [UpsertOutcome]
@@ -174,9 +228,33 @@ public protocol Catalog: Sendable {
     /// Catalog state of the named objects in one collection, looked up in one query.
     func objectStates(in collection: String, names: [String]) async throws -> [String: ObjectState]
 
-    /// Registers or updates objects, in one transaction, creating missing collections.
+    /// Catalog state of the named objects in one collection with their replica on `resource`.
+    func replicaStates(in collection: String, names: [String], resource: String) async throws -> [String: ReplicaState]
+
+    /// Registers or updates objects, in one transaction, creating missing collections. When an
+    /// object's content changed (size, mtime or checksum), its replicas on other resources are
+    /// marked stale.
     /// - Returns: one outcome per registration, in order.
     func register(_ registrations: [ObjectRegistration]) async throws -> [UpsertOutcome]
+
+    /// Adds metadata to a collection or data object; triples already there are kept once.
+    /// - Throws: `IngestError.notFoundInCatalog` if nothing is at `path`.
+    func addMetadata(_ triples: [MetadataTriple], to path: String) async throws
+
+    /// Sub-collection and object names directly inside a collection (empty if it does not exist).
+    func children(of collection: String) async throws -> CollectionChildren
+
+    /// Removes objects and whole sub-collections of `collection` from the catalog, in one transaction.
+    /// - Returns: the replicas that were removed, so stored copies can be deleted.
+    func unregister(in collection: String, objects: [String], collections: [String]) async throws -> [RemovedReplica]
+
+    /// Moves objects and sub-collections of `collection` to the same place under `trashRoot`
+    /// (`/zone/trash` for `/zone/...`), replacing what the trash held there.
+    func moveToTrash(in collection: String, objects: [String], collections: [String], trashRoot: String) async throws
+
+    /// Data objects at or below `path` with their replicas and metadata, in pages: pass the last
+    /// page's `cursor` to get the next.
+    func objects(under path: String, after cursor: Int64?, limit: Int) async throws -> (objects: [DataObject], cursor: Int64?)
 
     /// Whether the path is a collection, a data object, or absent.
     func kind(of path: String) async throws -> CatalogPathKind?

@@ -1,14 +1,58 @@
 import Foundation
 
 public enum JobState: String, Codable, Sendable, CaseIterable {
-    case queued, running, stopping, stopped, completed, failed
+    /// `waiting`: a periodic job between passes; its next pass is queued to start at `nextRunAt`.
+    case queued, running, waiting, stopping, stopped, completed, failed
 
     /// A job in a terminal state takes no more work until it is started or requeued again.
     public var isTerminal: Bool {
         switch self {
         case .stopped, .completed, .failed: true
-        case .queued, .running, .stopping: false
+        case .queued, .running, .waiting, .stopping: false
         }
+    }
+}
+
+/// When a periodic job runs its passes again. A new pass starts only after the previous one ended.
+public enum JobSchedule: Sendable, Codable, Equatable {
+    /// `--interval N`: N seconds after the previous pass ended.
+    case interval(seconds: Double)
+    /// `--cron "0 3 * * *"`: at the next matching time after the previous pass ended.
+    case cron(CronSchedule)
+
+    /// The start of the pass after one that ended at `end`.
+    public func nextRun(after end: Timestamp) -> Timestamp {
+        switch self {
+        case .interval(let seconds):
+            return end + seconds
+        case .cron(let schedule):
+            // A schedule with no time in the next years never fires again.
+            return schedule.nextRun(after: Date(timeIntervalSince1970: end))?.timeIntervalSince1970 ?? .greatestFiniteMagnitude
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .interval(let seconds): "every \(seconds.formatted()) s after the previous pass"
+        case .cron(let schedule): "cron \(schedule.expression)"
+        }
+    }
+}
+
+/// The summary of one ended pass of a job (`ingest history`).
+public struct JobPass: Sendable, Codable, Equatable {
+    public var pass: Int
+    public var state: JobState
+    public var startedAt: Timestamp
+    public var finishedAt: Timestamp
+    public var counters: [String: Int64]
+
+    public init(pass: Int, state: JobState, startedAt: Timestamp, finishedAt: Timestamp, counters: [String: Int64]) {
+        self.pass = pass
+        self.state = state
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.counters = counters
     }
 }
 
@@ -27,6 +71,12 @@ public enum Counter {
     public static let entriesFailed = "entries.failed"
     public static let bytesSeen = "bytes.seen"
     public static let bytesDone = "bytes.done"
+    /// Bytes written into storage resources (PUT operations): only what was really written.
+    public static let bytesCopied = "bytes.copied"
+    /// Catalog entries removed (or moved to trash) because their source entry is gone.
+    public static let entriesDeleted = "entries.deleted"
+    /// Prefix of per-reason skip counters: `skipped.socket`, `skipped.excluded`, ...
+    public static let skippedPrefix = "skipped."
 }
 
 /// What a user started: stored in the broker's job registry.
@@ -36,11 +86,17 @@ public struct JobDefinition: Sendable, Codable, Equatable {
     public var kind: String
     /// The options the job was started with, as JSON, so `list --json` and later passes can show and reuse them.
     public var spec: Data
+    /// Set for periodic jobs: when each next pass starts.
+    public var schedule: JobSchedule?
+    /// When set, workers append one JSON line per task of this job to this file (`--profile`).
+    public var profileFilename: String?
 
-    public init(name: String, kind: String, spec: Data) {
+    public init(name: String, kind: String, spec: Data, schedule: JobSchedule? = nil, profileFilename: String? = nil) {
         self.name = name
         self.kind = kind
         self.spec = spec
+        self.schedule = schedule
+        self.profileFilename = profileFilename
     }
 }
 
@@ -57,10 +113,18 @@ public struct JobStatus: Sendable, Codable, Equatable {
     /// Tasks currently held by a worker.
     public var runningTasks: Int64
     public var counters: [String: Int64]
+    public var schedule: JobSchedule?
+    /// 1 for the first pass; each periodic pass adds one.
+    public var pass: Int
+    /// For a waiting periodic job: when its next pass starts.
+    public var nextRunAt: Timestamp?
+    /// For a periodic job: how its previous pass ended.
+    public var lastPass: JobPass?
 
     public init(
         name: String, kind: String, spec: Data, state: JobState, createdAt: Timestamp, finishedAt: Timestamp?,
-        pendingTasks: Int64, runningTasks: Int64, counters: [String: Int64]
+        pendingTasks: Int64, runningTasks: Int64, counters: [String: Int64],
+        schedule: JobSchedule? = nil, pass: Int = 1, nextRunAt: Timestamp? = nil, lastPass: JobPass? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -71,6 +135,10 @@ public struct JobStatus: Sendable, Codable, Equatable {
         self.pendingTasks = pendingTasks
         self.runningTasks = runningTasks
         self.counters = counters
+        self.schedule = schedule
+        self.pass = pass
+        self.nextRunAt = nextRunAt
+        self.lastPass = lastPass
     }
 
     public func counter(_ name: String) -> Int64 { counters[name] ?? 0 }
@@ -86,7 +154,7 @@ public struct JobStatus: Sendable, Codable, Equatable {
     }
 
     public var elapsed: Double {
-        (finishedAt ?? currentTimestamp()) - createdAt
+        max(0, (finishedAt ?? currentTimestamp()) - createdAt)
     }
 
     /// True when nothing failed: the exit status of `start --synchronous` and `watch`.

@@ -26,7 +26,7 @@ public struct RetryPolicy: Codable, Sendable, Equatable {
 }
 
 /// A task to put on a queue.
-public struct NewTask: Sendable, Equatable {
+public struct NewTask: Sendable, Equatable, Codable {
     public var job: String
     public var queue: String
     /// Which handler runs it (`restart`, `path`, `file`, ...).
@@ -40,10 +40,12 @@ public struct NewTask: Sendable, Equatable {
     /// When set, the task is recorded straight into the failed registry with this error
     /// (a single entry that failed inside a batch whose other entries succeeded).
     public var failedWithError: String?
+    /// The task is not claimed before this time (a periodic job's next pass).
+    public var notBefore: Timestamp?
 
     public init(
         job: String, queue: String, kind: String, key: String, payload: Data,
-        retry: RetryPolicy = .default, entryCount: Int = 1, failedWithError: String? = nil
+        retry: RetryPolicy = .default, entryCount: Int = 1, failedWithError: String? = nil, notBefore: Timestamp? = nil
     ) {
         self.job = job
         self.queue = queue
@@ -53,6 +55,7 @@ public struct NewTask: Sendable, Equatable {
         self.retry = retry
         self.entryCount = entryCount
         self.failedWithError = failedWithError
+        self.notBefore = notBefore
     }
 }
 
@@ -79,10 +82,12 @@ public struct ClaimedTask: Sendable {
     public var entryCount: Int
     /// 1 on first delivery; higher after a retry or a re-delivery of an expired lease.
     public var attempt: Int
+    /// The job's profile file, when it asked for one.
+    public var profileFilename: String?
 
     public init(
         lease: TaskLease, job: String, queue: String, kind: String, key: String, payload: Data,
-        retry: RetryPolicy, entryCount: Int, attempt: Int
+        retry: RetryPolicy, entryCount: Int, attempt: Int, profileFilename: String? = nil
     ) {
         self.lease = lease
         self.job = job
@@ -93,6 +98,7 @@ public struct ClaimedTask: Sendable {
         self.retry = retry
         self.entryCount = entryCount
         self.attempt = attempt
+        self.profileFilename = profileFilename
     }
 }
 
@@ -110,6 +116,9 @@ public struct TaskCompletion: Sendable {
     public var outcome: TaskOutcome
     public var spawned: [NewTask]
     public var counters: [String: Int64]
+
+    /// The error text of a task abandoned because its job is stopping.
+    public static let cancelledError = "cancelled"
 
     public init(lease: TaskLease, outcome: TaskOutcome, spawned: [NewTask] = [], counters: [String: Int64] = [:]) {
         self.lease = lease

@@ -51,6 +51,18 @@ public struct JobProgress: Sendable {
             + (status.tasksFailed > 0 ? "  failed \(Format.count(status.tasksFailed))" : "")
     }
 
+    /// Deletions, copied bytes and skip reasons, when there were any.
+    private static func extraSummary(for status: JobStatus) -> String {
+        var parts: [String] = []
+        if status.counter(Counter.entriesDeleted) > 0 { parts.append("deleted \(Format.count(status.counter(Counter.entriesDeleted)))") }
+        if status.counter(Counter.bytesCopied) > 0 { parts.append("copied \(Format.bytes(status.counter(Counter.bytesCopied)))") }
+        let reasons = status.counters.filter { $0.key.hasPrefix(Counter.skippedPrefix) && $0.value > 0 }.sorted { $0.key < $1.key }
+        if !reasons.isEmpty {
+            parts.append("skipped: " + reasons.map { "\($0.key.dropFirst(Counter.skippedPrefix.count)) \(Format.count($0.value))" }.joined(separator: ", "))
+        }
+        return parts.isEmpty ? "" : "\n  " + parts.joined(separator: "; ")
+    }
+
     /// The end-of-job summary a user reads after `start --synchronous` or `watch`.
     public static func summary(for status: JobStatus) -> String {
         let elapsed = max(status.elapsed, 0.001)
@@ -64,7 +76,19 @@ public struct JobProgress: Sendable {
             unchanged \(Format.count(status.counter(Counter.entriesUnchanged))), \
             skipped \(Format.count(status.counter(Counter.entriesSkipped))), \
             failed \(Format.count(status.counter(Counter.entriesFailed)))
-            """ + (status.tasksFailed > 0 ? "\n  `ingest failed \(status.name)` lists the failures; `ingest requeue \(status.name)` runs them again" : "")
+            """ + extraSummary(for: status) + (status.tasksFailed > 0 ? "\n  `ingest failed \(status.name)` lists the failures; `ingest requeue \(status.name)` runs them again" : "")
+    }
+}
+
+extension JobProgress {
+    /// One line about an ended pass of a periodic job.
+    public static func passSummary(_ pass: JobPass, job: String, nextRunAt: Timestamp?) -> String {
+        let count = { (name: String) in Format.count(pass.counters[name] ?? 0) }
+        return "job \(job) pass \(pass.pass) \(pass.state.rawValue) in \(Format.duration(pass.finishedAt - pass.startedAt)): "
+            + "created \(count(Counter.entriesCreated)), updated \(count(Counter.entriesUpdated)), "
+            + "unchanged \(count(Counter.entriesUnchanged)), skipped \(count(Counter.entriesSkipped)), "
+            + "deleted \(count(Counter.entriesDeleted)), failed \(count(Counter.entriesFailed))"
+            + (nextRunAt.map { "; next pass at \(Format.date($0))" } ?? "")
     }
 }
 

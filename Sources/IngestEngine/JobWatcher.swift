@@ -18,11 +18,19 @@ public struct JobWatcher: Sendable {
         let terminal = ProgressTerminal()
         var progress = JobProgress()
         var lastPrinted: Timestamp = 0
+        var reportedPass = try await broker.job(named: name)?.lastPass?.pass
         while true {
             guard let status = try await broker.job(named: name) else {
                 throw IngestError.jobNotFound(name)
             }
-            if showProgress {
+            if let pass = status.lastPass, pass.pass != reportedPass {
+                // A periodic job ended a pass: say how it went and when the next one starts.
+                reportedPass = pass.pass
+                if terminal.isInteractive && showProgress { terminal.finish() }
+                terminal.printLine(JobProgress.passSummary(pass, job: name, nextRunAt: status.nextRunAt))
+                progress = JobProgress()
+            }
+            if showProgress && status.state != .waiting {
                 let line = progress.line(for: status)
                 let now = currentTimestamp()
                 if terminal.isInteractive {

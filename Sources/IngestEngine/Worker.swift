@@ -15,6 +15,7 @@ public final class Worker: Service {
     private let configuration: WorkerConfiguration
     private let logger: Logger
     private let state = Mutex(State())
+    private let profiler = TaskProfiler()
 
     private struct State {
         var draining = false
@@ -176,6 +177,7 @@ public final class Worker: Service {
                 $0.processed += 1
             }
         }
+        let startedAt = currentTimestamp()
         let completion: TaskCompletion
         if let handler = handlers[task.kind] {
             let context = TaskContext(logger: taskLogger, cancellation: cancellation)
@@ -193,7 +195,7 @@ public final class Worker: Service {
                 }
                 // The lease was lost (the completion will be ignored by its fence) or the job is stopping
                 // (the broker counts the task as cancelled).
-                completion = TaskCompletion(lease: task.lease, outcome: .failed(error: "cancelled", retryable: false))
+                completion = TaskCompletion(lease: task.lease, outcome: .failed(error: TaskCompletion.cancelledError, retryable: false))
             } catch {
                 completion = TaskCompletion(lease: task.lease, outcome: .failed(error: "\(error)", retryable: true))
             }
@@ -206,6 +208,7 @@ public final class Worker: Service {
         } else {
             taskLogger.debug("task done")
         }
+        profiler.record(task, worker: configuration.workerID, start: startedAt, end: currentTimestamp(), completion: completion)
         do {
             if try await !committer.commit(completion) {
                 taskLogger.warning("completion ignored: the task's lease had expired and it was handed to another worker")

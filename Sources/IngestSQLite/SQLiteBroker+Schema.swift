@@ -54,6 +54,25 @@ extension SQLiteBroker {
                 CREATE INDEX tasks_failed ON tasks (queue, id) WHERE state = 2;
                 """)
         }
+        migrator.registerMigration("v2: periodic passes and profiles") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN schedule BLOB;
+                ALTER TABLE jobs ADD COLUMN profile TEXT;
+                ALTER TABLE jobs ADD COLUMN pass INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE jobs ADD COLUMN next_run_at REAL;
+                ALTER TABLE jobs ADD COLUMN pass_tasks BLOB;
+                ALTER TABLE tasks ADD COLUMN pass INTEGER NOT NULL DEFAULT 1;
+                CREATE TABLE job_passes (
+                    job TEXT NOT NULL,
+                    pass INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    finished_at REAL NOT NULL,
+                    counters BLOB NOT NULL,
+                    PRIMARY KEY (job, pass)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

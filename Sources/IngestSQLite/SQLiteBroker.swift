@@ -24,14 +24,22 @@ public final class SQLiteBroker: Broker {
                 }
                 try db.execute(sql: "DELETE FROM tasks WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM job_counters WHERE job = ?", arguments: [job.name])
+                try db.execute(sql: "DELETE FROM job_passes WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [job.name])
             }
             try db.execute(
-                sql: "INSERT INTO jobs (name, kind, spec, state, created_at, pending) VALUES (?, ?, ?, ?, ?, 0)",
-                arguments: [job.name, job.kind, job.spec, JobState.queued.rawValue, now])
+                sql: """
+                    INSERT INTO jobs (name, kind, spec, state, created_at, pending, schedule, profile, pass, pass_tasks)
+                    VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, ?)
+                    """,
+                arguments: [
+                    job.name, job.kind, job.spec, JobState.queued.rawValue, now,
+                    try job.schedule.map { try JSONEncoder().encode($0) }, job.profileFilename,
+                    job.schedule == nil ? nil : try JSONEncoder().encode(tasks),
+                ])
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]
-            try Self.insert(tasks, db: db, now: now, deltas: &deltas, pending: &pending)
+            try Self.insert(tasks, pass: 1, db: db, now: now, deltas: &deltas, pending: &pending)
             try Self.apply(deltas, pending: pending, db: db)
             try Self.finalizeIdleJobs([job.name], db: db, now: now)
         }
@@ -96,7 +104,8 @@ public final class SQLiteBroker: Broker {
                 WHERE id IN (
                     SELECT id FROM tasks WHERE state = 0 AND queue = ? AND not_before <= ? ORDER BY id LIMIT ?
                 )
-                RETURNING id, job, queue, kind, key, payload, fence, attempts, max_retries, retry_delay, timeout, entry_count
+                RETURNING id, job, queue, kind, key, payload, fence, attempts, max_retries, retry_delay, timeout, entry_count,
+                    (SELECT profile FROM jobs WHERE jobs.name = tasks.job) AS profile
                 """)
             for queue in queues where claimed.count < limit {
                 let rows = try Row.fetchAll(
@@ -107,13 +116,17 @@ public final class SQLiteBroker: Broker {
                         job: row["job"], queue: row["queue"], kind: row["kind"], key: row["key"],
                         payload: row["payload"],
                         retry: RetryPolicy(maxRetries: row["max_retries"], delay: row["retry_delay"], timeout: row["timeout"]),
-                        entryCount: row["entry_count"], attempt: row["attempts"]))
+                        entryCount: row["entry_count"], attempt: row["attempts"], profileFilename: row["profile"]))
                 }
             }
             let jobs = Set(claimed.map(\.job))
             if !jobs.isEmpty {
-                let mark = try db.cachedStatement(sql: "UPDATE jobs SET state = 'running' WHERE name = ? AND state = 'queued'")
-                for job in jobs { try mark.execute(arguments: [job]) }
+                // A waiting periodic job's pass starts now, whenever its schedule said it could.
+                let mark = try db.cachedStatement(sql: """
+                    UPDATE jobs SET state = 'running', created_at = CASE WHEN state = 'waiting' THEN ? ELSE created_at END
+                    WHERE name = ? AND state IN ('queued', 'waiting')
+                    """)
+                for job in jobs { try mark.execute(arguments: [now, job]) }
             }
             return claimed
         }
@@ -163,7 +176,7 @@ public final class SQLiteBroker: Broker {
             var applied = Set<TaskLease>()
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]
-            var jobStates: [String: JobState] = [:]
+            var jobInfo: [String: (state: JobState, pass: Int)] = [:]
             let lookup = try db.cachedStatement(sql: """
                 SELECT job, retries, max_retries, retry_delay, entry_count FROM tasks WHERE id = ? AND fence = ? AND state = 1
                 """)
@@ -181,9 +194,9 @@ public final class SQLiteBroker: Broker {
                 }
                 applied.insert(completion.lease)
                 let job: String = row["job"]
-                let jobState = try jobStates[job] ?? Self.state(of: job, db: db)
-                jobStates[job] = jobState
-                let jobIsActive = jobState == .queued || jobState == .running
+                let info = try jobInfo[job] ?? Self.info(of: job, db: db)
+                jobInfo[job] = info
+                let jobIsActive = info.state == .queued || info.state == .running
 
                 switch completion.outcome {
                 case .succeeded:
@@ -192,7 +205,7 @@ public final class SQLiteBroker: Broker {
                     deltas.add(job, Counter.tasksDone, 1)
                     for (name, value) in completion.counters { deltas.add(job, name, value) }
                     if jobIsActive {
-                        try Self.insert(completion.spawned, db: db, now: now, deltas: &deltas, pending: &pending)
+                        try Self.insert(completion.spawned, pass: info.pass, db: db, now: now, deltas: &deltas, pending: &pending)
                     }
                 case .failed(let error, let retryable):
                     let retries: Int = row["retries"]
@@ -214,7 +227,7 @@ public final class SQLiteBroker: Broker {
                 }
             }
             try Self.apply(deltas, pending: pending, db: db)
-            try Self.finalizeIdleJobs(Array(jobStates.keys), db: db, now: now)
+            try Self.finalizeIdleJobs(Array(jobInfo.keys), db: db, now: now)
             return applied
         }
     }
@@ -245,33 +258,49 @@ public final class SQLiteBroker: Broker {
 
     public func requeueFailed(job: String?, queue: String?) async throws -> Int {
         try await pool.write { db in
-            var sql = "UPDATE tasks SET state = 0, retries = 0, not_before = 0, error = NULL, failed_at = NULL WHERE state = 2"
+            var filter = "t.state = 2"
             var arguments: StatementArguments = []
             if let job {
-                sql += " AND job = ?"
+                filter += " AND t.job = ?"
                 arguments += [job]
             }
             if let queue {
-                sql += " AND queue = ?"
+                filter += " AND t.queue = ?"
                 arguments += [queue]
             }
-            sql += " RETURNING job, entry_count"
-            let rows = try Row.fetchAll(db, sql: sql, arguments: arguments)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT t.id, t.job, t.entry_count, t.pass AS task_pass, j.pass AS job_pass
+                FROM tasks t JOIN jobs j ON j.name = t.job WHERE \(filter)
+                """, arguments: arguments)
+            let requeue = try db.cachedStatement(sql: """
+                UPDATE tasks SET state = 0, retries = 0, not_before = 0, error = NULL, failed_at = NULL, pass = ? WHERE id = ?
+                """)
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]
             for row in rows {
                 let job: String = row["job"]
-                deltas.add(job, Counter.tasksFailed, -1)
-                deltas.add(job, Counter.entriesFailed, -(row["entry_count"] as Int64))
+                let jobPass: Int = row["job_pass"]
+                try requeue.execute(arguments: [jobPass, row["id"]])
+                // A failure of an earlier pass is not in this pass's counters; it simply joins this pass.
+                if row["task_pass"] == jobPass {
+                    deltas.add(job, Counter.tasksFailed, -1)
+                    deltas.add(job, Counter.entriesFailed, -(row["entry_count"] as Int64))
+                }
                 deltas.add(job, Counter.tasksRetried, 1)
                 pending[job, default: 0] += 1
             }
             try Self.apply(deltas, pending: pending, db: db)
             let reopen = try db.cachedStatement(sql: """
-                UPDATE jobs SET state = 'running', finished_at = NULL WHERE name = ? AND state IN ('completed', 'failed', 'stopped')
+                UPDATE jobs SET state = 'running', finished_at = NULL WHERE name = ? AND state IN ('completed', 'failed', 'stopped', 'waiting')
                 """)
             for job in pending.keys { try reopen.execute(arguments: [job]) }
             return rows.count
+        }
+    }
+
+    public func history(job name: String) async throws -> [JobPass] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM job_passes WHERE job = ? ORDER BY pass", arguments: [name]).map(Self.pass(from:))
         }
     }
 }
@@ -289,19 +318,19 @@ extension SQLiteBroker {
         }
     }
 
-    static func insert(_ tasks: [NewTask], db: Database, now: Timestamp, deltas: inout CounterDeltas, pending: inout [String: Int64]) throws {
+    static func insert(_ tasks: [NewTask], pass: Int, db: Database, now: Timestamp, deltas: inout CounterDeltas, pending: inout [String: Int64]) throws {
         guard !tasks.isEmpty else { return }
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO tasks (job, queue, kind, key, payload, state, not_before, max_retries, retry_delay, timeout, entry_count, error, failed_at)
-            VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)
+            INSERT INTO tasks (job, queue, kind, key, payload, state, not_before, max_retries, retry_delay, timeout, entry_count, error, failed_at, pass)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for task in tasks {
             let failed = task.failedWithError != nil
             try statement.execute(arguments: [
                 task.job, task.queue, task.kind, task.key, task.payload,
-                failed ? StoredState.failed.rawValue : StoredState.ready.rawValue,
+                failed ? StoredState.failed.rawValue : StoredState.ready.rawValue, task.notBefore ?? 0,
                 task.retry.maxRetries, task.retry.delay, task.retry.timeout, task.entryCount,
-                task.failedWithError, failed ? now : nil,
+                task.failedWithError, failed ? now : nil, pass,
             ])
             deltas.add(task.job, Counter.tasksQueued, 1)
             if failed {
@@ -329,36 +358,87 @@ extension SQLiteBroker {
         }
     }
 
-    /// A job ends exactly when its last pending task ends: completed, failed (something failed) or stopped.
+    /// A job ends exactly when its last pending task ends: completed, failed (something failed) or
+    /// stopped. A periodic job instead records the pass and queues the next one for its schedule.
     static func finalizeIdleJobs(_ jobs: [String], db: Database, now: Timestamp) throws {
-        let finalize = try db.cachedStatement(sql: """
-            UPDATE jobs SET finished_at = ?, state = CASE
-                WHEN state = 'stopping' THEN 'stopped'
-                WHEN EXISTS (SELECT 1 FROM job_counters c WHERE c.job = jobs.name AND c.name IN ('tasks.failed', 'entries.failed') AND c.value > 0) THEN 'failed'
-                ELSE 'completed' END
+        let idle = try db.cachedStatement(sql: """
+            SELECT state, schedule, pass, created_at, pass_tasks FROM jobs
             WHERE name = ? AND pending <= 0 AND state IN ('queued', 'running', 'stopping')
             """)
         for job in jobs {
-            try finalize.execute(arguments: [now, job])
+            guard let row = try Row.fetchOne(idle, arguments: [job]) else { continue }
+            let counters = try counters(of: job, db: db)
+            let endState: JobState
+            if row["state"] == JobState.stopping.rawValue {
+                endState = .stopped
+            } else if (counters[Counter.tasksFailed] ?? 0) > 0 || (counters[Counter.entriesFailed] ?? 0) > 0 {
+                endState = .failed
+            } else {
+                endState = .completed
+            }
+            let scheduleData: Data? = row["schedule"]
+            guard let scheduleData, let schedule = try? JSONDecoder().decode(JobSchedule.self, from: scheduleData) else {
+                try db.execute(sql: "UPDATE jobs SET state = ?, finished_at = ? WHERE name = ?", arguments: [endState.rawValue, now, job])
+                continue
+            }
+            let pass: Int = row["pass"]
+            let passRan = (counters[Counter.tasksDone] ?? 0) + (counters[Counter.tasksFailed] ?? 0) > 0
+            if passRan {
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO job_passes (job, pass, state, started_at, finished_at, counters) VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [job, pass, endState.rawValue, row["created_at"] as Timestamp, now, try JSONEncoder().encode(counters)])
+            }
+            guard endState != .stopped else {
+                try db.execute(sql: "UPDATE jobs SET state = 'stopped', finished_at = ?, next_run_at = NULL WHERE name = ?", arguments: [now, job])
+                continue
+            }
+            let nextRun = schedule.nextRun(after: now)
+            var passTasks = try JSONDecoder().decode([NewTask].self, from: row["pass_tasks"] as Data? ?? Data("[]".utf8))
+            for index in passTasks.indices { passTasks[index].notBefore = nextRun }
+            try db.execute(sql: "DELETE FROM job_counters WHERE job = ?", arguments: [job])
+            try db.execute(
+                sql: "UPDATE jobs SET state = 'waiting', pass = ?, next_run_at = ?, created_at = ?, finished_at = NULL WHERE name = ?",
+                arguments: [pass + 1, nextRun, nextRun, job])
+            var deltas = CounterDeltas()
+            var pending: [String: Int64] = [:]
+            try insert(passTasks, pass: pass + 1, db: db, now: now, deltas: &deltas, pending: &pending)
+            try apply(deltas, pending: pending, db: db)
         }
     }
 
-    static func state(of job: String, db: Database) throws -> JobState {
-        let raw = try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE name = ?", arguments: [job])
-        return raw.flatMap(JobState.init(rawValue:)) ?? .stopped
+    static func info(of job: String, db: Database) throws -> (state: JobState, pass: Int) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT state, pass FROM jobs WHERE name = ?", arguments: [job]) else {
+            return (.stopped, 0)
+        }
+        return (JobState(rawValue: row["state"]) ?? .stopped, row["pass"])
+    }
+
+    static func counters(of job: String, db: Database) throws -> [String: Int64] {
+        var counters: [String: Int64] = [:]
+        for counter in try Row.fetchAll(db, sql: "SELECT name, value FROM job_counters WHERE job = ?", arguments: [job]) {
+            counters[counter["name"]] = counter["value"]
+        }
+        return counters
+    }
+
+    static func pass(from row: Row) throws -> JobPass {
+        JobPass(
+            pass: row["pass"], state: JobState(rawValue: row["state"]) ?? .failed, startedAt: row["started_at"],
+            finishedAt: row["finished_at"], counters: try JSONDecoder().decode([String: Int64].self, from: row["counters"] as Data))
     }
 
     static func status(from row: Row, db: Database) throws -> JobStatus {
         let name: String = row["name"]
-        var counters: [String: Int64] = [:]
-        for counter in try Row.fetchAll(db, sql: "SELECT name, value FROM job_counters WHERE job = ?", arguments: [name]) {
-            counters[counter["name"]] = counter["value"]
-        }
         let running = try Int64.fetchOne(
             db, sql: "SELECT COUNT(*) FROM tasks WHERE job = ? AND state = 1", arguments: [name]) ?? 0
+        let schedule = try (row["schedule"] as Data?).map { try JSONDecoder().decode(JobSchedule.self, from: $0) }
+        let lastPass = try Row.fetchOne(
+            db, sql: "SELECT * FROM job_passes WHERE job = ? ORDER BY pass DESC LIMIT 1", arguments: [name]
+        ).map(pass(from:))
         return JobStatus(
             name: name, kind: row["kind"], spec: row["spec"], state: JobState(rawValue: row["state"]) ?? .failed,
             createdAt: row["created_at"], finishedAt: row["finished_at"],
-            pendingTasks: row["pending"], runningTasks: running, counters: counters)
+            pendingTasks: row["pending"], runningTasks: running, counters: try counters(of: name, db: db),
+            schedule: schedule, pass: row["pass"], nextRunAt: row["next_run_at"], lastPass: lastPass)
     }
 }

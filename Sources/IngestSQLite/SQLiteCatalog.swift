@@ -100,6 +100,28 @@ public final class SQLiteCatalog: Catalog {
         }
     }
 
+    public func resource(named name: String) async throws -> StorageResource? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, type, path FROM resources WHERE name = ?", arguments: [name]).map {
+                StorageResource(name: $0["name"], type: $0["type"], path: $0["path"])
+            }
+        }
+    }
+
+    public func resourceUsage() async throws -> [ResourceUsage] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.name, s.type, s.path, COUNT(r.object_id) AS replicas, COALESCE(SUM(r.size), 0) AS bytes
+                FROM resources s LEFT JOIN replicas r ON r.resource_id = s.id
+                GROUP BY s.id ORDER BY s.name
+                """).map {
+                ResourceUsage(
+                    resource: StorageResource(name: $0["name"], type: $0["type"], path: $0["path"]),
+                    replicas: $0["replicas"], bytes: $0["bytes"])
+            }
+        }
+    }
+
     // MARK: - Writes
 
     public func ensureCollections(_ paths: [String]) async throws -> [UpsertOutcome] {
@@ -137,6 +159,9 @@ public final class SQLiteCatalog: Catalog {
                     physical_path = excluded.physical_path, size = excluded.size, mtime_ns = excluded.mtime_ns,
                     checksum = excluded.checksum, status = 'good', modified_at = excluded.modified_at
                 """)
+            let markStale = try db.cachedStatement(sql: """
+                UPDATE replicas SET status = 'stale', modified_at = ? WHERE object_id = ? AND resource_id != ? AND status != 'stale'
+                """)
             var outcomes: [UpsertOutcome] = []
             outcomes.reserveCapacity(registrations.count)
             for registration in registrations {
@@ -165,6 +190,9 @@ public final class SQLiteCatalog: Catalog {
                         || replica!["mtime_ns"] != registration.mtimeNanos
                         || replica!["status"] != ReplicaStatus.good.rawValue
                     outcome = objectChanged || replicaChanged || registration.alwaysUpdate ? .updated : .unchanged
+                    if objectChanged {
+                        try markStale.execute(arguments: [now, objectID, resourceID])
+                    }
                 } else {
                     try insertObject.execute(arguments: [
                         collectionID, registration.name, registration.size, registration.mtimeNanos, registration.checksum, now, now,
@@ -231,22 +259,8 @@ public final class SQLiteCatalog: Catalog {
 
     public func dataObject(at path: String) async throws -> DataObject? {
         try await pool.read { db in
-            guard let id = try Self.objectID(path, db: db),
-                let row = try Row.fetchOne(db, sql: "SELECT * FROM data_objects WHERE id = ?", arguments: [id])
-            else { return nil }
-            let replicas = try Row.fetchAll(db, sql: """
-                SELECT r.*, s.name AS resource FROM replicas r JOIN resources s ON s.id = r.resource_id
-                WHERE r.object_id = ? ORDER BY r.number
-                """, arguments: [id]).map { replica in
-                Replica(
-                    number: replica["number"], resource: replica["resource"], physicalPath: replica["physical_path"],
-                    size: replica["size"], mtimeNanos: replica["mtime_ns"], checksum: replica["checksum"],
-                    status: ReplicaStatus(rawValue: replica["status"]) ?? .stale, modifiedAt: replica["modified_at"])
-            }
-            return DataObject(
-                path: path, size: row["size"], mtimeNanos: row["mtime_ns"], checksum: row["checksum"],
-                createdAt: row["created_at"], modifiedAt: row["modified_at"], replicas: replicas,
-                metadata: try Self.metadata(targetType: "data_object", targetID: id, db: db))
+            guard let id = try Self.objectID(path, db: db) else { return nil }
+            return try Self.dataObjects(ids: [id], db: db).first
         }
     }
 
@@ -272,6 +286,126 @@ public final class SQLiteCatalog: Catalog {
     }
 }
 
+// MARK: - Replicas, deletion and verification
+
+extension SQLiteCatalog {
+    public func replicaStates(in collection: String, names: [String], resource: String) async throws -> [String: ReplicaState] {
+        guard !names.isEmpty else { return [:] }
+        return try await pool.read { db in
+            guard let collectionID = try Self.collectionID(collection, db: db),
+                let resourceID = try Int64.fetchOne(db, sql: "SELECT id FROM resources WHERE name = ?", arguments: [resource])
+            else { return [:] }
+            var states: [String: ReplicaState] = [:]
+            for slice in names.chunked(into: 900) {
+                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT o.name, o.size, o.mtime_ns, r.number, r.physical_path, r.size AS r_size, r.mtime_ns AS r_mtime,
+                        r.checksum, r.status, r.modified_at
+                    FROM data_objects o LEFT JOIN replicas r ON r.object_id = o.id AND r.resource_id = ?
+                    WHERE o.collection_id = ? AND o.name IN (\(placeholders))
+                    """, arguments: StatementArguments([resourceID, collectionID]) + StatementArguments(Array(slice)))
+                while let row = try rows.next() {
+                    var replica: Replica?
+                    if let physicalPath: String = row["physical_path"] {
+                        replica = Replica(
+                            number: row["number"], resource: resource, physicalPath: physicalPath, size: row["r_size"],
+                            mtimeNanos: row["r_mtime"], checksum: row["checksum"],
+                            status: ReplicaStatus(rawValue: row["status"]) ?? .stale, modifiedAt: row["modified_at"])
+                    }
+                    states[row["name"]] = ReplicaState(objectSize: row["size"], objectMtimeNanos: row["mtime_ns"], replica: replica)
+                }
+            }
+            return states
+        }
+    }
+
+    public func addMetadata(_ triples: [MetadataTriple], to path: String) async throws {
+        try await pool.write { db in
+            if let id = try Self.collectionID(path, db: db) {
+                try Self.addMetadata(triples, targetType: "collection", targetID: id, db: db)
+            } else if let id = try Self.objectID(path, db: db) {
+                try Self.addMetadata(triples, targetType: "data_object", targetID: id, db: db)
+            } else {
+                throw IngestError.notFoundInCatalog(path)
+            }
+        }
+    }
+
+    public func children(of collection: String) async throws -> CollectionChildren {
+        try await pool.read { db in
+            guard let id = try Self.collectionID(collection, db: db) else { return CollectionChildren(collections: [], objects: []) }
+            return CollectionChildren(
+                collections: try String.fetchAll(db, sql: "SELECT name FROM collections WHERE parent_id = ?", arguments: [id]),
+                objects: try String.fetchAll(db, sql: "SELECT name FROM data_objects WHERE collection_id = ?", arguments: [id]))
+        }
+    }
+
+    public func unregister(in collection: String, objects: [String], collections: [String]) async throws -> [RemovedReplica] {
+        guard !objects.isEmpty || !collections.isEmpty else { return [] }
+        return try await pool.write { db in
+            guard let collectionID = try Self.collectionID(collection, db: db) else { return [] }
+            var removed: [RemovedReplica] = []
+            for name in objects {
+                if let objectID = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM data_objects WHERE collection_id = ? AND name = ?", arguments: [collectionID, name])
+                {
+                    removed += try Self.deleteObjects(ids: [objectID], db: db)
+                }
+            }
+            for name in collections {
+                removed += try Self.deleteSubtree(LogicalPath.join(collection, name), db: db)
+            }
+            return removed
+        }
+    }
+
+    public func moveToTrash(in collection: String, objects: [String], collections: [String], trashRoot: String) async throws {
+        guard !objects.isEmpty || !collections.isEmpty else { return }
+        let now = currentTimestamp()
+        try await pool.write { db in
+            guard let collectionID = try Self.collectionID(collection, db: db) else { return }
+            let zone = LogicalPath.lineage(of: collection).first ?? collection
+            let trashCollection = trashRoot + collection.dropFirst(zone.count)
+            var cache: [String: Int64] = [:]
+            let trashID = try Self.ensureCollection(trashCollection, db: db, now: now, cache: &cache).id
+            for name in objects {
+                let trashPath = LogicalPath.join(trashCollection, name)
+                if let existing = try Self.objectID(trashPath, db: db) {
+                    _ = try Self.deleteObjects(ids: [existing], db: db)
+                }
+                try db.execute(
+                    sql: "UPDATE data_objects SET collection_id = ?, modified_at = ? WHERE collection_id = ? AND name = ?",
+                    arguments: [trashID, now, collectionID, name])
+            }
+            for name in collections {
+                let from = LogicalPath.join(collection, name)
+                let to = LogicalPath.join(trashCollection, name)
+                _ = try Self.deleteSubtree(to, db: db)
+                try db.execute(sql: """
+                    UPDATE collections SET path = ? || substr(path, ?), modified_at = ?
+                    WHERE path = ? OR substr(path, 1, ?) = ?
+                    """, arguments: [to, from.utf8.count + 1, now, from, from.utf8.count + 1, from + "/"])
+                try db.execute(sql: "UPDATE collections SET parent_id = ? WHERE path = ?", arguments: [trashID, to])
+            }
+        }
+    }
+
+    public func objects(under path: String, after cursor: Int64?, limit: Int) async throws -> (objects: [DataObject], cursor: Int64?) {
+        try await pool.read { db in
+            if let objectID = try Self.objectID(path, db: db) {
+                guard cursor == nil else { return ([], nil) }
+                return (try Self.dataObjects(ids: [objectID], db: db), nil)
+            }
+            let ids = try Int64.fetchAll(db, sql: """
+                SELECT o.id FROM data_objects o JOIN collections c ON c.id = o.collection_id
+                WHERE (c.path = ? OR substr(c.path, 1, ?) = ?) AND o.id > ?
+                ORDER BY o.id LIMIT ?
+                """, arguments: [path, path.utf8.count + 1, path + "/", cursor ?? 0, limit])
+            return (try Self.dataObjects(ids: ids, db: db), ids.count == limit ? ids.last : nil)
+        }
+    }
+}
+
 // MARK: - Helpers inside a transaction
 
 extension SQLiteCatalog {
@@ -291,6 +425,57 @@ extension SQLiteCatalog {
         let id = db.lastInsertedRowID
         cache[path] = id
         return (id, .created)
+    }
+
+    static func dataObjects(ids: [Int64], db: Database) throws -> [DataObject] {
+        try ids.compactMap { id -> DataObject? in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT o.*, c.path AS collection FROM data_objects o JOIN collections c ON c.id = o.collection_id WHERE o.id = ?
+                """, arguments: [id])
+            else { return nil }
+            let replicas = try Row.fetchAll(db, sql: """
+                SELECT r.*, s.name AS resource FROM replicas r JOIN resources s ON s.id = r.resource_id
+                WHERE r.object_id = ? ORDER BY r.number
+                """, arguments: [id]).map { replica in
+                Replica(
+                    number: replica["number"], resource: replica["resource"], physicalPath: replica["physical_path"],
+                    size: replica["size"], mtimeNanos: replica["mtime_ns"], checksum: replica["checksum"],
+                    status: ReplicaStatus(rawValue: replica["status"]) ?? .stale, modifiedAt: replica["modified_at"])
+            }
+            return DataObject(
+                path: LogicalPath.join(row["collection"], row["name"]), size: row["size"], mtimeNanos: row["mtime_ns"],
+                checksum: row["checksum"], createdAt: row["created_at"], modifiedAt: row["modified_at"], replicas: replicas,
+                metadata: try metadata(targetType: "data_object", targetID: id, db: db))
+        }
+    }
+
+    /// Deletes objects with their replicas and metadata; returns the removed replicas.
+    static func deleteObjects(ids: [Int64], db: Database) throws -> [RemovedReplica] {
+        var removed: [RemovedReplica] = []
+        for id in ids {
+            removed += try Row.fetchAll(db, sql: """
+                SELECT s.name, r.physical_path FROM replicas r JOIN resources s ON s.id = r.resource_id WHERE r.object_id = ?
+                """, arguments: [id]).map { RemovedReplica(resource: $0["name"], physicalPath: $0["physical_path"]) }
+            try db.execute(sql: "DELETE FROM replicas WHERE object_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM metadata WHERE target_type = 'data_object' AND target_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM data_objects WHERE id = ?", arguments: [id])
+        }
+        return removed
+    }
+
+    /// Deletes a collection, everything below it, and their metadata.
+    static func deleteSubtree(_ path: String, db: Database) throws -> [RemovedReplica] {
+        let collectionIDs = try Int64.fetchAll(
+            db, sql: "SELECT id FROM collections WHERE path = ? OR substr(path, 1, ?) = ? ORDER BY length(path) DESC",
+            arguments: [path, path.utf8.count + 1, path + "/"])
+        var removed: [RemovedReplica] = []
+        for collectionID in collectionIDs {
+            let objectIDs = try Int64.fetchAll(db, sql: "SELECT id FROM data_objects WHERE collection_id = ?", arguments: [collectionID])
+            removed += try deleteObjects(ids: objectIDs, db: db)
+            try db.execute(sql: "DELETE FROM metadata WHERE target_type = 'collection' AND target_id = ?", arguments: [collectionID])
+            try db.execute(sql: "DELETE FROM collections WHERE id = ?", arguments: [collectionID])
+        }
+        return removed
     }
 
     static func collectionID(_ path: String, db: Database) throws -> Int64? {

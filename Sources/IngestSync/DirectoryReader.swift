@@ -41,8 +41,15 @@ public final class DirectoryReader {
     /// The directory's descriptor, for `fstatat` and `faccessat` relative to it.
     public let descriptor: Int32
 
-    public init(path: String) throws {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    public convenience init(path: String) throws {
+        try self.init(bytes: Array(path.utf8), displayPath: path)
+    }
+
+    /// Opens a directory by its raw path bytes (which need not be UTF-8); `displayPath` names it in errors.
+    public init(bytes: [UInt8], displayPath path: String) throws {
+        let fd = (bytes + [0]).withUnsafeBufferPointer { name in
+            name.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        }
         guard fd >= 0 else { throw FileSystemError(operation: "open", path: path, code: errno) }
         guard let stream = fdopendir(fd) else {
             let code = errno
@@ -79,22 +86,44 @@ public final class DirectoryReader {
                 guard let info = try? stat(entry: nameBytes) else { continue }
                 entry.type = Self.fileType(mode: info.st_mode)
                 entry.size = Int64(info.st_size)
-                entry.mtimeNanos = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+                entry.mtimeNanos = info.mtimeNanos
             }
             return entry
         }
     }
 
-    /// `fstatat` without following links, relative to this directory.
-    public func stat(entry nameBytes: [UInt8]) throws -> stat {
+    /// `fstatat` relative to this directory; links are not followed unless `followLinks`.
+    public func stat(entry nameBytes: [UInt8], followLinks: Bool = false) throws -> stat {
         var info = Glibc.stat()
+        let flags = followLinks ? 0 : AT_SYMLINK_NOFOLLOW
         let result = (nameBytes + [0]).withUnsafeBufferPointer { name in
-            name.withMemoryRebound(to: CChar.self) { fstatat(descriptor, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) }
+            name.withMemoryRebound(to: CChar.self) { fstatat(descriptor, $0.baseAddress!, &info, flags) }
         }
         guard result == 0 else {
             throw FileSystemError(operation: "stat", path: Self.join(path, nameBytes), code: errno)
         }
         return info
+    }
+
+    /// Where a symbolic link points (`readlinkat`).
+    public func linkTarget(entry nameBytes: [UInt8]) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = (nameBytes + [0]).withUnsafeBufferPointer { name in
+            name.withMemoryRebound(to: CChar.self) { namePointer in
+                buffer.withUnsafeMutableBufferPointer { target in
+                    target.withMemoryRebound(to: CChar.self) { readlinkat(descriptor, namePointer.baseAddress!, $0.baseAddress!, $0.count) }
+                }
+            }
+        }
+        guard count >= 0 else { throw FileSystemError(operation: "readlink", path: Self.join(path, nameBytes), code: errno) }
+        return Array(buffer[0..<count])
+    }
+
+    /// Device and inode of this directory.
+    public var identity: (device: UInt64, inode: UInt64) {
+        var info = Glibc.stat()
+        _ = fstat(descriptor, &info)
+        return (UInt64(info.st_dev), UInt64(info.st_ino))
     }
 
     /// Checks that this process may read the entry, without opening it.
@@ -105,6 +134,10 @@ public final class DirectoryReader {
         guard result == 0 else {
             throw FileSystemError(operation: "read", path: Self.join(path, nameBytes), code: errno)
         }
+    }
+
+    static func joinBytes(_ directory: [UInt8], _ nameBytes: [UInt8]) -> [UInt8] {
+        directory.last == UInt8(ascii: "/") ? directory + nameBytes : directory + [UInt8(ascii: "/")] + nameBytes
     }
 
     static func join(_ directory: String, _ nameBytes: [UInt8]) -> String {

@@ -1,12 +1,18 @@
 import Foundation
 import IngestCore
 
-/// Registers a batch of files from one directory in place (REGISTER_SYNC): one catalog
-/// transaction for the batch. A file that cannot be read fails alone: it is recorded in the
-/// failed registry as a task of its own, which `ingest requeue` can run again.
+/// Syncs a batch of files from one directory by the job's operation, with one catalog look-up
+/// and one catalog transaction for the batch. A file that cannot be read or copied fails alone:
+/// it is recorded in the failed registry as a task of its own, which `ingest requeue` can run again.
 struct FileHandler: TaskHandler {
     let catalog: any Catalog
     var kind: String { SyncTaskKind.file }
+
+    /// What one entry came to.
+    private enum EntryAction {
+        case register(ObjectRegistration, bytesCopied: Int64)
+        case leave(counter: String)
+    }
 
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
         let payload = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
@@ -15,36 +21,36 @@ struct FileHandler: TaskHandler {
         var result = TaskResult()
         let reader: DirectoryReader
         do {
-            reader = try DirectoryReader(path: payload.directory)
+            reader = try DirectoryReader(bytes: payload.directoryBytes, displayPath: payload.directory)
         } catch let error as FileSystemError {
             throw PermanentTaskError(error.description)
         }
+        let storage = try await StorageTarget.resolve(spec, catalog: catalog)
+        let existing: [String: ReplicaState] =
+            spec.operation.copiesData
+            ? try await catalog.replicaStates(in: payload.collection, names: entries.map(\.name), resource: spec.replicaResource)
+            : [:]
 
         var firstError: String?
         var registrations: [ObjectRegistration] = []
-        registrations.reserveCapacity(entries.count)
+        var bytesCopied: Int64 = 0
         for entry in entries {
             try context.cancellation.check()
-            let nameBytes = Array(entry.name.utf8)
             do {
-                try reader.checkReadable(entry: nameBytes)
-                // Take size and mtime as they are now: the file may have changed since it was listed.
-                let info = try reader.stat(entry: nameBytes)
-                registrations.append(ObjectRegistration(
-                    collection: payload.collection, name: entry.name, size: Int64(info.st_size),
-                    mtimeNanos: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-                    resource: StorageResource.inPlace.name,
-                    physicalPath: DirectoryReader.join(payload.directory, nameBytes),
-                    alwaysUpdate: spec.ignoreCache))
+                switch try action(for: entry, payload: payload, reader: reader, storage: storage, existing: existing[entry.name]) {
+                case .register(let registration, let copied):
+                    registrations.append(registration)
+                    bytesCopied += copied
+                case .leave(let counter):
+                    result.add(1, to: counter)
+                    if counter == Counter.entriesSkipped { result.add(1, to: Counter.skippedPrefix + "no_op") }
+                }
             } catch let error as FileSystemError {
                 firstError = firstError ?? error.description
-                // With retries allowed the entry gets a task of its own that retries by the job's policy;
-                // otherwise it goes straight to the failed registry.
-                let single = DirectoryTaskPayload(spec: spec, directory: payload.directory, collection: payload.collection, entries: [entry])
-                result.spawned.append(NewTask(
-                    job: task.job, queue: task.queue, kind: SyncTaskKind.file, key: error.path,
-                    payload: PayloadCoding.encode(single), retry: spec.retry, entryCount: 1,
-                    failedWithError: spec.retry.maxRetries > 0 ? nil : error.description))
+                result.spawned.append(singleEntryTask(entry, payload: payload, task: task, error: error.description))
+            } catch let error as FileCopier.VerificationFailed {
+                firstError = firstError ?? error.description
+                result.spawned.append(singleEntryTask(entry, payload: payload, task: task, error: error.description))
             }
         }
         if entries.count == 1, registrations.isEmpty, let failure = firstError {
@@ -61,11 +67,115 @@ struct FileHandler: TaskHandler {
             }
             result.add(registration.size, to: Counter.bytesDone)
         }
+        result.add(bytesCopied, to: Counter.bytesCopied)
         return result
+    }
+
+    /// Decides and performs what the operation does with one file.
+    private func action(
+        for entry: FileEntry, payload: DirectoryTaskPayload, reader: DirectoryReader, storage: StorageTarget,
+        existing: ReplicaState?
+    ) throws -> EntryAction {
+        let spec = payload.spec
+        let nameBytes = entry.nameBytes
+        let sourceBytes = DirectoryReader.joinBytes(payload.directoryBytes, nameBytes)
+        let sourcePath = payload.directory.hasSuffix("/") ? payload.directory + entry.name : payload.directory + "/" + entry.name
+        var metadata: [MetadataTriple] = []
+        if let rawName = entry.rawName { metadata.append(OddNames.originalName(Array(rawName))) }
+        if payload.rawDirectory != nil || entry.rawName != nil { metadata.append(OddNames.originalPath(sourceBytes)) }
+
+        if let linkTarget = entry.linkTarget {
+            // A link that is not followed is recorded in place, whatever the operation: there are no bytes to copy.
+            let info = try reader.stat(entry: nameBytes)
+            return .register(ObjectRegistration(
+                collection: payload.collection, name: entry.name, size: Int64(info.st_size), mtimeNanos: info.mtimeNanos,
+                resource: StorageResource.inPlace.name, physicalPath: sourcePath,
+                metadata: metadata + [OddNames.linkTarget(linkTarget)], alwaysUpdate: spec.ignoreCache), bytesCopied: 0)
+        }
+        try reader.checkReadable(entry: nameBytes)
+        // Take size and mtime as they are now: the file may have changed since it was listed.
+        let info = try reader.stat(entry: nameBytes, followLinks: spec.followSymlinks)
+        let size = Int64(info.st_size)
+        let mtime = info.mtimeNanos
+
+        switch spec.operation {
+        case .noOp:
+            return .leave(counter: Counter.entriesSkipped)
+        case .registerSync, .registerAsReplicaSync:
+            let checksum = try spec.checksum.map { try FileCopier.checksum(of: sourceBytes, algorithm: $0) }
+            return .register(ObjectRegistration(
+                collection: payload.collection, name: entry.name, size: size, mtimeNanos: mtime,
+                resource: spec.replicaResource, physicalPath: sourcePath, checksum: checksum, metadata: metadata,
+                alwaysUpdate: spec.ignoreCache), bytesCopied: 0)
+        case .put, .putSync, .putAppend:
+            guard case .vault(let vault) = storage else {
+                throw PermanentTaskError("\(spec.operation.rawValue) needs a vault resource")
+            }
+            let destination = StoredCopies.vaultPath(vault: vault, collection: payload.collection, name: entry.name)
+            let unchanged = existing.map { $0.objectSize == size && $0.objectMtimeNanos == mtime && $0.replica != nil } ?? false
+            let copy: FileCopier.Outcome
+            var physicalPath = destination
+            if let existing, existing.replica != nil {
+                if spec.operation == .put || (unchanged && !spec.ignoreCache) {
+                    return .leave(counter: Counter.entriesUnchanged)
+                }
+                if spec.operation == .putAppend, let replica = existing.replica,
+                    let appended = try FileCopier.appendTail(
+                        from: sourceBytes, to: replica.physicalPath, copiedSize: replica.size, mtimeNanos: mtime, checksum: spec.checksum)
+                {
+                    copy = appended
+                    physicalPath = replica.physicalPath
+                } else {
+                    copy = try FileCopier.copyWhole(from: sourceBytes, to: destination, mtimeNanos: mtime, checksum: spec.checksum)
+                }
+            } else {
+                copy = try FileCopier.copyWhole(from: sourceBytes, to: destination, mtimeNanos: mtime, checksum: spec.checksum)
+            }
+            return .register(ObjectRegistration(
+                collection: payload.collection, name: entry.name, size: size, mtimeNanos: mtime,
+                resource: spec.replicaResource, physicalPath: physicalPath, checksum: copy.checksum, metadata: metadata,
+                alwaysUpdate: true), bytesCopied: copy.bytesWritten)
+        }
+    }
+
+    /// With retries allowed the entry gets a task of its own that retries by the job's policy;
+    /// otherwise it goes straight to the failed registry.
+    private func singleEntryTask(_ entry: FileEntry, payload: DirectoryTaskPayload, task: ClaimedTask, error: String) -> NewTask {
+        var single = payload
+        single.entries = [entry]
+        let spec = payload.spec
+        return NewTask(
+            job: task.job, queue: task.queue, kind: SyncTaskKind.file,
+            key: payload.directory.hasSuffix("/") ? payload.directory + entry.name : payload.directory + "/" + entry.name,
+            payload: PayloadCoding.encode(single), retry: spec.retry, entryCount: 1,
+            failedWithError: spec.retry.maxRetries > 0 ? nil : error)
     }
 }
 
 /// The only entry of a task failed: the task itself fails with the entry's error.
 struct SingleEntryFailure: Error, CustomStringConvertible {
     var description: String
+}
+
+/// Where a job's copies go, resolved once per task from the catalog's resource table (workers
+/// need no configuration of their own for vaults).
+enum StorageTarget {
+    case none
+    case vault(String)
+
+    static func resolve(_ spec: SyncSpec, catalog: any Catalog) async throws -> StorageTarget {
+        guard spec.operation.copiesData else { return .none }
+        guard let name = spec.resource, let resource = try await catalog.resource(named: name) else {
+            throw PermanentTaskError("resource '\(spec.resource ?? "(none)")' is not in the catalog; start the job again with --to_resource")
+        }
+        guard resource.type == "vault", let path = resource.path else {
+            throw PermanentTaskError("resource '\(name)' is of type \(resource.type); \(spec.operation.rawValue) copies into vault resources only")
+        }
+        return .vault(path)
+    }
+}
+
+extension stat {
+    /// Modification time in nanoseconds since the epoch.
+    var mtimeNanos: Int64 { Int64(st_mtim.tv_sec) * 1_000_000_000 + Int64(st_mtim.tv_nsec) }
 }

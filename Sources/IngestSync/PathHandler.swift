@@ -2,7 +2,8 @@ import Foundation
 import IngestCore
 
 /// Lists one directory: creates the collections of its subdirectories, queues a `path` task for
-/// each, and queues `file` tasks for the files that are new or changed.
+/// each, queues `file` tasks for the files that are new or changed, and (with a delete mode)
+/// removes catalog entries whose source entry is gone.
 ///
 /// Change detection compares each file's size and mtime with the catalog, looked up once per
 /// slice of the listing; unchanged files are counted here and never reach a `file` task.
@@ -13,60 +14,114 @@ struct PathHandler: TaskHandler {
     /// How many listed files are compared against the catalog in one query.
     static let lookupSliceSize = 1000
 
+    /// A subdirectory to descend into.
+    private struct Subdirectory {
+        var name: String
+        var rawName: [UInt8]?
+        var nameBytes: [UInt8]
+    }
+
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
         let payload = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
         let spec = payload.spec
+        let exclusions = try CompiledExclusions(spec.exclusions)
         let reader: DirectoryReader
         do {
-            reader = try DirectoryReader(path: payload.directory)
-        } catch let error as FileSystemError where error.code == ENOENT || error.code == EACCES || error.code == ENOTDIR {
+            reader = try DirectoryReader(bytes: payload.directoryBytes, displayPath: payload.directory)
+        } catch let error as FileSystemError where [ENOENT, EACCES, ENOTDIR, ELOOP].contains(error.code) {
             throw PermanentTaskError(error.description)
         }
+        var ancestors = payload.ancestors ?? []
+        if spec.followSymlinks {
+            let identity = reader.identity
+            ancestors.append(DirectoryIdentity(device: identity.device, inode: identity.inode))
+        }
+        let deleting = spec.deleteMode != .doNotDelete
+        var listedNames = Set<String>()
         var result = TaskResult()
-        var subdirectories: [String] = []
+        var subdirectories: [Subdirectory] = []
         var pendingFiles: [FileEntry] = []
 
-        while let entry = try reader.next() {
+        while let listed = try reader.next() {
             try context.cancellation.check()
             result.add(1, to: Counter.entriesSeen)
-            guard let name = entry.name else {
-                result.spawned.append(failedEntry(task: task, payload: payload, entry: entry,
-                    error: "the name is not valid UTF-8 (bytes \(entry.nameBytes.map { String($0, radix: 16) }.joined(separator: " "))); rename it or exclude it"))
+            let (name, escaped) = NameEscaping.text(for: listed.nameBytes)
+            if deleting { listedNames.insert(name) }
+            let fullPath = payload.directory.hasSuffix("/") ? payload.directory + name : payload.directory + "/" + name
+            var entry = listed
+            var linkTarget: String?
+
+            if exclusions.excludes(type: entry.type) {
+                skip(&result, reason: "excluded")
                 continue
             }
+            if entry.type == .link {
+                if spec.followSymlinks {
+                    guard let target = try? reader.stat(entry: entry.nameBytes, followLinks: true) else {
+                        skip(&result, reason: "dangling_link")
+                        continue
+                    }
+                    entry.type = DirectoryReader.fileType(mode: target.st_mode)
+                    entry.size = Int64(target.st_size)
+                    entry.mtimeNanos = target.mtimeNanos
+                    if entry.type == .directory,
+                        ancestors.contains(DirectoryIdentity(device: UInt64(target.st_dev), inode: UInt64(target.st_ino)))
+                    {
+                        skip(&result, reason: "link_cycle")
+                        continue
+                    }
+                    if exclusions.excludes(type: entry.type) {
+                        skip(&result, reason: "excluded")
+                        continue
+                    }
+                } else {
+                    // Recorded, not followed: the object stands for the link itself.
+                    let info = try reader.stat(entry: entry.nameBytes)
+                    entry.size = Int64(info.st_size)
+                    entry.mtimeNanos = info.mtimeNanos
+                    linkTarget = NameEscaping.text(for: try reader.linkTarget(entry: entry.nameBytes)).text
+                }
+            }
+
             switch entry.type {
             case .directory:
-                subdirectories.append(name)
-            case .regular:
+                if exclusions.excludesDirectory(fullPath) {
+                    skip(&result, reason: "excluded")
+                    continue
+                }
+                subdirectories.append(Subdirectory(name: name, rawName: escaped ? entry.nameBytes : nil, nameBytes: entry.nameBytes))
+            case .regular, .link:
+                if exclusions.excludesFile(fullPath) {
+                    skip(&result, reason: "excluded")
+                    continue
+                }
                 result.add(entry.size, to: Counter.bytesSeen)
-                pendingFiles.append(FileEntry(name: name, size: entry.size, mtimeNanos: entry.mtimeNanos))
+                pendingFiles.append(FileEntry(
+                    name: name, size: entry.size, mtimeNanos: entry.mtimeNanos,
+                    rawName: escaped ? Data(entry.nameBytes) : nil, linkTarget: linkTarget))
                 if pendingFiles.count >= Self.lookupSliceSize {
                     try await queueChangedFiles(pendingFiles, task: task, payload: payload, result: &result)
                     pendingFiles.removeAll(keepingCapacity: true)
                 }
-            case .link, .character, .block, .socket, .pipe, .unknown:
-                // Links and special files get their own policy in the sync-options issue; until then they are skipped and counted.
-                result.add(1, to: Counter.entriesSkipped)
+            case .character, .block, .socket, .pipe, .unknown:
+                if exclusions.excludesFile(fullPath) {
+                    skip(&result, reason: "excluded")
+                } else {
+                    skip(&result, reason: entry.type.rawValue)
+                }
             }
         }
         try await queueChangedFiles(pendingFiles, task: task, payload: payload, result: &result)
-
-        subdirectories.sort()
-        let collections = subdirectories.map { LogicalPath.join(payload.collection, $0) }
-        for slice in collections.chunked(into: 1000) {
-            let outcomes = try await catalog.ensureCollections(Array(slice))
-            for outcome in outcomes {
-                result.add(1, to: outcome == .created ? Counter.entriesCreated : Counter.entriesUnchanged)
-            }
-        }
-        for (name, collection) in zip(subdirectories, collections) {
-            let directory = DirectoryReader.join(payload.directory, Array(name.utf8))
-            let child = DirectoryTaskPayload(spec: spec, directory: directory, collection: collection, entries: nil)
-            result.spawned.append(NewTask(
-                job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: directory,
-                payload: PayloadCoding.encode(child), retry: spec.retry))
+        try await createCollections(for: subdirectories, payload: payload, ancestors: ancestors, task: task, result: &result)
+        if deleting {
+            try await deleteVanished(listedNames: listedNames, payload: payload, result: &result)
         }
         return result
+    }
+
+    private func skip(_ result: inout TaskResult, reason: String) {
+        result.add(1, to: Counter.entriesSkipped)
+        result.add(1, to: Counter.skippedPrefix + reason)
     }
 
     /// Counts unchanged files and queues the rest in `file` tasks of `files_per_task` entries.
@@ -89,19 +144,124 @@ struct PathHandler: TaskHandler {
             }
         }
         for batch in changed.chunked(into: spec.filesPerTask) {
-            let filePayload = DirectoryTaskPayload(spec: spec, directory: payload.directory, collection: payload.collection, entries: Array(batch))
+            var filePayload = payload
+            filePayload.entries = Array(batch)
+            filePayload.ancestors = nil
             result.spawned.append(NewTask(
                 job: task.job, queue: spec.queues.file, kind: SyncTaskKind.file,
-                key: DirectoryReader.join(payload.directory, Array(batch[batch.startIndex].name.utf8)),
+                key: payload.directory + "/" + batch[batch.startIndex].name,
                 payload: PayloadCoding.encode(filePayload), retry: spec.retry, entryCount: batch.count))
         }
     }
 
-    private func failedEntry(task: ClaimedTask, payload: DirectoryTaskPayload, entry: ListedEntry, error: String) -> NewTask {
-        let path = DirectoryReader.join(payload.directory, entry.nameBytes)
-        return NewTask(
-            job: task.job, queue: payload.spec.queues.file, kind: SyncTaskKind.file, key: path,
-            payload: PayloadCoding.encode(DirectoryTaskPayload(spec: payload.spec, directory: payload.directory, collection: payload.collection, entries: [])),
-            retry: payload.spec.retry, entryCount: 1, failedWithError: error)
+    private func createCollections(
+        for subdirectories: [Subdirectory], payload: DirectoryTaskPayload, ancestors: [DirectoryIdentity],
+        task: ClaimedTask, result: inout TaskResult
+    ) async throws {
+        let spec = payload.spec
+        let sorted = subdirectories.sorted { $0.name < $1.name }
+        let collections = sorted.map { LogicalPath.join(payload.collection, $0.name) }
+        for slice in collections.chunked(into: 1000) {
+            let outcomes = try await catalog.ensureCollections(Array(slice))
+            for outcome in outcomes {
+                result.add(1, to: outcome == .created ? Counter.entriesCreated : Counter.entriesUnchanged)
+            }
+        }
+        for (subdirectory, collection) in zip(sorted, collections) {
+            let directory = payload.directory.hasSuffix("/") ? payload.directory + subdirectory.name : payload.directory + "/" + subdirectory.name
+            let directoryBytes = DirectoryReader.joinBytes(payload.directoryBytes, subdirectory.nameBytes)
+            let needsRawPath = payload.rawDirectory != nil || subdirectory.rawName != nil
+            if let rawName = subdirectory.rawName {
+                try await catalog.addMetadata([OddNames.originalName(rawName)], to: collection)
+            }
+            let child = DirectoryTaskPayload(
+                spec: spec, directory: directory, rawDirectory: needsRawPath ? Data(directoryBytes) : nil,
+                collection: collection, entries: nil, ancestors: spec.followSymlinks ? ancestors : nil)
+            result.spawned.append(NewTask(
+                job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: directory,
+                payload: PayloadCoding.encode(child), retry: spec.retry))
+        }
+    }
+
+    /// Applies the delete mode to catalog entries of this collection that the listing no longer has.
+    /// Excluded, skipped and unreadable entries were listed, so they are never deleted.
+    private func deleteVanished(listedNames: Set<String>, payload: DirectoryTaskPayload, result: inout TaskResult) async throws {
+        let children = try await catalog.children(of: payload.collection)
+        let objects = children.objects.filter { !listedNames.contains($0) }
+        let collections = children.collections.filter { !listedNames.contains($0) }
+        guard !objects.isEmpty || !collections.isEmpty else { return }
+        switch payload.spec.deleteMode {
+        case .doNotDelete:
+            return
+        case .unregister:
+            _ = try await catalog.unregister(in: payload.collection, objects: objects, collections: collections)
+        case .noTrash:
+            let removed = try await catalog.unregister(in: payload.collection, objects: objects, collections: collections)
+            try await StoredCopies.remove(removed, catalog: catalog)
+        case .trash:
+            let zone = LogicalPath.lineage(of: payload.collection).first ?? payload.collection
+            try await catalog.moveToTrash(in: payload.collection, objects: objects, collections: collections, trashRoot: zone + "/trash")
+        }
+        result.add(Int64(objects.count + collections.count), to: Counter.entriesDeleted)
+    }
+}
+
+/// Exclusion rules with their patterns compiled once per task.
+struct CompiledExclusions {
+    private let fileTypes: Set<String>
+    private let filePatterns: [Regex<AnyRegexOutput>]
+    private let directoryPatterns: [Regex<AnyRegexOutput>]
+
+    init(_ rules: ExclusionRules) throws {
+        fileTypes = Set(rules.fileTypes)
+        filePatterns = try rules.fileNamePatterns.map { try Self.compile($0, option: "--exclude_file_name") }
+        directoryPatterns = try rules.directoryNamePatterns.map { try Self.compile($0, option: "--exclude_directory_name") }
+    }
+
+    static func compile(_ pattern: String, option: String) throws -> Regex<AnyRegexOutput> {
+        do {
+            return try Regex(pattern)
+        } catch {
+            throw IngestError.invalidOption(name: option, reason: "'\(pattern)' is not a valid regular expression (\(error))")
+        }
+    }
+
+    func excludes(type: ListedEntry.FileType) -> Bool {
+        !fileTypes.isEmpty && fileTypes.contains(type.rawValue)
+    }
+
+    /// Like Python's `re.match`: a match must start at the beginning of the path.
+    func excludesFile(_ fullPath: String) -> Bool {
+        filePatterns.contains { (try? $0.prefixMatch(in: fullPath)) != nil }
+    }
+
+    func excludesDirectory(_ fullPath: String) -> Bool {
+        directoryPatterns.contains { (try? $0.prefixMatch(in: fullPath)) != nil }
+    }
+}
+
+/// Metadata that keeps what escaping and link registration would otherwise lose.
+enum OddNames {
+    static func originalName(_ bytes: [UInt8]) -> MetadataTriple {
+        MetadataTriple(attribute: "ingest::original_name", value: Data(bytes).base64EncodedString(), units: "base64")
+    }
+
+    static func originalPath(_ bytes: [UInt8]) -> MetadataTriple {
+        MetadataTriple(attribute: "ingest::original_path", value: Data(bytes).base64EncodedString(), units: "base64")
+    }
+
+    static func linkTarget(_ target: String) -> MetadataTriple {
+        MetadataTriple(attribute: "link_target", value: target)
+    }
+
+    /// The real bytes of a replica's physical path: from metadata when the stored path is escaped.
+    static func physicalPathBytes(of replica: Replica, metadata: [MetadataTriple]) -> [UInt8] {
+        if replica.resource == StorageResource.inPlace.name || replica.resource.isEmpty,
+            let original = metadata.first(where: { $0.attribute == "ingest::original_path" }),
+            let bytes = Data(base64Encoded: original.value)
+        {
+            return Array(bytes)
+        }
+        return Array(replica.physicalPath.utf8)
     }
 }

@@ -9,14 +9,52 @@ public enum SyncJob {
         [RestartHandler(catalog: catalog), PathHandler(catalog: catalog), FileHandler(catalog: catalog)]
     }
 
-    /// Checks source and target before anything is queued, and returns the job's first task.
-    /// - Throws: `IngestError.invalidSource` or `.invalidTarget` naming the problem and the fix.
-    public static func prepare(_ spec: SyncSpec, jobName: String, catalog: any Catalog) async throws -> (JobDefinition, [NewTask]) {
+    /// Checks the source, target, operation, resource, delete mode and exclusions before anything
+    /// is queued, records the job's resource in the catalog, and returns the job's first task.
+    /// - Parameters:
+    ///   - resources: the resources defined in the configuration file.
+    ///   - defaultResource: the configuration's `default_resource`, used by copy operations without `--to_resource`.
+    ///   - configurationSource: the configuration file's path, for messages.
+    /// - Throws: `IngestError` naming the problem and the fix.
+    public static func prepare(
+        _ spec: SyncSpec, jobName: String, catalog: any Catalog, resources: [StorageResource] = [],
+        defaultResource: String? = nil, configurationSource: String = "the configuration file",
+        schedule: JobSchedule? = nil, profileFilename: String? = nil
+    ) async throws -> (JobDefinition, [NewTask]) {
         var spec = spec
         spec.target = try LogicalPath.normalize(spec.target).get()
         spec.source = try validatedSource(spec.source)
         guard spec.filesPerTask >= 1 else {
             throw IngestError.invalidOption(name: "--files_per_task", reason: "must be at least 1, got \(spec.filesPerTask)")
+        }
+        guard spec.deleteMode.isAllowed(with: spec.operation) else {
+            let allowed = SyncOperation.allCases.filter { spec.deleteMode.isAllowed(with: $0) }.map(\.rawValue).joined(separator: ", ")
+            throw IngestError.invalidOption(
+                name: "--delete_mode", reason: "\(spec.deleteMode.rawValue) cannot be used with \(spec.operation.rawValue); it works with \(allowed)")
+        }
+        for type in spec.exclusions.fileTypes where !ExclusionRules.fileTypeNames.contains(type) {
+            throw IngestError.invalidOption(
+                name: "--exclude_file_type", reason: "'\(type)' is not one of \(ExclusionRules.fileTypeNames.joined(separator: ", "))")
+        }
+        _ = try CompiledExclusions(spec.exclusions)
+        if spec.operation.copiesData && spec.resource == nil { spec.resource = defaultResource }
+        if let name = spec.resource, name != StorageResource.inPlace.name {
+            guard let resource = resources.first(where: { $0.name == name }) else {
+                let defined = resources.map(\.name).joined(separator: ", ")
+                throw IngestError.invalidOption(
+                    name: "--to_resource",
+                    reason: "resource '\(name)' is not defined in \(configurationSource); "
+                        + (defined.isEmpty ? "no resources are defined there" : "defined: \(defined)"))
+            }
+            if spec.operation.copiesData && resource.type != "vault" {
+                throw IngestError.invalidOption(
+                    name: "--to_resource", reason: "resource '\(name)' is of type \(resource.type); \(spec.operation.rawValue) copies into vault resources")
+            }
+            try await catalog.ensureResource(resource)
+        } else if spec.operation.copiesData {
+            throw IngestError.invalidOption(
+                name: "--to_resource",
+                reason: "\(spec.operation.rawValue) copies files into a storage resource; pass --to_resource NAME or set default_resource in \(configurationSource)")
         }
         for ancestor in LogicalPath.lineage(of: spec.target) {
             if try await catalog.kind(of: ancestor) == .dataObject {
@@ -26,7 +64,9 @@ public enum SyncJob {
                 throw IngestError.invalidTarget(path: spec.target, reason: reason)
             }
         }
-        let job = JobDefinition(name: jobName, kind: SyncSpec.jobKind, spec: PayloadCoding.encode(spec))
+        let job = JobDefinition(
+            name: jobName, kind: SyncSpec.jobKind, spec: PayloadCoding.encode(spec), schedule: schedule,
+            profileFilename: profileFilename)
         let restart = NewTask(
             job: jobName, queue: spec.queues.restart, kind: SyncTaskKind.restart, key: spec.source,
             payload: PayloadCoding.encode(spec), retry: spec.retry)

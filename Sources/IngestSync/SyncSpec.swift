@@ -14,6 +14,88 @@ public struct SyncQueues: Codable, Sendable, Equatable {
     }
 }
 
+/// What a sync does with a new or changed file (seed `--operation`, `Operation.*` in event handlers).
+public enum SyncOperation: String, Codable, Sendable, CaseIterable {
+    /// Register the file where it is; a changed file gets its catalog size and mtime updated.
+    case registerSync = "REGISTER_SYNC"
+    /// Register the file as the first or an additional replica on the named resource; on change that
+    /// replica is updated and the object's other replicas are marked stale.
+    case registerAsReplicaSync = "REGISTER_AS_REPLICA_SYNC"
+    /// Copy a new file into the resource; leave changed files alone.
+    case put = "PUT"
+    /// Copy new files; copy changed files again, whole.
+    case putSync = "PUT_SYNC"
+    /// Copy new files; of a changed file copy only the bytes past the stored copy's size, or all of it
+    /// if the file shrank or its already-copied part changed.
+    case putAppend = "PUT_APPEND"
+    /// Do nothing with files (directories still become collections).
+    case noOp = "NO_OP"
+
+    /// Accepts the seed's spellings: `PUT_SYNC`, `put_sync`, `Operation.PUT_SYNC`.
+    public init?(userValue: String) {
+        var value = userValue.uppercased()
+        if value.hasPrefix("OPERATION.") { value.removeFirst("OPERATION.".count) }
+        self.init(rawValue: value)
+    }
+
+    public var copiesData: Bool { self == .put || self == .putSync || self == .putAppend }
+    public var registersInPlace: Bool { self == .registerSync || self == .registerAsReplicaSync }
+}
+
+/// What happens to catalog entries whose source entry is gone (seed `--delete_mode`).
+public enum DeleteMode: String, Codable, Sendable, CaseIterable {
+    case doNotDelete = "DO_NOT_DELETE"
+    /// Remove the entries from the catalog (register operations).
+    case unregister = "UNREGISTER"
+    /// Move the entries under `/<zone>/trash/...` (copy operations); the stored copies stay.
+    case trash = "TRASH"
+    /// Remove the entries and their stored copies (copy operations).
+    case noTrash = "NO_TRASH"
+
+    public init?(userValue: String) {
+        var value = userValue.uppercased()
+        if value.hasPrefix("DELETEMODE.") { value.removeFirst("DELETEMODE.".count) }
+        self.init(rawValue: value)
+    }
+
+    /// The seed's rules: UNREGISTER only with the register operations, TRASH and NO_TRASH only with
+    /// PUT_SYNC and PUT_APPEND.
+    public func isAllowed(with operation: SyncOperation) -> Bool {
+        switch self {
+        case .doNotDelete: true
+        case .unregister: operation.registersInPlace
+        case .trash, .noTrash: operation == .putSync || operation == .putAppend
+        }
+    }
+}
+
+public enum ChecksumAlgorithm: String, Codable, Sendable, CaseIterable {
+    case sha256, md5
+}
+
+/// Which entries a sync leaves out. Name patterns are regular expressions matched, like Python's
+/// `re.match`, at the start of the entry's full absolute source path (not necessarily to its end):
+/// the seed's `(\S+)exclude` excludes `/data/run1_exclude` and `/data/excluded.txt`, and
+/// `(\S+)\.hidden` excludes `/data/.hidden` and `/data/notes.hidden`.
+public struct ExclusionRules: Codable, Sendable, Equatable {
+    /// `regular`, `directory`, `character`, `block`, `socket`, `pipe`, `link`.
+    public var fileTypes: [String]
+    /// Applied to every entry that is not a directory.
+    public var fileNamePatterns: [String]
+    /// Applied to directories; an excluded directory is not descended into.
+    public var directoryNamePatterns: [String]
+
+    public init(fileTypes: [String] = [], fileNamePatterns: [String] = [], directoryNamePatterns: [String] = []) {
+        self.fileTypes = fileTypes
+        self.fileNamePatterns = fileNamePatterns
+        self.directoryNamePatterns = directoryNamePatterns
+    }
+
+    public static let fileTypeNames = ["regular", "directory", "character", "block", "socket", "pipe", "link"]
+
+    public var isEmpty: Bool { fileTypes.isEmpty && fileNamePatterns.isEmpty && directoryNamePatterns.isEmpty }
+}
+
 /// The options a sync job was started with. Carried in every task so a worker needs nothing
 /// else to run it; holds no secrets (invariant 8).
 public struct SyncSpec: Codable, Sendable, Equatable {
@@ -26,10 +108,20 @@ public struct SyncSpec: Codable, Sendable, Equatable {
     public var initialIngest: Bool
     public var queues: SyncQueues
     public var retry: RetryPolicy
+    public var operation: SyncOperation
+    /// The storage resource copies go to, or register operations record their replica on.
+    /// Nil: `inplace` for the register operations; copy operations need one.
+    public var resource: String?
+    public var checksum: ChecksumAlgorithm?
+    public var exclusions: ExclusionRules
+    public var followSymlinks: Bool
+    public var deleteMode: DeleteMode
 
     public init(
         source: String, target: String, filesPerTask: Int = 50, ignoreCache: Bool = false, initialIngest: Bool = false,
-        queues: SyncQueues = SyncQueues(), retry: RetryPolicy = .default
+        queues: SyncQueues = SyncQueues(), retry: RetryPolicy = .default, operation: SyncOperation = .registerSync,
+        resource: String? = nil, checksum: ChecksumAlgorithm? = nil, exclusions: ExclusionRules = ExclusionRules(),
+        followSymlinks: Bool = false, deleteMode: DeleteMode = .doNotDelete
     ) {
         self.source = source
         self.target = target
@@ -38,7 +130,16 @@ public struct SyncSpec: Codable, Sendable, Equatable {
         self.initialIngest = initialIngest
         self.queues = queues
         self.retry = retry
+        self.operation = operation
+        self.resource = resource
+        self.checksum = checksum
+        self.exclusions = exclusions
+        self.followSymlinks = followSymlinks
+        self.deleteMode = deleteMode
     }
+
+    /// The resource this job's replicas go on.
+    public var replicaResource: String { resource ?? StorageResource.inPlace.name }
 
     public static let jobKind = "sync"
 }
@@ -52,30 +153,52 @@ public enum SyncTaskKind {
 
 /// A file found by a `path` task, handed to a `file` task with what the listing saw.
 public struct FileEntry: Codable, Sendable, Equatable {
+    /// The catalog name: the file's name, escaped when it is not valid UTF-8.
     public var name: String
     public var size: Int64
     public var mtimeNanos: Int64
+    /// The name's bytes on disk, when they differ from `name` (an escaped name).
+    public var rawName: Data?
+    /// For a symbolic link that is registered rather than followed: where it points.
+    public var linkTarget: String?
 
-    public init(name: String, size: Int64, mtimeNanos: Int64) {
+    public init(name: String, size: Int64, mtimeNanos: Int64, rawName: Data? = nil, linkTarget: String? = nil) {
         self.name = name
         self.size = size
         self.mtimeNanos = mtimeNanos
+        self.rawName = rawName
+        self.linkTarget = linkTarget
     }
 
+    /// The bytes to open on disk.
+    public var nameBytes: [UInt8] { rawName.map(Array.init) ?? Array(name.utf8) }
+
     enum CodingKeys: String, CodingKey {
-        case name = "n", size = "s", mtimeNanos = "m"
+        case name = "n", size = "s", mtimeNanos = "m", rawName = "r", linkTarget = "l"
     }
+}
+
+/// Identity of a directory on disk, to find symbolic-link cycles when links are followed.
+struct DirectoryIdentity: Codable, Sendable, Hashable {
+    var device: UInt64
+    var inode: UInt64
 }
 
 /// Payload of `path` and `file` tasks.
 struct DirectoryTaskPayload: Codable, Sendable {
     var spec: SyncSpec
-    /// Absolute source directory.
+    /// Absolute source directory, escaped where it is not valid UTF-8.
     var directory: String
+    /// The directory's bytes on disk, when they differ from `directory`.
+    var rawDirectory: Data?
     /// The collection the directory maps to.
     var collection: String
     /// For `file` tasks: the entries to sync.
     var entries: [FileEntry]?
+    /// When following links: the directories from the source root down to this one.
+    var ancestors: [DirectoryIdentity]?
+
+    var directoryBytes: [UInt8] { rawDirectory.map(Array.init) ?? Array(directory.utf8) }
 }
 
 enum PayloadCoding {

@@ -132,40 +132,6 @@ import Testing
         #expect(try await allObjects(engine.catalog, under: target).count == 4)
     }
 
-    @Test func specialFilesAndLinksAreSkippedAndCounted() async throws {
-        let engine = try EmbeddedEngine()
-        let source = try TemporaryDirectory()
-        try TreeBuilder.write(source.path, "real.txt", "r")
-        #expect(mkfifo(source.subpath("pipe"), 0o644) == 0)
-        try FileManager.default.createSymbolicLink(atPath: source.subpath("link"), withDestinationPath: source.subpath("real.txt"))
-        let status = try await engine.sync(SyncSpec(source: source.path, target: target))
-        #expect(status.succeeded)
-        #expect(status.counter(Counter.entriesSkipped) == 2)
-        #expect(try await engine.catalog.kind(of: "\(target)/pipe") == nil)
-        #expect(try await engine.catalog.kind(of: "\(target)/link") == nil)
-    }
-
-    @Test func nonUTF8NameFailsAloneAndIsListedAsFailed() async throws {
-        let engine = try EmbeddedEngine()
-        let source = try TemporaryDirectory()
-        try TreeBuilder.write(source.path, "fine.txt", "ok")
-        let badName: [UInt8] = Array(source.path.utf8) + [UInt8(ascii: "/"), 0x62, 0xff, 0x64]
-        let descriptor = (badName + [0]).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_CREAT | O_WRONLY, 0o644) }
-        }
-        #expect(descriptor >= 0)
-        close(descriptor)
-
-        let status = try await engine.sync(SyncSpec(source: source.path, target: target))
-        #expect(status.state == .failed)
-        #expect(!status.succeeded)
-        #expect(status.counter(Counter.entriesFailed) == 1)
-        #expect(status.counter(Counter.entriesCreated) == 2)
-        let failed = try await engine.broker.failedTasks(job: "test", queue: nil, limit: 10)
-        #expect(failed.count == 1)
-        #expect(failed.first?.error.contains("not valid UTF-8") == true)
-    }
-
     @Test(arguments: ["/", "relative/path", "/tempZone/../etc"])
     func badTargetIsRefusedWithNothingQueued(_ badTarget: String) async throws {
         let engine = try EmbeddedEngine()

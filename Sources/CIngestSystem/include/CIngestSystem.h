@@ -1,0 +1,12 @@
+#ifndef C_INGEST_SYSTEM_H
+#define C_INGEST_SYSTEM_H
+
+#include <sys/types.h>
+#include <stdint.h>
+
+/// copy_file_range(2): an in-kernel copy between two files, which Swift's Glibc module does not
+/// export. Returns the bytes copied, 0 at end of input, or -1 with errno set (ENOSYS, EXDEV and
+/// EINVAL mean "fall back to read and write").
+ssize_t ingest_copy_file_range(int input, int64_t *input_offset, int output, int64_t *output_offset, size_t length);
+
+#endif

@@ -1,0 +1,490 @@
+import Foundation
+internal import Yams
+
+// MARK: - Model
+
+/// The kinds of storage resource a configuration file can define.
+public enum ResourceType: String, Sendable, Equatable, Codable, CaseIterable {
+    /// A directory that Ingest manages: copies land under its `path`.
+    case vault
+    /// An S3 bucket, reached through `endpoint` with the keys in `credentials`.
+    case s3
+}
+
+/// One entry of `resources:` in the configuration file.
+///
+/// Credentials are referenced by file, never inlined, so that a definition can be logged
+/// or shown without leaking secrets.
+public struct ResourceDefinition: Sendable, Equatable, Codable {
+    public var name: String
+    public var type: ResourceType
+    /// For a vault, the absolute directory it manages; for s3, an optional key prefix inside the bucket.
+    public var path: String?
+    public var bucket: String?
+    public var endpoint: String?
+    public var region: String?
+    /// A file holding the access keys, read by the worker that uses the resource.
+    public var credentials: String?
+
+    public init(
+        name: String,
+        type: ResourceType,
+        path: String? = nil,
+        bucket: String? = nil,
+        endpoint: String? = nil,
+        region: String? = nil,
+        credentials: String? = nil
+    ) {
+        self.name = name
+        self.type = type
+        self.path = path
+        self.bucket = bucket
+        self.endpoint = endpoint
+        self.region = region
+        self.credentials = credentials
+    }
+
+    /// The catalog's view of this resource.
+    ///
+    /// An s3 resource is recorded as `s3://bucket/prefix` so that replica rows say where the
+    /// bytes are; endpoint, region and credentials stay out of the catalog.
+    public var storageResource: StorageResource {
+        switch type {
+        case .vault:
+            return StorageResource(name: name, type: type.rawValue, path: path)
+        case .s3:
+            var location = "s3://\(bucket ?? "")"
+            if let prefix = path?.drop(while: { $0 == "/" }), !prefix.isEmpty {
+                location += "/\(prefix)"
+            }
+            return StorageResource(name: name, type: type.rawValue, path: location)
+        }
+    }
+}
+
+/// The `logging:` section. Values have the meaning of the `--log_*` options, which override them.
+public struct LoggingConfiguration: Sendable, Equatable {
+    public var filename: String?
+    public var level: String?
+    public var when: String?
+    public var interval: Int?
+
+    public init(filename: String? = nil, level: String? = nil, when: String? = nil, interval: Int? = nil) {
+        self.filename = filename
+        self.level = level
+        self.when = when
+        self.interval = interval
+    }
+}
+
+/// The contents of `$INGEST_HOME/config.yaml` (or `--config FILE`).
+///
+/// Every key is optional; flags and environment variables override what is here.
+/// Everything is validated when the file is read, so a typo stops the command before it
+/// changes anything instead of surfacing later in a worker.
+public struct IngestConfiguration: Sendable, Equatable {
+    /// What `source` says when no file was read.
+    public static let noFileSource = "(no config file)"
+
+    /// The file this came from, for messages.
+    public var source: String
+    public var broker: String?
+    public var catalog: String?
+    public var keyPrefix: String?
+    public var defaultResource: String?
+    public var resources: [ResourceDefinition]
+    public var logging: LoggingConfiguration?
+
+    /// An empty configuration: what applies when there is no file.
+    public init() {
+        source = Self.noFileSource
+        resources = []
+    }
+
+    /// Parses YAML text.
+    /// - Parameters:
+    ///   - yaml: the file's contents; empty text (or only comments) is an empty configuration.
+    ///   - source: names the file in messages.
+    ///   - homeDirectory: what a leading `~/` expands to; the current user's home when nil.
+    /// - Throws: `ConfigurationError` naming the key, the file and the line.
+    public static func parse(yaml: String, source: String, homeDirectory: String? = nil) throws -> IngestConfiguration {
+        let root: Yams.Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw ConfigurationError(yamlError: error, source: source)
+        }
+        let reader = ConfigurationReader(source: source, homeDirectory: homeDirectory ?? currentHomeDirectory())
+        return try reader.configuration(from: root)
+    }
+
+    /// Loads a configuration file.
+    /// - Parameters:
+    ///   - path: the file; a leading `~/` is expanded.
+    ///   - required: whether a missing file is an error. The default path need not exist,
+    ///     but a file named with `--config` must.
+    ///   - homeDirectory: what a leading `~/` expands to; the current user's home when nil.
+    /// - Returns: the parsed file, or an empty configuration if it is absent and not required.
+    /// - Throws: `ConfigurationError.fileNotFound` naming the path, or any parse error.
+    public static func load(path: String, required: Bool, homeDirectory: String? = nil) throws -> IngestConfiguration {
+        let home = homeDirectory ?? currentHomeDirectory()
+        let path = expandingTilde(in: path, homeDirectory: home)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            if required { throw ConfigurationError.fileNotFound(path: path) }
+            return IngestConfiguration()
+        }
+        guard !isDirectory.boolValue else {
+            throw ConfigurationError.unreadableFile(path: path, reason: "it is a directory")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError.unreadableFile(path: path, reason: "permission denied or I/O error")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError.unreadableFile(path: path, reason: "it is not UTF-8 text")
+        }
+        return try parse(yaml: text, source: path, homeDirectory: home)
+    }
+
+    /// The named resource.
+    /// - Throws: `ConfigurationError.undefinedResource`, listing the resources that are defined.
+    public func resource(named name: String) throws -> ResourceDefinition {
+        guard let resource = resources.first(where: { $0.name == name }) else {
+            throw ConfigurationError.undefinedResource(name: name, source: source, defined: resources.map(\.name))
+        }
+        return resource
+    }
+
+    /// `HOME` wins over the password database so that tests and containers can redirect it.
+    static func currentHomeDirectory() -> String {
+        if let home = ProcessInfo.processInfo.environment["HOME"], !home.isEmpty {
+            return home
+        }
+        return FileManager.default.homeDirectoryForCurrentUser.path
+    }
+
+    /// Expands `~` and a leading `~/`; `~user/` forms are left alone.
+    static func expandingTilde(in path: String, homeDirectory: String) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        var home = homeDirectory
+        while home.count > 1 && home.hasSuffix("/") { home.removeLast() }
+        if path == "~" { return home }
+        return home == "/" ? String(path.dropFirst(1)) : home + path.dropFirst(1)
+    }
+}
+
+// MARK: - Errors
+
+/// A configuration file that cannot be used. Each message names the key path
+/// (`resources[1].path`, indexes from 0), the file and line, and the fix.
+public enum ConfigurationError: Error, CustomStringConvertible, Equatable {
+    /// Where a problem is: the file and, when known, the line (from 1).
+    public struct Location: Sendable, Equatable, CustomStringConvertible {
+        public var source: String
+        public var line: Int?
+
+        public init(source: String, line: Int?) {
+            self.source = source
+            self.line = line
+        }
+
+        public var description: String {
+            line.map { "\(source), line \($0)" } ?? source
+        }
+    }
+
+    case fileNotFound(path: String)
+    case unreadableFile(path: String, reason: String)
+    /// The YAML parser's complaint, with its position when it gave one.
+    case malformedYAML(source: String, line: Int?, column: Int?, problem: String)
+    case duplicateKey(keys: [String], at: Location)
+    case unknownKey(key: String, at: Location, allowed: [String])
+    case wrongType(key: String, at: Location, expected: String, found: String)
+    case missingKey(key: String, at: Location, reason: String)
+    case invalidValue(key: String, value: String, at: Location, reason: String)
+    case invalidResourceName(key: String, name: String, at: Location, reason: String)
+    case duplicateResourceName(key: String, name: String, at: Location, firstKey: String)
+    case unknownResourceType(key: String, type: String, at: Location)
+    case relativeVaultPath(key: String, path: String, at: Location)
+    /// An s3-only key on a vault resource: almost always a wrong `type`.
+    case keyNotApplicable(key: String, type: ResourceType, at: Location)
+    case undefinedDefaultResource(name: String, at: Location, defined: [String])
+    case undefinedResource(name: String, source: String, defined: [String])
+
+    public var description: String {
+        switch self {
+        case .fileNotFound(let path):
+            return "configuration file '\(path)' does not exist; create it or pass --config with the path of an existing file"
+        case .unreadableFile(let path, let reason):
+            return "configuration file '\(path)' cannot be read: \(reason); fix the file or pass --config with another one"
+        case .malformedYAML(let source, let line, let column, let problem):
+            let position = line.map { line in column.map { "line \(line), column \($0)" } ?? "line \(line)" }
+            return "\(source) is not valid YAML\(position.map { " at \($0)" } ?? ""): \(problem); fix the syntax there"
+        case .duplicateKey(let keys, let location):
+            let names = keys.map { "'\($0)'" }.joined(separator: ", ")
+            return "\(location): key \(names) appears more than once in the same section; keep one"
+        case .unknownKey(let key, let location, let allowed):
+            return "\(location): unknown key '\(key)'; allowed keys there: \(allowed.joined(separator: ", ")); fix its spelling or remove it"
+        case .wrongType(let key, let location, let expected, let found):
+            return "\(location): '\(key)' must be \(expected), not \(found)"
+        case .missingKey(let key, let location, let reason):
+            return "\(location): '\(key)' is missing; \(reason)"
+        case .invalidValue(let key, let value, let location, let reason):
+            return "\(location): '\(key)' is '\(value)', which is not valid: \(reason)"
+        case .invalidResourceName(let key, let name, let location, let reason):
+            return "\(location): '\(key)' is '\(name)', which is not a usable resource name: \(reason); choose another name"
+        case .duplicateResourceName(let key, let name, let location, let firstKey):
+            return "\(location): '\(key)' is '\(name)', which '\(firstKey)' already uses; resource names must be unique, rename one"
+        case .unknownResourceType(let key, let type, let location):
+            let allowed = ResourceType.allCases.map(\.rawValue).joined(separator: ", ")
+            return "\(location): '\(key)' is '\(type)', which is not a resource type; use one of: \(allowed)"
+        case .relativeVaultPath(let key, let path, let location):
+            return "\(location): '\(key)' is '\(path)', a relative path; a vault needs an absolute path (or one starting with ~/)"
+        case .keyNotApplicable(let key, let type, let location):
+            return "\(location): '\(key)' applies only to s3 resources, but this resource is a \(type.rawValue); remove it or set its type to s3"
+        case .undefinedDefaultResource(let name, let location, let defined):
+            return "\(location): default_resource '\(name)' is not defined\(Self.definedList(defined)); add it under resources or fix the name"
+        case .undefinedResource(let name, let source, let defined):
+            return "resource '\(name)' is not defined in \(source)\(Self.definedList(defined))"
+        }
+    }
+
+    private static func definedList(_ names: [String]) -> String {
+        names.isEmpty ? "; no resources are defined there" : "; defined: \(names.joined(separator: ", "))"
+    }
+
+    /// Keeps the parser's position and problem but drops Yams' multi-line snippets, and for
+    /// duplicate keys the whole document that Yams puts in its message.
+    init(yamlError error: YamlError, source: String) {
+        switch error {
+        case .scanner(let context, let problem, let mark, _),
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            var text = problem
+            if let context {
+                text += " (\(context.text) at line \(context.mark.line), column \(context.mark.column))"
+            }
+            self = .malformedYAML(source: source, line: mark.line, column: mark.column, problem: text)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            self = .duplicateKey(keys: duplicates, at: Location(source: source, line: context.mark.line))
+        case .reader(let problem, let offset, _, _):
+            let text = offset.map { "\(problem) at character \($0)" } ?? problem
+            self = .malformedYAML(source: source, line: nil, column: nil, problem: text)
+        default:
+            self = .malformedYAML(source: source, line: nil, column: nil, problem: error.description)
+        }
+    }
+}
+
+// MARK: - Reading the YAML tree
+
+/// Walks the composed YAML tree rather than decoding with `Codable`, because only the tree
+/// knows line numbers and can tell an unknown key from a misspelt one.
+private struct ConfigurationReader {
+    let source: String
+    let homeDirectory: String
+
+    private static let topLevelKeys = ["broker", "catalog", "key_prefix", "default_resource", "resources", "logging"]
+    private static let resourceKeys = ["name", "type", "path", "bucket", "endpoint", "region", "credentials"]
+    private static let s3OnlyKeys = ["bucket", "endpoint", "region", "credentials"]
+    private static let loggingKeys = ["filename", "level", "when", "interval"]
+    /// The spellings `--log_level` accepts, so the file and the flag agree.
+    private static let logLevels = ["trace", "debug", "info", "notice", "warning", "warn", "error", "critical", "fatal"]
+    /// Python's `TimedRotatingFileHandler` units, as `--log_when` accepts them.
+    private static let logWhens = ["s", "m", "h", "d", "midnight"] + (0...6).map { "w\($0)" }
+
+    /// A mapping's entries, by key, after checking every key is allowed.
+    private struct Section {
+        var entries: [String: (key: Yams.Node, value: Yams.Node)] = [:]
+        let path: String
+
+        subscript(key: String) -> Yams.Node? { entries[key]?.value }
+
+        func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    }
+
+    func configuration(from root: Yams.Node?) throws -> IngestConfiguration {
+        var configuration = IngestConfiguration()
+        configuration.source = source
+        guard let root, !isNull(root) else { return configuration }
+        let top = try section(root, path: "", expected: "a mapping of configuration keys", allowed: Self.topLevelKeys)
+        configuration.broker = try string(top, "broker")
+        configuration.catalog = try string(top, "catalog")
+        configuration.keyPrefix = try string(top, "key_prefix")
+        configuration.defaultResource = try string(top, "default_resource")
+        configuration.resources = try resources(top)
+        configuration.logging = try logging(top)
+        if let name = configuration.defaultResource, !configuration.resources.contains(where: { $0.name == name }) {
+            throw ConfigurationError.undefinedDefaultResource(
+                name: name, at: location(top["default_resource"]), defined: configuration.resources.map(\.name))
+        }
+        return configuration
+    }
+
+    private func resources(_ top: Section) throws -> [ResourceDefinition] {
+        guard let node = top["resources"], !isNull(node) else { return [] }
+        guard case .sequence(let items) = node else {
+            throw wrongType("resources", node, expected: "a list of resources (lines starting with '- name:')")
+        }
+        var definitions: [ResourceDefinition] = []
+        var firstUse: [String: String] = [:]
+        for (index, item) in items.enumerated() {
+            let (definition, nameLocation) = try resource(item, path: "resources[\(index)]")
+            let nameKey = "resources[\(index)].name"
+            if let earlier = firstUse[definition.name] {
+                throw ConfigurationError.duplicateResourceName(key: nameKey, name: definition.name, at: nameLocation, firstKey: earlier)
+            }
+            firstUse[definition.name] = nameKey
+            definitions.append(definition)
+        }
+        return definitions
+    }
+
+    /// - Returns: the definition and where its name is, for the duplicate-name check.
+    private func resource(_ node: Yams.Node, path: String) throws -> (ResourceDefinition, ConfigurationError.Location) {
+        let entry = try section(node, path: path, expected: "a mapping with at least name and type", allowed: Self.resourceKeys)
+        guard let name = try string(entry, "name") else {
+            throw ConfigurationError.missingKey(key: entry.keyPath("name"), at: location(node), reason: "every resource needs a name; add `name: ...`")
+        }
+        try validateResourceName(name, key: entry.keyPath("name"), node: entry["name"])
+        guard let typeText = try string(entry, "type") else {
+            throw ConfigurationError.missingKey(key: entry.keyPath("type"), at: location(node), reason: "every resource needs a type; add `type: vault` or `type: s3`")
+        }
+        guard let type = ResourceType(rawValue: typeText) else {
+            throw ConfigurationError.unknownResourceType(key: entry.keyPath("type"), type: typeText, at: location(entry["type"]))
+        }
+        let resourcePath = try string(entry, "path").map(expandingTilde)
+        let bucket = try string(entry, "bucket")
+        switch type {
+        case .vault:
+            guard let resourcePath, !resourcePath.isEmpty else {
+                throw ConfigurationError.missingKey(
+                    key: entry.keyPath("path"), at: location(node), reason: "a vault needs the absolute path of the directory Ingest manages; add `path: /...`")
+            }
+            guard resourcePath.hasPrefix("/") else {
+                throw ConfigurationError.relativeVaultPath(key: entry.keyPath("path"), path: resourcePath, at: location(entry["path"]))
+            }
+            for key in Self.s3OnlyKeys where entry.entries[key] != nil {
+                throw ConfigurationError.keyNotApplicable(key: entry.keyPath(key), type: type, at: location(entry.entries[key]?.key))
+            }
+        case .s3:
+            guard let bucket, !bucket.isEmpty else {
+                throw ConfigurationError.missingKey(key: entry.keyPath("bucket"), at: location(node), reason: "an s3 resource needs its bucket's name; add `bucket: ...`")
+            }
+        }
+        let definition = ResourceDefinition(
+            name: name,
+            type: type,
+            path: resourcePath,
+            bucket: bucket,
+            endpoint: try string(entry, "endpoint"),
+            region: try string(entry, "region"),
+            credentials: try string(entry, "credentials").map(expandingTilde)
+        )
+        return (definition, location(entry["name"]))
+    }
+
+    /// Names end up in task payloads, catalog rows and command lines, where `/` and blanks
+    /// would be ambiguous.
+    private func validateResourceName(_ name: String, key: String, node: Yams.Node?) throws {
+        let reason: String? =
+            if name.isEmpty {
+                "it is empty"
+            } else if name.contains("/") {
+                "it contains '/'"
+            } else if name.unicodeScalars.contains(where: { CharacterSet.whitespacesAndNewlines.contains($0) }) {
+                "it contains whitespace"
+            } else {
+                nil
+            }
+        if let reason {
+            throw ConfigurationError.invalidResourceName(key: key, name: name, at: location(node), reason: reason)
+        }
+    }
+
+    private func logging(_ top: Section) throws -> LoggingConfiguration? {
+        guard let node = top["logging"], !isNull(node) else { return nil }
+        let entry = try section(node, path: "logging", expected: "a mapping of logging settings", allowed: Self.loggingKeys)
+        let configuration = LoggingConfiguration(
+            filename: try string(entry, "filename").map(expandingTilde),
+            level: try string(entry, "level"),
+            when: try string(entry, "when"),
+            interval: try integer(entry, "interval")
+        )
+        if let level = configuration.level, !Self.logLevels.contains(level.lowercased()) {
+            throw ConfigurationError.invalidValue(
+                key: entry.keyPath("level"), value: level, at: location(entry["level"]),
+                reason: "use one of trace, debug, info, notice, warning, error, critical")
+        }
+        if let when = configuration.when, !Self.logWhens.contains(when.lowercased()) {
+            throw ConfigurationError.invalidValue(
+                key: entry.keyPath("when"), value: when, at: location(entry["when"]),
+                reason: "use one of S, M, H, D, midnight, W0-W6 (as in Python's TimedRotatingFileHandler)")
+        }
+        if let interval = configuration.interval, interval < 1 {
+            throw ConfigurationError.invalidValue(
+                key: entry.keyPath("interval"), value: String(interval), at: location(entry["interval"]),
+                reason: "the log rolls over every `interval` units of `when`, so it must be at least 1")
+        }
+        return configuration
+    }
+
+    // MARK: Primitives
+
+    private func section(_ node: Yams.Node, path: String, expected: String, allowed: [String]) throws -> Section {
+        guard case .mapping(let mapping) = node else {
+            throw wrongType(path.isEmpty ? "(top level)" : path, node, expected: expected)
+        }
+        var section = Section(path: path)
+        for (key, value) in mapping {
+            let name = key.scalar?.string ?? describe(key)
+            guard allowed.contains(name) else {
+                throw ConfigurationError.unknownKey(key: section.keyPath(name), at: location(key), allowed: allowed)
+            }
+            section.entries[name] = (key, value)
+        }
+        return section
+    }
+
+    /// Any scalar is accepted as text (`region: 1` means "1"); null means "not set".
+    private func string(_ section: Section, _ key: String) throws -> String? {
+        guard let node = section[key], !isNull(node) else { return nil }
+        guard case .scalar(let scalar) = node else {
+            throw wrongType(section.keyPath(key), node, expected: "a single value")
+        }
+        return scalar.string
+    }
+
+    private func integer(_ section: Section, _ key: String) throws -> Int? {
+        guard let node = section[key], !isNull(node) else { return nil }
+        guard case .scalar(let scalar) = node, node.tag.description == Tag.Name.int.rawValue, let value = Int.construct(from: scalar) else {
+            throw wrongType(section.keyPath(key), node, expected: "a whole number")
+        }
+        return value
+    }
+
+    private func isNull(_ node: Yams.Node) -> Bool {
+        node.tag.description == Tag.Name.null.rawValue
+    }
+
+    private func wrongType(_ key: String, _ node: Yams.Node, expected: String) -> ConfigurationError {
+        .wrongType(key: key, at: location(node), expected: expected, found: describe(node))
+    }
+
+    private func describe(_ node: Yams.Node) -> String {
+        switch node {
+        case .scalar(let scalar): "'\(scalar.string)'"
+        case .mapping: "a mapping"
+        case .sequence: "a list"
+        case .alias: "an alias"
+        }
+    }
+
+    private func location(_ node: Yams.Node?) -> ConfigurationError.Location {
+        ConfigurationError.Location(source: source, line: node?.mark?.line)
+    }
+
+    private func expandingTilde(_ path: String) -> String {
+        IngestConfiguration.expandingTilde(in: path, homeDirectory: homeDirectory)
+    }
+}

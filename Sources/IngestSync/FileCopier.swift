@@ -1,0 +1,194 @@
+import CIngestSystem
+import Foundation
+
+/// Copies files into storage resources. A copy is written to a temporary name in the destination
+/// directory and renamed into place only once complete, so a crash never leaves a half file under
+/// the real name.
+enum FileCopier {
+    struct Outcome: Equatable {
+        /// Bytes written to storage by this copy (an append writes only the new tail).
+        var bytesWritten: Int64
+        var checksum: String?
+    }
+
+    /// A copy whose re-read checksum differs from the source's.
+    struct VerificationFailed: Error, CustomStringConvertible {
+        var path: String
+        var expected: String
+        var found: String
+        var description: String { "copy \(path) does not match its source: checksum \(found), expected \(expected)" }
+    }
+
+    private static let bufferSize = 1 << 20
+
+    /// Copies `source` (raw path bytes) to `destination`, giving the copy the source's mtime.
+    /// - Parameters:
+    ///   - checksum: computed from the bytes as they are copied; the copy is then re-read and checked.
+    static func copyWhole(from source: [UInt8], to destination: String, mtimeNanos: Int64, checksum: ChecksumAlgorithm?) throws -> Outcome {
+        let directory = (destination as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let input = try open(source, flags: O_RDONLY)
+        defer { close(input) }
+        let temporary = directory + "/." + (destination as NSString).lastPathComponent + ".ingest-\(UInt32.random(in: 0...UInt32.max)).part"
+        let output = try open(Array(temporary.utf8), flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        do {
+            var hasher = checksum.map(StreamingChecksum.init)
+            let written = try transfer(from: input, at: 0, to: output, at: 0, hasher: &hasher, path: temporary)
+            try setModificationTime(output, mtimeNanos, path: temporary)
+            close(output)
+            let digest = hasher?.finalize()
+            if let digest, let checksum {
+                try verify(Array(temporary.utf8), expected: digest, algorithm: checksum, reportedPath: destination)
+            }
+            guard rename(temporary, destination) == 0 else {
+                throw FileSystemError(operation: "rename", path: destination, code: errno)
+            }
+            return Outcome(bytesWritten: written, checksum: digest)
+        } catch {
+            close(output)
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Appends to `destination` the bytes of `source` past `copiedSize`, if the first `copiedSize`
+    /// bytes of both are still the same.
+    /// - Returns: nil when the source shrank or its already-copied part changed (copy it whole instead).
+    static func appendTail(from source: [UInt8], to destination: String, copiedSize: Int64, mtimeNanos: Int64, checksum: ChecksumAlgorithm?) throws -> Outcome? {
+        let input = try open(source, flags: O_RDONLY)
+        defer { close(input) }
+        guard let output = try? open(Array(destination.utf8), flags: O_RDWR) else { return nil }
+        defer { close(output) }
+        var sourceInfo = stat()
+        var copyInfo = stat()
+        guard fstat(input, &sourceInfo) == 0, fstat(output, &copyInfo) == 0,
+            Int64(sourceInfo.st_size) >= copiedSize, Int64(copyInfo.st_size) >= copiedSize
+        else { return nil }
+
+        var hasher = checksum.map(StreamingChecksum.init)
+        guard try samePrefix(input, output, length: copiedSize, hasher: &hasher, path: destination) else { return nil }
+        // A previous append that died half-way may have left bytes the catalog never recorded.
+        guard ftruncate(output, off_t(copiedSize)) == 0 else {
+            throw FileSystemError(operation: "truncate", path: destination, code: errno)
+        }
+        let written = try transfer(from: input, at: copiedSize, to: output, at: copiedSize, hasher: &hasher, path: destination)
+        try setModificationTime(output, mtimeNanos, path: destination)
+        let digest = hasher?.finalize()
+        if let digest, let checksum {
+            try verify(Array(destination.utf8), expected: digest, algorithm: checksum, reportedPath: destination)
+        }
+        return Outcome(bytesWritten: written, checksum: digest)
+    }
+
+    /// The checksum of a file's content.
+    static func checksum(of path: [UInt8], algorithm: ChecksumAlgorithm) throws -> String {
+        let input = try open(path, flags: O_RDONLY)
+        defer { close(input) }
+        var hasher = StreamingChecksum(algorithm)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(input, buffer.baseAddress, bufferSize)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(operation: "read", path: String(decoding: path, as: UTF8.self), code: errno)
+            }
+            if count == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+        return hasher.finalize()
+    }
+
+    // MARK: - Steps
+
+    private static func open(_ path: [UInt8], flags: Int32, mode: mode_t = 0) throws -> Int32 {
+        let descriptor = (path + [0]).withUnsafeBufferPointer { name in
+            name.withMemoryRebound(to: CChar.self) { Glibc.open($0.baseAddress!, flags | O_CLOEXEC, mode) }
+        }
+        guard descriptor >= 0 else {
+            throw FileSystemError(operation: "open", path: String(decoding: path, as: UTF8.self), code: errno)
+        }
+        return descriptor
+    }
+
+    /// Copies from `inputOffset` to the end of the input. In-kernel (`copy_file_range`) when no
+    /// checksum is needed, through a buffer otherwise.
+    private static func transfer(
+        from input: Int32, at inputOffset: Int64, to output: Int32, at outputOffset: Int64,
+        hasher: inout StreamingChecksum?, path: String
+    ) throws -> Int64 {
+        var readOffset = inputOffset
+        var writeOffset = outputOffset
+        if hasher == nil {
+            while true {
+                let copied = ingest_copy_file_range(input, &readOffset, output, &writeOffset, 1 << 30)
+                if copied > 0 { continue }
+                if copied == 0 { return writeOffset - outputOffset }
+                if errno == EINTR { continue }
+                if errno == ENOSYS || errno == EXDEV || errno == EINVAL || errno == EOPNOTSUPP { break }
+                throw FileSystemError(operation: "copy", path: path, code: errno)
+            }
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = pread(input, buffer.baseAddress, bufferSize, off_t(readOffset))
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(operation: "read", path: path, code: errno)
+            }
+            if count == 0 { return writeOffset - outputOffset }
+            hasher?.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            var done = 0
+            while done < count {
+                let wrote = pwrite(output, buffer.baseAddress! + done, count - done, off_t(writeOffset))
+                if wrote < 0 {
+                    if errno == EINTR { continue }
+                    throw FileSystemError(operation: "write", path: path, code: errno)
+                }
+                done += wrote
+                writeOffset += Int64(wrote)
+            }
+            readOffset += Int64(count)
+        }
+    }
+
+    private static func samePrefix(_ first: Int32, _ second: Int32, length: Int64, hasher: inout StreamingChecksum?, path: String) throws -> Bool {
+        let left = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        let right = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer {
+            left.deallocate()
+            right.deallocate()
+        }
+        var offset: Int64 = 0
+        while offset < length {
+            let wanted = Int(min(Int64(bufferSize), length - offset))
+            let leftCount = pread(first, left.baseAddress, wanted, off_t(offset))
+            let rightCount = pread(second, right.baseAddress, wanted, off_t(offset))
+            guard leftCount >= 0, rightCount >= 0 else { throw FileSystemError(operation: "read", path: path, code: errno) }
+            guard leftCount == wanted, rightCount == wanted, memcmp(left.baseAddress!, right.baseAddress!, wanted) == 0 else {
+                return false
+            }
+            hasher?.update(UnsafeRawBufferPointer(rebasing: left[0..<wanted]))
+            offset += Int64(wanted)
+        }
+        return true
+    }
+
+    private static func setModificationTime(_ descriptor: Int32, _ mtimeNanos: Int64, path: String) throws {
+        var times = [
+            timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2),  // UTIME_OMIT: leave the access time
+            timespec(tv_sec: Int(mtimeNanos / 1_000_000_000), tv_nsec: Int(mtimeNanos % 1_000_000_000)),
+        ]
+        guard futimens(descriptor, &times) == 0 else {
+            throw FileSystemError(operation: "set mtime of", path: path, code: errno)
+        }
+    }
+
+    private static func verify(_ path: [UInt8], expected: String, algorithm: ChecksumAlgorithm, reportedPath: String) throws {
+        let found = try checksum(of: path, algorithm: algorithm)
+        guard found == expected else {
+            throw VerificationFailed(path: reportedPath, expected: expected, found: found)
+        }
+    }
+}
