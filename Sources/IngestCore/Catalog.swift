@@ -110,17 +110,6 @@ public struct CatalogEntry: Sendable, Codable, Equatable {
     }
 }
 
-/// What change detection compares against.
-public struct ObjectState: Sendable, Equatable {
-    public var size: Int64
-    public var mtimeNanos: Int64
-
-    public init(size: Int64, mtimeNanos: Int64) {
-        self.size = size
-        self.mtimeNanos = mtimeNanos
-    }
-}
-
 /// A data object to register (or update) with one replica on a resource.
 public struct ObjectRegistration: Sendable, Equatable {
     public var collection: String
@@ -224,9 +213,6 @@ public protocol Catalog: Sendable {
     /// Creates each collection and its missing ancestors.
     /// - Returns: per requested path, whether it was created or already there.
     func ensureCollections(_ paths: [String]) async throws -> [UpsertOutcome]
-
-    /// Catalog state of the named objects in one collection, looked up in one query.
-    func objectStates(in collection: String, names: [String]) async throws -> [String: ObjectState]
 
     /// Catalog state of the named objects in one collection with their replica on `resource`.
     func replicaStates(in collection: String, names: [String], resource: String) async throws -> [String: ReplicaState]

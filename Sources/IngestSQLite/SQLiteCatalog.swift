@@ -215,29 +215,6 @@ public final class SQLiteCatalog: Catalog {
 
     // MARK: - Reads
 
-    public func objectStates(in collection: String, names: [String]) async throws -> [String: ObjectState] {
-        guard !names.isEmpty else { return [:] }
-        return try await pool.read { db in
-            guard let collectionID = try Int64.fetchOne(db, sql: "SELECT id FROM collections WHERE path = ?", arguments: [collection]) else {
-                return [:]
-            }
-            var states: [String: ObjectState] = [:]
-            states.reserveCapacity(names.count)
-            // SQLite allows 32,766 parameters; stay well below in one statement per slice.
-            for slice in names.chunked(into: 900) {
-                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
-                let arguments = StatementArguments([collectionID]) + StatementArguments(Array(slice))
-                let rows = try Row.fetchCursor(
-                    db, sql: "SELECT name, size, mtime_ns FROM data_objects WHERE collection_id = ? AND name IN (\(placeholders))",
-                    arguments: arguments)
-                while let row = try rows.next() {
-                    states[row["name"]] = ObjectState(size: row["size"], mtimeNanos: row["mtime_ns"])
-                }
-            }
-            return states
-        }
-    }
-
     public func kind(of path: String) async throws -> CatalogPathKind? {
         try await pool.read { db in
             if try Self.collectionID(path, db: db) != nil { return .collection }

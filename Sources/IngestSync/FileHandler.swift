@@ -79,7 +79,7 @@ struct FileHandler: TaskHandler {
         let spec = payload.spec
         let nameBytes = entry.nameBytes
         let sourceBytes = DirectoryReader.joinBytes(payload.directoryBytes, nameBytes)
-        let sourcePath = payload.directory.hasSuffix("/") ? payload.directory + entry.name : payload.directory + "/" + entry.name
+        let sourcePath = payload.sourcePath(entry.name)
         var metadata: [MetadataTriple] = []
         if let rawName = entry.rawName { metadata.append(OddNames.originalName(Array(rawName))) }
         if payload.rawDirectory != nil || entry.rawName != nil { metadata.append(OddNames.originalPath(sourceBytes)) }
@@ -146,7 +146,7 @@ struct FileHandler: TaskHandler {
         let spec = payload.spec
         return NewTask(
             job: task.job, queue: task.queue, kind: SyncTaskKind.file,
-            key: payload.directory.hasSuffix("/") ? payload.directory + entry.name : payload.directory + "/" + entry.name,
+            key: payload.sourcePath(entry.name),
             payload: PayloadCoding.encode(single), retry: spec.retry, entryCount: 1,
             failedWithError: spec.retry.maxRetries > 0 ? nil : error)
     }

@@ -47,7 +47,7 @@ struct PathHandler: TaskHandler {
             result.add(1, to: Counter.entriesSeen)
             let (name, escaped) = NameEscaping.text(for: listed.nameBytes)
             if deleting { listedNames.insert(name) }
-            let fullPath = payload.directory.hasSuffix("/") ? payload.directory + name : payload.directory + "/" + name
+            let fullPath = payload.sourcePath(name)
             var entry = listed
             var linkTarget: String?
 
@@ -130,11 +130,16 @@ struct PathHandler: TaskHandler {
         let spec = payload.spec
         var changed = files
         if !spec.initialIngest && !spec.ignoreCache {
-            let known = try await catalog.objectStates(in: payload.collection, names: files.map(\.name))
+            // Unchanged means: this job's replica (on its resource) has the file's size and mtime and,
+            // for files registered in place, points at this very file.
+            let known = try await catalog.replicaStates(in: payload.collection, names: files.map(\.name), resource: spec.replicaResource)
             if !known.isEmpty {
                 changed = []
                 for file in files {
-                    if let state = known[file.name], state.size == file.size, state.mtimeNanos == file.mtimeNanos {
+                    if let replica = known[file.name]?.replica, replica.status == .good, replica.size == file.size,
+                        replica.mtimeNanos == file.mtimeNanos,
+                        spec.operation.copiesData || file.linkTarget != nil || replica.physicalPath == payload.sourcePath(file.name)
+                    {
                         result.add(1, to: Counter.entriesUnchanged)
                         result.add(file.size, to: Counter.bytesDone)
                     } else {
@@ -149,7 +154,7 @@ struct PathHandler: TaskHandler {
             filePayload.ancestors = nil
             result.spawned.append(NewTask(
                 job: task.job, queue: spec.queues.file, kind: SyncTaskKind.file,
-                key: payload.directory + "/" + batch[batch.startIndex].name,
+                key: payload.sourcePath(batch[batch.startIndex].name),
                 payload: PayloadCoding.encode(filePayload), retry: spec.retry, entryCount: batch.count))
         }
     }
@@ -168,7 +173,7 @@ struct PathHandler: TaskHandler {
             }
         }
         for (subdirectory, collection) in zip(sorted, collections) {
-            let directory = payload.directory.hasSuffix("/") ? payload.directory + subdirectory.name : payload.directory + "/" + subdirectory.name
+            let directory = payload.sourcePath(subdirectory.name)
             let directoryBytes = DirectoryReader.joinBytes(payload.directoryBytes, subdirectory.nameBytes)
             let needsRawPath = payload.rawDirectory != nil || subdirectory.rawName != nil
             if let rawName = subdirectory.rawName {

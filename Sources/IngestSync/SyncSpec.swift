@@ -199,6 +199,11 @@ struct DirectoryTaskPayload: Codable, Sendable {
     var ancestors: [DirectoryIdentity]?
 
     var directoryBytes: [UInt8] { rawDirectory.map(Array.init) ?? Array(directory.utf8) }
+
+    /// The display path of an entry of this directory (escaped where the bytes are not UTF-8).
+    func sourcePath(_ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
+    }
 }
 
 enum PayloadCoding {

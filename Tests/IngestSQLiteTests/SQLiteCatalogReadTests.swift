@@ -3,7 +3,7 @@ import IngestSQLite
 import Testing
 
 @Suite struct SQLiteCatalogReadTests {
-    @Test func objectStatesReturnsOnlyRequestedExistingNames() async throws {
+    @Test func replicaStatesReturnsOnlyRequestedExistingNames() async throws {
         let fixture = try CatalogFixture()
         _ = try await fixture.catalog.register([
             inPlaceRegistration("/zone/data", "a.txt", size: 1, mtimeNanos: 11),
@@ -12,33 +12,44 @@ import Testing
             inPlaceRegistration("/zone/other", "a.txt", size: 9, mtimeNanos: 99),
         ])
 
-        let states = try await fixture.catalog.objectStates(in: "/zone/data", names: ["a.txt", "c.txt", "missing.txt"])
+        let states = try await fixture.catalog.replicaStates(in: "/zone/data", names: ["a.txt", "c.txt", "missing.txt"], resource: "inplace")
 
-        #expect(states == [
-            "a.txt": ObjectState(size: 1, mtimeNanos: 11),
-            "c.txt": ObjectState(size: 3, mtimeNanos: 33),
-        ])
+        #expect(states.mapValues { [$0.objectSize, $0.objectMtimeNanos] } == ["a.txt": [1, 11], "c.txt": [3, 33]])
+        #expect(states["a.txt"]?.replica?.size == 1)
+        #expect(states["a.txt"]?.replica?.mtimeNanos == 11)
     }
 
-    @Test func objectStatesAnswersMoreNamesThanOneStatementSlice() async throws {
+    @Test func replicaStatesAnswersMoreNamesThanOneStatementSlice() async throws {
         let fixture = try CatalogFixture()
         let registered = (0..<1_200).map { inPlaceRegistration("/zone/big", "file\($0)", size: Int64($0), mtimeNanos: Int64($0) * 1_000) }
         _ = try await fixture.catalog.register(registered)
         let existing = (100..<1_150).map { "file\($0)" }
         let absent = (5_000..<5_020).map { "file\($0)" }
 
-        let states = try await fixture.catalog.objectStates(in: "/zone/big", names: existing + absent)
+        let states = try await fixture.catalog.replicaStates(in: "/zone/big", names: existing + absent, resource: "inplace")
 
         #expect(states.count == existing.count)
         #expect(Set(states.keys) == Set(existing))
-        #expect(states["file1149"] == ObjectState(size: 1_149, mtimeNanos: 1_149_000))
-        #expect(states["file100"] == ObjectState(size: 100, mtimeNanos: 100_000))
+        #expect(states["file1149"]?.objectSize == 1_149)
+        #expect(states["file1149"]?.objectMtimeNanos == 1_149_000)
+        #expect(states["file100"]?.replica?.mtimeNanos == 100_000)
     }
 
-    @Test func objectStatesOfAMissingCollectionIsEmpty() async throws {
+    @Test func replicaStatesOfAMissingCollectionIsEmpty() async throws {
         let fixture = try CatalogFixture()
 
-        #expect(try await fixture.catalog.objectStates(in: "/zone/nothing", names: ["a.txt"]).isEmpty)
+        #expect(try await fixture.catalog.replicaStates(in: "/zone/nothing", names: ["a.txt"], resource: "inplace").isEmpty)
+    }
+
+    @Test func replicaStatesHasNoReplicaForAnotherResource() async throws {
+        let fixture = try CatalogFixture()
+        try await fixture.catalog.ensureResource(StorageResource(name: "vault1", type: "vault", path: "/vaults/one"))
+        _ = try await fixture.catalog.register([inPlaceRegistration("/zone/data", "a.txt", size: 1, mtimeNanos: 11)])
+
+        let states = try await fixture.catalog.replicaStates(in: "/zone/data", names: ["a.txt"], resource: "vault1")
+
+        #expect(states["a.txt"]?.objectSize == 1)
+        #expect(states["a.txt"]?.replica == nil)
     }
 
     @Test func kindDistinguishesCollectionDataObjectAndAbsent() async throws {

@@ -16,7 +16,7 @@ import Testing
             inPlaceRegistration("/zone/data", "second.txt", size: 2),
         ])
         #expect(outcomes == [.unchanged, .created])
-        #expect(try await fixture.catalog.objectStates(in: "/zone/data", names: ["first.txt", "second.txt"]).count == 2)
+        #expect(try await fixture.catalog.replicaStates(in: "/zone/data", names: ["first.txt", "second.txt"], resource: "inplace").count == 2)
     }
 
     @Test func reopeningACatalogKeepsItsContents() async throws {

@@ -17,10 +17,18 @@ public final class EmbeddedEngine: @unchecked Sendable {
         catalog = try SQLiteCatalog(path: directory.subpath("catalog.sqlite"))
     }
 
+    /// Vault resources made on demand in the engine's directory, by name.
+    public func vault(_ name: String) throws -> StorageResource {
+        let path = directory.subpath("vaults/\(name)")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return StorageResource(name: name, type: "vault", path: path)
+    }
+
     /// Submits a sync job and runs an in-process worker until the job has ended.
+    /// - Parameter resources: the resources a configuration file would define.
     @discardableResult
-    public func sync(_ spec: SyncSpec, job: String = "test", concurrency: Int = 2) async throws -> JobStatus {
-        let (definition, tasks) = try await SyncJob.prepare(spec, jobName: job, catalog: catalog)
+    public func sync(_ spec: SyncSpec, job: String = "test", concurrency: Int = 2, resources: [StorageResource] = []) async throws -> JobStatus {
+        let (definition, tasks) = try await SyncJob.prepare(spec, jobName: job, catalog: catalog, resources: resources)
         try await broker.submit(definition, tasks: tasks)
         return try await runWorker(until: job, queues: [spec.queues.restart, spec.queues.path, spec.queues.file], concurrency: concurrency)
     }
