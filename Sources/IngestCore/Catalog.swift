@@ -153,6 +153,20 @@ public struct ReplicaState: Sendable, Equatable {
     }
 }
 
+/// The least a re-sync needs to decide that a file is unchanged: its good replica on the job's resource.
+public struct ReplicaFingerprint: Sendable, Equatable {
+    public var size: Int64
+    public var mtimeNanos: Int64
+    /// Whether the replica's physical path is the asked-for directory plus the object's name.
+    public var isInDirectory: Bool
+
+    public init(size: Int64, mtimeNanos: Int64, isInDirectory: Bool) {
+        self.size = size
+        self.mtimeNanos = mtimeNanos
+        self.isInDirectory = isInDirectory
+    }
+}
+
 /// How much a resource holds (`ingest resource ls`).
 public struct ResourceUsage: Sendable, Codable, Equatable {
     public var resource: StorageResource
@@ -213,6 +227,11 @@ public protocol Catalog: Sendable {
     /// Creates each collection and its missing ancestors.
     /// - Returns: per requested path, whether it was created or already there.
     func ensureCollections(_ paths: [String]) async throws -> [UpsertOutcome]
+
+    /// Change detection for a slice of a directory listing, in one query: for each named object that
+    /// has a good replica on `resource`, that replica's size and mtime, and whether its physical path
+    /// is `directory` + "/" + name.
+    func replicaFingerprints(in collection: String, names: [String], resource: String, directory: String) async throws -> [String: ReplicaFingerprint]
 
     /// Catalog state of the named objects in one collection with their replica on `resource`.
     func replicaStates(in collection: String, names: [String], resource: String) async throws -> [String: ReplicaState]

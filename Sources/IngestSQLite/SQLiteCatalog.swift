@@ -308,6 +308,30 @@ extension SQLiteCatalog {
         }
     }
 
+    public func replicaFingerprints(in collection: String, names: [String], resource: String, directory: String) async throws -> [String: ReplicaFingerprint] {
+        guard !names.isEmpty else { return [:] }
+        return try await pool.read { db in
+            guard let collectionID = try Self.collectionID(collection, db: db),
+                let resourceID = try Int64.fetchOne(db, sql: "SELECT id FROM resources WHERE name = ?", arguments: [resource])
+            else { return [:] }
+            var fingerprints: [String: ReplicaFingerprint] = [:]
+            fingerprints.reserveCapacity(names.count)
+            let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+            for slice in names.chunked(into: 900) {
+                let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT o.name, r.size, r.mtime_ns, r.physical_path = ? || o.name AS in_directory
+                    FROM data_objects o JOIN replicas r ON r.object_id = o.id AND r.resource_id = ? AND r.status = 'good'
+                    WHERE o.collection_id = ? AND o.name IN (\(placeholders))
+                    """, arguments: [prefix, resourceID, collectionID] + StatementArguments(Array(slice)))
+                while let row = try rows.next() {
+                    fingerprints[row[0]] = ReplicaFingerprint(size: row[1], mtimeNanos: row[2], isInDirectory: row[3])
+                }
+            }
+            return fingerprints
+        }
+    }
+
     public func children(of collection: String) async throws -> CollectionChildren {
         try await pool.read { db in
             guard let id = try Self.collectionID(collection, db: db) else { return CollectionChildren(collections: [], objects: []) }

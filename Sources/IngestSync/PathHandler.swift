@@ -132,13 +132,13 @@ struct PathHandler: TaskHandler {
         if !spec.initialIngest && !spec.ignoreCache {
             // Unchanged means: this job's replica (on its resource) has the file's size and mtime and,
             // for files registered in place, points at this very file.
-            let known = try await catalog.replicaStates(in: payload.collection, names: files.map(\.name), resource: spec.replicaResource)
+            let known = try await catalog.replicaFingerprints(
+                in: payload.collection, names: files.map(\.name), resource: spec.replicaResource, directory: payload.directory)
             if !known.isEmpty {
                 changed = []
                 for file in files {
-                    if let replica = known[file.name]?.replica, replica.status == .good, replica.size == file.size,
-                        replica.mtimeNanos == file.mtimeNanos,
-                        spec.operation.copiesData || file.linkTarget != nil || replica.physicalPath == payload.sourcePath(file.name)
+                    if let replica = known[file.name], replica.size == file.size, replica.mtimeNanos == file.mtimeNanos,
+                        replica.isInDirectory || spec.operation.copiesData
                     {
                         result.add(1, to: Counter.entriesUnchanged)
                         result.add(file.size, to: Counter.bytesDone)
