@@ -1,0 +1,144 @@
+import Foundation
+import IngestCore
+import IngestSync
+import IngestTesting
+import Testing
+
+/// Delete modes and their rules, and checksums stored and verified.
+@Suite struct DeletionAndChecksumTests {
+    let target = "/tempZone/home/rods/data"
+
+    private func tree() throws -> TemporaryDirectory {
+        let source = try TemporaryDirectory()
+        try TreeBuilder.write(source.path, "keep.txt", "keep")
+        try TreeBuilder.write(source.path, "gone.txt", "gone")
+        try TreeBuilder.write(source.path, "old/inner.txt", "inner")
+        try TreeBuilder.write(source.path, "old/deeper/leaf.txt", "leaf")
+        return source
+    }
+
+    private func removeVanishing(_ source: TemporaryDirectory) throws {
+        try FileManager.default.removeItem(atPath: source.subpath("gone.txt"))
+        try FileManager.default.removeItem(atPath: source.subpath("old"))
+    }
+
+    @Test func unregisterRemovesVanishedEntriesFromTheCatalog() async throws {
+        let engine = try EmbeddedEngine()
+        let source = try tree()
+        let spec = SyncSpec(source: source.path, target: target, deleteMode: .unregister)
+        try await engine.sync(spec, job: "one")
+        try removeVanishing(source)
+        let status = try await engine.sync(spec, job: "two")
+        #expect(status.counter(Counter.entriesDeleted) == 2)
+        #expect(try await engine.catalog.kind(of: "\(target)/gone.txt") == nil)
+        #expect(try await engine.catalog.kind(of: "\(target)/old") == nil)
+        #expect(try await engine.catalog.kind(of: "\(target)/old/deeper/leaf.txt") == nil)
+        #expect(try await engine.catalog.kind(of: "\(target)/keep.txt") == .dataObject)
+    }
+
+    @Test func noTrashRemovesEntriesAndTheirStoredCopies() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try tree()
+        let spec = SyncSpec(source: source.path, target: target, operation: .putSync, resource: "archive", deleteMode: .noTrash)
+        try await engine.sync(spec, job: "one", resources: [vault])
+        let goneCopy = vault.path! + "/home/rods/data/gone.txt"
+        let leafCopy = vault.path! + "/home/rods/data/old/deeper/leaf.txt"
+        #expect(FileManager.default.fileExists(atPath: goneCopy))
+        try removeVanishing(source)
+        let status = try await engine.sync(spec, job: "two", resources: [vault])
+        #expect(status.counter(Counter.entriesDeleted) == 2)
+        #expect(try await engine.catalog.kind(of: "\(target)/gone.txt") == nil)
+        #expect(!FileManager.default.fileExists(atPath: goneCopy))
+        #expect(!FileManager.default.fileExists(atPath: leafCopy))
+        #expect(FileManager.default.fileExists(atPath: vault.path! + "/home/rods/data/keep.txt"))
+    }
+
+    @Test func trashMovesEntriesUnderTheZoneTrashAndKeepsTheirCopies() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try tree()
+        let spec = SyncSpec(source: source.path, target: target, operation: .putAppend, resource: "archive", deleteMode: .trash)
+        try await engine.sync(spec, job: "one", resources: [vault])
+        try removeVanishing(source)
+        let status = try await engine.sync(spec, job: "two", resources: [vault])
+        #expect(status.counter(Counter.entriesDeleted) == 2)
+        #expect(try await engine.catalog.kind(of: "\(target)/gone.txt") == nil)
+        let trashed = try #require(try await engine.catalog.dataObject(at: "/tempZone/trash/home/rods/data/gone.txt"))
+        #expect(FileManager.default.fileExists(atPath: trashed.replicas[0].physicalPath))
+        #expect(try await engine.catalog.kind(of: "/tempZone/trash/home/rods/data/old/deeper/leaf.txt") == .dataObject)
+        #expect(try await engine.catalog.kind(of: "\(target)/old") == nil)
+    }
+
+    @Test func excludedAndSkippedEntriesAreNeverDeleted() async throws {
+        let engine = try EmbeddedEngine()
+        let source = try tree()
+        try await engine.sync(SyncSpec(source: source.path, target: target), job: "all")
+        #expect(mkfifo(source.subpath("pipe"), 0o644) == 0)
+        let rules = ExclusionRules(fileNamePatterns: [#".*/keep\.txt"#], directoryNamePatterns: [#".*/old$"#])
+        let status = try await engine.sync(
+            SyncSpec(source: source.path, target: target, exclusions: rules, deleteMode: .unregister), job: "excluding")
+        #expect(status.counter(Counter.entriesDeleted) == 0)
+        #expect(try await engine.catalog.kind(of: "\(target)/keep.txt") == .dataObject)
+        #expect(try await engine.catalog.kind(of: "\(target)/old/inner.txt") == .dataObject)
+    }
+
+    @Test(arguments: [
+        (SyncOperation.put, DeleteMode.unregister), (.putSync, .unregister), (.registerSync, .trash), (.registerAsReplicaSync, .noTrash),
+        (.put, .trash), (.put, .noTrash), (.noOp, .unregister), (.noOp, .trash),
+    ])
+    func refusedCombinationQueuesNothing(_ operation: SyncOperation, _ mode: DeleteMode) async throws {
+        let engine = try EmbeddedEngine()
+        let source = try tree()
+        do {
+            _ = try await SyncJob.prepare(
+                SyncSpec(source: source.path, target: target, operation: operation, resource: "archive", deleteMode: mode), jobName: "x",
+                catalog: engine.catalog, resources: [try engine.vault("archive")])
+            Issue.record("\(operation) with \(mode) was accepted")
+        } catch let error as IngestError {
+            #expect(error.description.contains("--delete_mode"))
+            #expect(error.description.contains(mode.rawValue))
+        }
+        #expect(try await engine.broker.jobs().isEmpty)
+    }
+
+    @Test(arguments: [ChecksumAlgorithm.sha256, .md5])
+    func checksumsAreStoredOnRegisterAndMatchTheSystemTools(_ algorithm: ChecksumAlgorithm) async throws {
+        let engine = try EmbeddedEngine()
+        let source = try TemporaryDirectory()
+        let file = try TreeBuilder.write(source.path, "data.bin", String(repeating: "checksum me ", count: 5000))
+        try await engine.sync(SyncSpec(source: source.path, target: target, checksum: algorithm))
+        let object = try #require(try await engine.catalog.dataObject(at: "\(target)/data.bin"))
+        let expected = algorithm == .sha256
+            ? try sha256Base64(file)
+            : String(try runTool("/usr/bin/md5sum", [file]).split(separator: " ")[0])
+        #expect(object.checksum == expected)
+        #expect(object.replicas.first?.checksum == expected)
+    }
+
+    @Test func verifyFindsCorruptedAndMissingCopies() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        for name in ["good.txt", "corrupt.txt", "missing.txt"] { try TreeBuilder.write(source.path, "sub/" + name, "content of \(name)") }
+        try await engine.sync(SyncSpec(source: source.path, target: target, operation: .put, resource: "archive", checksum: .sha256), resources: [vault])
+        var report = try await ReplicaVerifier.verify(path: target, catalog: engine.catalog)
+        #expect(report.problems.isEmpty)
+        #expect(report.checksumsVerified == 3)
+
+        let copies = vault.path! + "/home/rods/data/sub/"
+        var corrupted = try Data(contentsOf: URL(fileURLWithPath: copies + "corrupt.txt"))
+        corrupted[0] ^= 0xFF  // same size, different bytes: only the checksum can tell
+        try corrupted.write(to: URL(fileURLWithPath: copies + "corrupt.txt"))
+        try FileManager.default.removeItem(atPath: copies + "missing.txt")
+        report = try await ReplicaVerifier.verify(path: target, catalog: engine.catalog)
+        let problems = Dictionary(uniqueKeysWithValues: report.problems.map { (LogicalPath.name(of: $0.object), $0.problem) })
+        #expect(problems.count == 2)
+        #expect(problems["corrupt.txt"]?.hasPrefix("checksum differs") == true)
+        #expect(problems["missing.txt"]?.hasPrefix("missing") == true)
+
+        let single = try await ReplicaVerifier.verify(path: "\(target)/sub/good.txt", catalog: engine.catalog)
+        #expect(single.replicasChecked == 1)
+        #expect(single.problems.isEmpty)
+    }
+}
