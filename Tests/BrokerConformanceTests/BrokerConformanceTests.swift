@@ -266,3 +266,81 @@ import Testing
         #expect(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").isEmpty)
     }
 }
+
+/// Periodic jobs: passes that never overlap, each with its own summary.
+@Suite struct PeriodicJobConformanceTests {
+    private func runPass(_ broker: any Broker, created: Int64) async throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let task = try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").first {
+                try await broker.finish([TaskCompletion(lease: task.lease, outcome: .succeeded, counters: [Counter.entriesCreated: created])])
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("the pass never became claimable")
+    }
+
+    @Test(arguments: BrokerFactory.available)
+    func endedPassIsRecordedAndTheNextWaitsForItsInterval(_ factory: BrokerFactory) async throws {
+        let subject = try factory.make()
+        let broker = subject.broker
+        var job = JobDefinition.test("nightly")
+        job.schedule = .interval(seconds: 0.4)
+        try await broker.submit(job, tasks: [.test(job: "nightly", key: "restart")])
+        try await runPass(broker, created: 5)
+
+        var status = try #require(try await broker.job(named: "nightly"))
+        #expect(status.state == .waiting)
+        #expect(status.pass == 2)
+        #expect(status.counter(Counter.entriesCreated) == 0, "each pass counts afresh")
+        #expect(status.lastPass?.pass == 1)
+        #expect(status.lastPass?.counters[Counter.entriesCreated] == 5)
+        let nextRun = try #require(status.nextRunAt)
+        #expect(nextRun >= status.lastPass!.finishedAt + 0.39)
+        #expect(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").isEmpty, "not before its time")
+
+        try await runPass(broker, created: 7)
+        status = try #require(try await broker.job(named: "nightly"))
+        #expect(Date().timeIntervalSince1970 >= nextRun)
+        let history = try await broker.history(job: "nightly")
+        #expect(history.map(\.pass) == [1, 2])
+        #expect(history.map { $0.counters[Counter.entriesCreated] } == [5, 7])
+        #expect(history.allSatisfy { $0.state == .completed })
+        #expect(history[1].startedAt >= history[0].finishedAt, "passes never overlap")
+    }
+
+    @Test(arguments: BrokerFactory.available)
+    func stopEndsTheSchedule(_ factory: BrokerFactory) async throws {
+        let subject = try factory.make()
+        let broker = subject.broker
+        var job = JobDefinition.test("hourly")
+        job.schedule = .cron(try CronSchedule("0 * * * *"))
+        try await broker.submit(job, tasks: [.test(job: "hourly", key: "restart")])
+        try await runPass(broker, created: 1)
+        let waiting = try #require(try await broker.job(named: "hourly"))
+        #expect(waiting.state == .waiting)
+        let nextRun = try #require(waiting.nextRunAt)
+        #expect(Int(nextRun) % 3600 == 0, "the next pass starts at the top of an hour")
+
+        let stopped = try await broker.stop(job: "hourly")
+        #expect(stopped.state == .stopped)
+        #expect(stopped.pendingTasks == 0)
+        #expect(try await broker.history(job: "hourly").count == 1)
+    }
+
+    @Test(arguments: BrokerFactory.available)
+    func failedPassIsRecordedAsFailedAndTheScheduleGoesOn(_ factory: BrokerFactory) async throws {
+        let subject = try factory.make()
+        let broker = subject.broker
+        var job = JobDefinition.test("flaky")
+        job.schedule = .interval(seconds: 60)
+        try await broker.submit(job, tasks: [.test(job: "flaky", key: "restart")])
+        let task = try #require(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").first)
+        try await broker.finish([TaskCompletion(lease: task.lease, outcome: .failed(error: "source gone", retryable: false))])
+        let status = try #require(try await broker.job(named: "flaky"))
+        #expect(status.state == .waiting)
+        #expect(status.lastPass?.state == .failed)
+        #expect(try await broker.failedTasks(job: "flaky", queue: nil, limit: 5).first?.error == "source gone")
+    }
+}

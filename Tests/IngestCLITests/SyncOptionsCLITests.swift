@@ -1,0 +1,146 @@
+import Foundation
+import IngestCore
+import IngestTesting
+import Testing
+
+extension CommandLineTests {
+    /// Resources from the configuration file, copy operations across worker processes, verify,
+    /// periodic jobs and profiles, as a user drives them.
+    @Suite struct SyncOptionsCLITests {
+        private func writeConfig(_ world: CLIWorld, vaults: [String]) throws -> [String: String] {
+            var yaml = "resources:\n"
+            var paths: [String: String] = [:]
+            for name in vaults {
+                let path = world.home.subpath("vaults/\(name)")
+                paths[name] = path
+                yaml += "  - name: \(name)\n    type: vault\n    path: \(path)\n"
+            }
+            try yaml.write(toFile: world.home.subpath("config.yaml"), atomically: true, encoding: .utf8)
+            return paths
+        }
+
+        @Test func unknownResourceIsRefusedWithTheDefinedOnesListed() throws {
+            let world = try CLIWorld()
+            _ = try writeConfig(world, vaults: ["archive", "backup"])
+            try TreeBuilder.write(world.source.path, "a.txt", "a")
+            let result = try world.ingest.run(["start", world.source.path, world.target, "--operation", "PUT", "--to_resource", "tape"])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("resource 'tape' is not defined in \(world.home.subpath("config.yaml")); defined: archive, backup"), "\(result.stderr)")
+            #expect((try world.ingest.json(["list"]) as? [Any])?.isEmpty == true)
+        }
+
+        @Test func badConfigurationKeyIsNamed() throws {
+            let world = try CLIWorld()
+            try "resources:\n  - name: archive\n    type: vault\n    pth: /x\n".write(
+                toFile: world.home.subpath("config.yaml"), atomically: true, encoding: .utf8)
+            let result = try world.ingest.run(["list"])
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("resources[0].pth"), "\(result.stderr)")
+        }
+
+        @Test(arguments: ["PUT", "PUT_SYNC", "PUT_APPEND"])
+        func workerProcessesCopyEveryFileOnce(_ operation: String) async throws {
+            let world = try CLIWorld()
+            let vaults = try writeConfig(world, vaults: ["archive"])
+            let files = try TreeBuilder.grid(world.source.path, directories: 12, filesPerDirectory: 25)
+            try world.ingest.run([
+                "start", world.source.path, world.target, "--operation", operation, "--to_resource", "archive",
+                "--checksum", "md5", "--files_per_task", "5", "--job_name", "copy",
+            ])
+            let workers = try (0..<2).map { _ in try world.ingest.launch(["worker", "-c", "3"]) }
+            let status = try await world.waitForJob("copy") { $0.state.isTerminal }
+            for worker in workers { worker.stop(with: SIGTERM) }
+            #expect(status.state == .completed)
+            var totalBytes: Int64 = 0
+            for file in files {
+                let copy = try Data(contentsOf: URL(fileURLWithPath: vaults["archive"]! + "/home/rods/data/" + file))
+                #expect(copy == (try Data(contentsOf: URL(fileURLWithPath: world.source.subpath(file)))))
+                totalBytes += Int64(copy.count)
+            }
+            #expect(status.counter(Counter.bytesCopied) == totalBytes, "each file was written once")
+            #expect(status.counter(Counter.entriesCreated) == Int64(files.count + 12 + 3 + 1))
+
+            let usage = try #require(try world.ingest.json(["resource", "ls"]) as? [[String: Any]])
+            let archive = try #require(usage.first { ($0["resource"] as? [String: Any])?["name"] as? String == "archive" })
+            #expect(archive["replicas"] as? Int == files.count)
+            #expect((archive["bytes"] as? Int).map(Int64.init) == totalBytes)
+            let verify = try world.ingest.run(["verify", world.target])
+            #expect(verify.status == 0, "\(verify.stdout)")
+            #expect(verify.stdout.contains("\(files.count) checksums verified"))
+        }
+
+        @Test func verifyExitsNonZeroOnACorruptedCopy() throws {
+            let world = try CLIWorld()
+            let vaults = try writeConfig(world, vaults: ["archive"])
+            try TreeBuilder.write(world.source.path, "a.txt", "original content")
+            #expect(try world.ingest.run([
+                "start", world.source.path, world.target, "--operation", "PUT", "--to_resource", "archive", "--checksum", "sha256", "--synchronous",
+            ]).status == 0)
+            try "tampered content".write(toFile: vaults["archive"]! + "/home/rods/data/a.txt", atomically: true, encoding: .utf8)
+            let verify = try world.ingest.run(["verify", "\(world.target)/a.txt"])
+            #expect(verify.status != 0)
+            #expect(verify.stdout.contains("checksum differs"))
+            #expect(verify.stdout.contains("1 problems"))
+        }
+
+        @Test func intervalJobRunsPassesUntilStopped() async throws {
+            let world = try CLIWorld()
+            try TreeBuilder.write(world.source.path, "a.txt", "first")
+            try world.ingest.run(["start", world.source.path, world.target, "--interval", "1", "--job_name", "every-second"])
+            let worker = try world.ingest.launch(["worker", "-c", "2"])
+            defer { worker.stop(with: SIGTERM) }
+            let afterFirst = try await world.waitForJob("every-second", timeout: 30) { $0.lastPass?.pass == 1 }
+            #expect(afterFirst.lastPass?.counters[Counter.entriesCreated] == 2)
+            let listing = try world.ingest.run(["list"])
+            #expect(listing.stdout.contains("LAST PASS"))
+            #expect(listing.stdout.contains("NEXT RUN"))
+
+            try TreeBuilder.write(world.source.path, "a.txt", "second, longer")
+            try TreeBuilder.write(world.source.path, "b.txt", "new")
+            let afterSecond = try await world.waitForJob("every-second", timeout: 30) { $0.lastPass?.pass == 2 }
+            #expect(afterSecond.lastPass?.counters[Counter.entriesUpdated] == 1)
+            #expect(afterSecond.lastPass?.counters[Counter.entriesCreated] == 1)
+            #expect(try await world.catalog().dataObject(at: "\(world.target)/a.txt")?.size == 14)
+
+            let history = try world.ingest.run(["history", "every-second"])
+            #expect(history.stdout.split(separator: "\n").count >= 3, "\(history.stdout)")
+            let passes = try #require(try world.ingest.json(["history", "every-second"]) as? [[String: Any]])
+            #expect(passes.prefix(2).map { $0["pass"] as? Int } == [1, 2])
+            let first = try #require(passes.first)
+            let second = passes[1]
+            #expect((second["startedAt"] as? Double ?? 0) >= (first["finishedAt"] as? Double ?? .infinity) + 0.99,
+                "a pass starts an interval after the previous one ended")
+
+            let stop = try world.ingest.run(["stop", "every-second"])
+            #expect(stop.status == 0)
+            let stopped = try await world.waitForJob("every-second", timeout: 30) { $0.state.isTerminal }
+            #expect(stopped.state == .stopped)
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(try await world.broker().job(named: "every-second")?.state == .stopped, "no pass after the stop")
+        }
+
+        @Test func profileRecordsEveryTaskAndRendersATimeline() throws {
+            let world = try CLIWorld()
+            try TreeBuilder.grid(world.source.path, directories: 3, filesPerDirectory: 4)
+            let profile = world.home.subpath("profile.jsonl")
+            let run = try world.ingest.run([
+                "start", world.source.path, world.target, "--synchronous", "--profile", "--profile_filename", profile, "--job_name", "profiled",
+            ])
+            #expect(run.status == 0)
+            let lines = try String(contentsOfFile: profile, encoding: .utf8).split(separator: "\n")
+            // restart, root + 3 groups + 3 dirs path tasks, 3 file tasks
+            #expect(lines.count == 11)
+            for line in lines {
+                let record = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                for key in ["queue", "worker", "start", "end", "entries", "bytes", "outcome"] { #expect(record[key] != nil, "\(key)") }
+                #expect(record["job"] as? String == "profiled")
+            }
+            let html = world.home.subpath("timeline.html")
+            let render = try world.ingest.run(["profile", profile, "--html", html])
+            #expect(render.status == 0, "\(render.stderr)")
+            let page = try String(contentsOfFile: html, encoding: .utf8)
+            #expect(page.contains("<html"))
+            #expect(page.contains("file"))
+        }
+    }
+}
