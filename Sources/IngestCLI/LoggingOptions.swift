@@ -56,16 +56,9 @@ struct LoggingOptions: ParsableArguments {
 
     private func parsedLevel(_ logLevel: String?, toFile: Bool) throws -> Logger.Level {
         guard let logLevel else { return toFile ? .info : .warning }
-        switch logLevel.lowercased() {
-        case "trace": return .trace
-        case "debug": return .debug
-        case "info": return .info
-        case "notice": return .notice
-        case "warning", "warn": return .warning
-        case "error": return .error
-        case "critical", "fatal": return .critical
-        default:
-            throw ValidationError("--log_level '\(logLevel)' is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        guard let level = LogSettings.level(named: logLevel) else {
+            throw ValidationError("--log_level '\(logLevel)' is not one of \(LogSettings.levelNames)")
         }
+        return level
     }
 }

@@ -288,10 +288,6 @@ private struct ConfigurationReader {
     private static let resourceKeys = ["name", "type", "path", "bucket", "endpoint", "region", "credentials"]
     private static let s3OnlyKeys = ["bucket", "endpoint", "region", "credentials"]
     private static let loggingKeys = ["filename", "level", "when", "interval"]
-    /// The spellings `--log_level` accepts, so the file and the flag agree.
-    private static let logLevels = ["trace", "debug", "info", "notice", "warning", "warn", "error", "critical", "fatal"]
-    /// Python's `TimedRotatingFileHandler` units, as `--log_when` accepts them.
-    private static let logWhens = ["s", "m", "h", "d", "midnight"] + (0...6).map { "w\($0)" }
 
     /// A mapping's entries, by key, after checking every key is allowed.
     private struct Section {
@@ -411,12 +407,12 @@ private struct ConfigurationReader {
             when: try string(entry, "when"),
             interval: try integer(entry, "interval")
         )
-        if let level = configuration.level, !Self.logLevels.contains(level.lowercased()) {
+        if let level = configuration.level, LogSettings.level(named: level) == nil {
             throw ConfigurationError.invalidValue(
                 key: entry.keyPath("level"), value: level, at: location(entry["level"]),
                 reason: "use one of trace, debug, info, notice, warning, error, critical")
         }
-        if let when = configuration.when, !Self.logWhens.contains(when.lowercased()) {
+        if let when = configuration.when, !LogSettings.rotationUnits.contains(when.lowercased()) {
             throw ConfigurationError.invalidValue(
                 key: entry.keyPath("when"), value: when, at: location(entry["when"]),
                 reason: "use one of S, M, H, D, midnight, W0-W6 (as in Python's TimedRotatingFileHandler)")

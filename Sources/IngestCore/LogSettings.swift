@@ -1,0 +1,24 @@
+import Logging
+
+/// The logging values `--log_level`/`--log_when` and the configuration file's `logging` section
+/// accept, kept in one place so the flag and the file agree.
+public enum LogSettings {
+    /// Python's level names (what the seed's users type) and swift-log's, in any case.
+    public static func level(named name: String) -> Logger.Level? {
+        switch name.lowercased() {
+        case "trace": .trace
+        case "debug": .debug
+        case "info": .info
+        case "notice": .notice
+        case "warning", "warn": .warning
+        case "error": .error
+        case "critical", "fatal": .critical
+        default: nil
+        }
+    }
+
+    public static let levelNames = "DEBUG, INFO, WARNING, ERROR, CRITICAL (or TRACE, NOTICE)"
+
+    /// Python's `TimedRotatingFileHandler` units, lower-cased.
+    public static let rotationUnits = ["s", "m", "h", "d", "midnight"] + (0...6).map { "w\($0)" }
+}
