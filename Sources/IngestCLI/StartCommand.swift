@@ -181,11 +181,16 @@ enum WorkerRunner {
             watcher.cancel()
             throw error
         }
-        guard let status = try await broker.job(named: job) else { throw IngestError.jobNotFound(job) }
-        if status.state.isTerminal {
-            return try await watcher.value
-        }
+        // The worker returns once the job has ended (or on a signal): the watcher draws the last
+        // state now rather than at its next look.
         watcher.cancel()
+        // A read cut short by the cancellation gives no status; then read it here.
+        var status = try? await watcher.value
+        if status == nil { status = try await broker.job(named: job) }
+        guard let status else { throw IngestError.jobNotFound(job) }
+        if status.state.isTerminal {
+            return status
+        }
         FileHandle.standardError.write(Data("\nstopped waiting; job \(job) is \(status.state.rawValue) and continues with `ingest worker`\n".utf8))
         return status
     }

@@ -11,7 +11,8 @@ public struct JobWatcher: Sendable {
         self.interval = interval
     }
 
-    /// Polls the job's status (a read of its counters, not of its tasks) until it is terminal.
+    /// Polls the job's status (a read of its counters, not of its tasks) until it is terminal, or
+    /// until the calling task is cancelled (then it draws the status once more and returns it).
     /// - Parameter showProgress: draw a progress bar on standard error.
     /// - Returns: the final status.
     public func waitUntilEnded(job name: String, showProgress: Bool) async throws -> JobStatus {
@@ -19,8 +20,12 @@ public struct JobWatcher: Sendable {
         var progress = JobProgress()
         var lastPrinted: Timestamp = 0
         var reportedPass = try await broker.job(named: name)?.lastPass?.pass
+        var cancelled = false
         while true {
-            guard let status = try await broker.job(named: name) else {
+            // Once cancelled, the last read runs in a task of its own, which the cancellation does not reach.
+            let broker = self.broker
+            let read = cancelled ? try await Task { try await broker.job(named: name) }.value : try await broker.job(named: name)
+            guard let status = read else {
                 throw IngestError.jobNotFound(name)
             }
             if let pass = status.lastPass, pass.pass != reportedPass {
@@ -35,16 +40,20 @@ public struct JobWatcher: Sendable {
                 let now = currentTimestamp()
                 if terminal.isInteractive {
                     terminal.redraw(line)
-                } else if now - lastPrinted >= 2 || status.state.isTerminal {
+                } else if now - lastPrinted >= 2 || status.state.isTerminal || cancelled {
                     terminal.printLine(line)
                     lastPrinted = now
                 }
             }
-            if status.state.isTerminal {
+            if status.state.isTerminal || cancelled {
                 if showProgress && terminal.isInteractive { terminal.finish() }
                 return status
             }
-            try await Task.sleep(for: .seconds(interval))
+            do {
+                try await Task.sleep(for: .seconds(interval))
+            } catch {
+                cancelled = true
+            }
         }
     }
 }

@@ -21,15 +21,23 @@ enum FileCopier {
 
     private static let bufferSize = 1 << 20
 
-    /// Copies `source` (raw path bytes) to `destination`, giving the copy the source's mtime.
+    /// Opens a source file for copying; an unreadable file fails here, with its path and reason.
+    static func openForReading(_ path: [UInt8]) throws -> Int32 {
+        try open(path, flags: O_RDONLY)
+    }
+
+    /// Creates a destination directory and its parents; done once per batch, not once per file.
+    static func ensureDirectory(_ path: String) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// Copies the open file `input` to `directory/name` (the directory exists), giving the copy the
+    /// source's mtime.
     /// - Parameters:
     ///   - checksum: computed from the bytes as they are copied; the copy is then re-read and checked.
-    static func copyWhole(from source: [UInt8], to destination: String, mtimeNanos: Int64, checksum: ChecksumAlgorithm?) throws -> Outcome {
-        let directory = (destination as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let input = try open(source, flags: O_RDONLY)
-        defer { close(input) }
-        let temporary = directory + "/." + (destination as NSString).lastPathComponent + ".ingest-\(UInt32.random(in: 0...UInt32.max)).part"
+    static func copyWhole(from input: Int32, toDirectory directory: String, name: String, mtimeNanos: Int64, checksum: ChecksumAlgorithm?) throws -> Outcome {
+        let destination = directory + "/" + name
+        let temporary = directory + "/." + name + ".ingest-\(UInt32.random(in: 0...UInt32.max)).part"
         let output = try open(Array(temporary.utf8), flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
         do {
             var hasher = checksum.map(StreamingChecksum.init)
@@ -51,12 +59,10 @@ enum FileCopier {
         }
     }
 
-    /// Appends to `destination` the bytes of `source` past `copiedSize`, if the first `copiedSize`
-    /// bytes of both are still the same.
+    /// Appends to `destination` the bytes of the open file `input` past `copiedSize`, if the first
+    /// `copiedSize` bytes of both are still the same.
     /// - Returns: nil when the source shrank or its already-copied part changed (copy it whole instead).
-    static func appendTail(from source: [UInt8], to destination: String, copiedSize: Int64, mtimeNanos: Int64, checksum: ChecksumAlgorithm?) throws -> Outcome? {
-        let input = try open(source, flags: O_RDONLY)
-        defer { close(input) }
+    static func appendTail(from input: Int32, to destination: String, copiedSize: Int64, mtimeNanos: Int64, checksum: ChecksumAlgorithm?) throws -> Outcome? {
         guard let output = try? open(Array(destination.utf8), flags: O_RDWR) else { return nil }
         defer { close(output) }
         var sourceInfo = stat()

@@ -26,6 +26,12 @@ struct FileHandler: TaskHandler {
             throw PermanentTaskError(error.description)
         }
         let storage = try await StorageTarget.resolve(spec, catalog: catalog)
+        // Every entry of a batch comes from one directory, so their copies share one directory.
+        var copyDirectory: String?
+        if case .vault(let vault) = storage, !entries.isEmpty {
+            copyDirectory = StoredCopies.vaultDirectory(vault: vault, collection: payload.collection)
+            try FileCopier.ensureDirectory(copyDirectory!)
+        }
         let existing: [String: ReplicaState] =
             spec.operation.copiesData
             ? try await catalog.replicaStates(in: payload.collection, names: entries.map(\.name), resource: spec.replicaResource)
@@ -37,7 +43,7 @@ struct FileHandler: TaskHandler {
         for entry in entries {
             try context.cancellation.check()
             do {
-                switch try action(for: entry, payload: payload, reader: reader, storage: storage, existing: existing[entry.name]) {
+                switch try action(for: entry, payload: payload, reader: reader, copyDirectory: copyDirectory, existing: existing[entry.name]) {
                 case .register(let registration, let copied):
                     registrations.append(registration)
                     bytesCopied += copied
@@ -72,8 +78,9 @@ struct FileHandler: TaskHandler {
     }
 
     /// Decides and performs what the operation does with one file.
+    /// - Parameter copyDirectory: where copy operations write this batch's copies.
     private func action(
-        for entry: FileEntry, payload: DirectoryTaskPayload, reader: DirectoryReader, storage: StorageTarget,
+        for entry: FileEntry, payload: DirectoryTaskPayload, reader: DirectoryReader, copyDirectory: String?,
         existing: ReplicaState?
     ) throws -> EntryAction {
         let spec = payload.spec
@@ -92,26 +99,29 @@ struct FileHandler: TaskHandler {
                 resource: StorageResource.inPlace.name, physicalPath: sourcePath,
                 metadata: metadata + [OddNames.linkTarget(linkTarget)], alwaysUpdate: spec.ignoreCache), bytesCopied: 0)
         }
-        try reader.checkReadable(entry: nameBytes)
-        // Take size and mtime as they are now: the file may have changed since it was listed.
-        let info = try reader.stat(entry: nameBytes, followLinks: spec.followSymlinks)
-        let size = Int64(info.st_size)
-        let mtime = info.mtimeNanos
-
         switch spec.operation {
         case .noOp:
             return .leave(counter: Counter.entriesSkipped)
         case .registerSync, .registerAsReplicaSync:
+            try reader.checkReadable(entry: nameBytes)
+            // Take size and mtime as they are now: the file may have changed since it was listed.
+            let info = try reader.stat(entry: nameBytes, followLinks: spec.followSymlinks)
             let checksum = try spec.checksum.map { try FileCopier.checksum(of: sourceBytes, algorithm: $0) }
             return .register(ObjectRegistration(
-                collection: payload.collection, name: entry.name, size: size, mtimeNanos: mtime,
+                collection: payload.collection, name: entry.name, size: Int64(info.st_size), mtimeNanos: info.mtimeNanos,
                 resource: spec.replicaResource, physicalPath: sourcePath, checksum: checksum, metadata: metadata,
                 alwaysUpdate: spec.ignoreCache), bytesCopied: 0)
         case .put, .putSync, .putAppend:
-            guard case .vault(let vault) = storage else {
+            guard let copyDirectory else {
                 throw PermanentTaskError("\(spec.operation.rawValue) needs a vault resource")
             }
-            let destination = StoredCopies.vaultPath(vault: vault, collection: payload.collection, name: entry.name)
+            let input = try FileCopier.openForReading(sourceBytes)
+            defer { close(input) }
+            var info = stat()
+            guard fstat(input, &info) == 0 else { throw FileSystemError(operation: "stat", path: sourcePath, code: errno) }
+            let size = Int64(info.st_size)
+            let mtime = info.mtimeNanos
+            let destination = copyDirectory + "/" + entry.name
             let unchanged = existing.map { $0.objectSize == size && $0.objectMtimeNanos == mtime && $0.replica != nil } ?? false
             let copy: FileCopier.Outcome
             var physicalPath = destination
@@ -121,15 +131,17 @@ struct FileHandler: TaskHandler {
                 }
                 if spec.operation == .putAppend, let replica = existing.replica,
                     let appended = try FileCopier.appendTail(
-                        from: sourceBytes, to: replica.physicalPath, copiedSize: replica.size, mtimeNanos: mtime, checksum: spec.checksum)
+                        from: input, to: replica.physicalPath, copiedSize: replica.size, mtimeNanos: mtime, checksum: spec.checksum)
                 {
                     copy = appended
                     physicalPath = replica.physicalPath
                 } else {
-                    copy = try FileCopier.copyWhole(from: sourceBytes, to: destination, mtimeNanos: mtime, checksum: spec.checksum)
+                    copy = try FileCopier.copyWhole(
+                        from: input, toDirectory: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum)
                 }
             } else {
-                copy = try FileCopier.copyWhole(from: sourceBytes, to: destination, mtimeNanos: mtime, checksum: spec.checksum)
+                copy = try FileCopier.copyWhole(
+                    from: input, toDirectory: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum)
             }
             return .register(ObjectRegistration(
                 collection: payload.collection, name: entry.name, size: size, mtimeNanos: mtime,

@@ -3,12 +3,12 @@ import IngestCore
 
 /// Where copies live in storage resources, and their removal.
 enum StoredCopies {
-    /// The path of an object's copy in a vault: the vault directory, then the logical path without
-    /// its zone (`/vault/home/rods/data/a.txt` for `/tempZone/home/rods/data/a.txt`), as iRODS lays out vaults.
-    static func vaultPath(vault: String, collection: String, name: String) -> String {
-        let logical = LogicalPath.join(collection, name)
-        let zone = LogicalPath.lineage(of: logical).first ?? ""
-        let withoutZone = String(logical.dropFirst(zone.count))
+    /// The vault directory that holds the copies of a collection's objects: the vault directory, then
+    /// the logical path without its zone (`/vault/home/rods/data` for `/tempZone/home/rods/data`), as
+    /// iRODS lays out vaults.
+    static func vaultDirectory(vault: String, collection: String) -> String {
+        let zone = LogicalPath.lineage(of: collection).first ?? ""
+        let withoutZone = String(collection.dropFirst(zone.count))
         return (vault.hasSuffix("/") ? String(vault.dropLast()) : vault) + withoutZone
     }
 

@@ -173,8 +173,33 @@ public struct FileEntry: Codable, Sendable, Equatable {
     /// The bytes to open on disk.
     public var nameBytes: [UInt8] { rawName.map(Array.init) ?? Array(name.utf8) }
 
-    enum CodingKeys: String, CodingKey {
-        case name = "n", size = "s", mtimeNanos = "m", rawName = "r", linkTarget = "l"
+    // A `file` task carries up to `files_per_task` entries; one compact string per entry decodes
+    // several times faster than a keyed object: "SIZE/MTIME/NAME[/rHEX][/lTARGET]". A name never
+    // holds "/", the raw name is hex, and the link target, which may hold "/", comes last.
+    public func encode(to encoder: any Encoder) throws {
+        var text = "\(size)/\(mtimeNanos)/\(name)"
+        if let rawName { text += "/r" + rawName.map { String(format: "%02x", $0) }.joined() }
+        if let linkTarget { text += "/l" + linkTarget }
+        var container = encoder.singleValueContainer()
+        try container.encode(text)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        let fields = text.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
+        guard fields.count >= 3, let size = Int64(fields[0]), let mtime = Int64(fields[1]) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a file entry: \(text)"))
+        }
+        self.init(name: String(fields[2]), size: size, mtimeNanos: mtime)
+        guard fields.count == 4 else { return }
+        var rest = fields[3]
+        if rest.hasPrefix("r") {
+            let end = rest.firstIndex(of: "/") ?? rest.endIndex
+            let hex = Array(rest[rest.index(after: rest.startIndex)..<end].utf8)
+            rawName = Data(stride(from: 0, to: hex.count - 1, by: 2).compactMap { UInt8(String(decoding: hex[$0...$0 + 1], as: UTF8.self), radix: 16) })
+            rest = end < rest.endIndex ? rest[rest.index(after: end)...] : ""
+        }
+        if rest.hasPrefix("l") { linkTarget = String(rest.dropFirst()) }
     }
 }
 

@@ -175,8 +175,10 @@ import Testing
         let destination = try TreeBuilder.write(directory.path, "vault/copy.bin", "the old complete copy")
         let unreadableSource = directory.subpath("a-directory")
         try FileManager.default.createDirectory(atPath: unreadableSource, withIntermediateDirectories: true)
+        let input = try FileCopier.openForReading(Array(unreadableSource.utf8))
+        defer { close(input) }
         #expect(throws: (any Error).self) {
-            try FileCopier.copyWhole(from: Array(unreadableSource.utf8), to: destination, mtimeNanos: 0, checksum: nil)
+            try FileCopier.copyWhole(from: input, toDirectory: directory.subpath("vault"), name: "copy.bin", mtimeNanos: 0, checksum: nil)
         }
         #expect(try contents(destination) == Data("the old complete copy".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.subpath("vault")) == ["copy.bin"])
