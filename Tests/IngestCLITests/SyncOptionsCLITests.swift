@@ -69,6 +69,33 @@ extension CommandLineTests {
             #expect(verify.stdout.contains("\(files.count) checksums verified"))
         }
 
+        @Test(arguments: ["REGISTER_SYNC", "REGISTER_AS_REPLICA_SYNC", "NO_OP"])
+        func workerProcessesRegisterEveryFileOnce(_ operation: String) async throws {
+            let world = try CLIWorld()
+            _ = try writeConfig(world, vaults: ["archive"])
+            let files = try TreeBuilder.grid(world.source.path, directories: 12, filesPerDirectory: 25)
+            try world.ingest.run([
+                "start", world.source.path, world.target, "--operation", operation, "--to_resource", "archive",
+                "--files_per_task", "5", "--job_name", "register",
+            ])
+            let workers = try (0..<2).map { _ in try world.ingest.launch(["worker", "-c", "3"]) }
+            let status = try await world.waitForJob("register") { $0.state.isTerminal }
+            for worker in workers { worker.stop(with: SIGTERM) }
+            #expect(status.state == .completed)
+            let objects = try await world.objects(under: world.target)
+            if operation == "NO_OP" {
+                #expect(objects.isEmpty)
+                #expect(status.counter(Counter.entriesSkipped) == Int64(files.count))
+            } else {
+                #expect(Set(objects.map(\.path)) == Set(files.map { "\(world.target)/\($0)" }))
+                #expect(objects.allSatisfy { $0.replicaCount == 1 })
+                let sample = try #require(try await world.catalog().dataObject(at: "\(world.target)/\(files[0])"))
+                #expect(sample.replicas.first?.resource == "archive")
+                #expect(sample.replicas.first?.physicalPath == world.source.subpath(files[0]))
+                #expect(status.counter(Counter.entriesCreated) == Int64(files.count + 12 + 3 + 1))
+            }
+        }
+
         @Test func verifyExitsNonZeroOnACorruptedCopy() throws {
             let world = try CLIWorld()
             let vaults = try writeConfig(world, vaults: ["archive"])
