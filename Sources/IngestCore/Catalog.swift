@@ -153,7 +153,8 @@ public struct ReplicaState: Sendable, Equatable {
     }
 }
 
-/// The least a re-sync needs to decide that a file is unchanged: its good replica on the job's resource.
+/// The least a re-sync needs to decide that a file is unchanged: its replica on the job's resource.
+/// A stale replica whose file has not changed stays stale: another replica holds newer content.
 public struct ReplicaFingerprint: Sendable, Equatable {
     public var size: Int64
     public var mtimeNanos: Int64
@@ -229,8 +230,8 @@ public protocol Catalog: Sendable {
     func ensureCollections(_ paths: [String]) async throws -> [UpsertOutcome]
 
     /// Change detection for a slice of a directory listing, in one query: for each named object that
-    /// has a good replica on `resource`, that replica's size and mtime, and whether its physical path
-    /// is `directory` + "/" + name.
+    /// has a replica on `resource`, that replica's size and mtime, and whether its physical path is
+    /// `directory` + "/" + name.
     func replicaFingerprints(in collection: String, names: [String], resource: String, directory: String) async throws -> [String: ReplicaFingerprint]
 
     /// Catalog state of the named objects in one collection with their replica on `resource`.

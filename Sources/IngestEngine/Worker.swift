@@ -68,33 +68,39 @@ public final class Worker: Service {
                 return .tick
             }
             var running = 0
-            // Claimed in one transaction, started as slots free up: fewer broker round trips per task.
-            var claimedNotStarted: [ClaimedTask] = []
             var tickPending = false
             let minimumPause = 0.001
             var pause = minimumPause
             while true {
                 let draining = isDraining
-                if draining && running == 0 && claimedNotStarted.isEmpty { break }
+                if draining && running == 0 { break }
                 var wantsTick = false
-                if !draining && claimedNotStarted.isEmpty && running < configuration.concurrency {
+                if !draining && running < configuration.concurrency {
+                    // Only as many as there are free slots: a task held but not started would wait here
+                    // while another worker sits idle.
+                    let wanted = configuration.concurrency - running
                     let claimed: [ClaimedTask]
                     var brokerFailed = false
                     do {
                         claimed = try await broker.claim(
-                            queues: configuration.queues, limit: configuration.concurrency,
-                            leaseDuration: configuration.leaseDuration, worker: configuration.workerID)
+                            queues: configuration.queues, limit: wanted, leaseDuration: configuration.leaseDuration,
+                            worker: configuration.workerID)
                     } catch {
                         // The broker is unreachable or busy: keep running tasks going and try again later.
                         logger.error("could not claim tasks; retrying", metadata: ["error": "\(error)"])
                         claimed = []
                         brokerFailed = true
                     }
-                    state.withLock { state in
-                        for task in claimed { state.inFlight[task.lease] = TaskCancellation() }
+                    for task in claimed {
+                        let cancellation = TaskCancellation()
+                        state.withLock { $0.inFlight[task.lease] = cancellation }
+                        running += 1
+                        group.addTask {
+                            await self.execute(task, cancellation: cancellation, committer: committer)
+                            return .taskEnded
+                        }
                     }
-                    claimedNotStarted = claimed.reversed()
-                    if claimed.count == configuration.concurrency {
+                    if claimed.count == wanted {
                         pause = minimumPause
                     } else {
                         if claimed.isEmpty, running == 0, (try? await jobToWaitForHasEnded()) == true {
@@ -107,14 +113,6 @@ public final class Worker: Service {
                         } else {
                             pause = claimed.isEmpty ? min(pause * 2, configuration.maximumPollInterval) : minimumPause
                         }
-                    }
-                }
-                while running < configuration.concurrency, let task = claimedNotStarted.popLast() {
-                    guard let cancellation = state.withLock({ $0.inFlight[task.lease] }) else { continue }
-                    running += 1
-                    group.addTask {
-                        await self.execute(task, cancellation: cancellation, committer: committer)
-                        return .taskEnded
                     }
                 }
                 if wantsTick && !tickPending {

@@ -76,8 +76,10 @@ public final class SQLiteBroker: Broker {
                 var deltas = CounterDeltas()
                 deltas.add(name, Counter.tasksCancelled, cancelled)
                 try Self.apply(deltas, pending: [name: -cancelled], db: db)
+                // Without its pass template a stopped periodic job never schedules another pass,
+                // even if its failed tasks are requeued later.
                 try db.execute(
-                    sql: "UPDATE jobs SET state = ? WHERE name = ?",
+                    sql: "UPDATE jobs SET state = ?, pass_tasks = NULL WHERE name = ?",
                     arguments: [JobState.stopping.rawValue, name])
                 try Self.finalizeIdleJobs([name], db: db, now: now)
             }
@@ -88,7 +90,7 @@ public final class SQLiteBroker: Broker {
 
     public func flush() async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM tasks; DELETE FROM job_counters; DELETE FROM jobs;")
+            try db.execute(sql: "DELETE FROM tasks; DELETE FROM job_counters; DELETE FROM job_passes; DELETE FROM jobs;")
         }
     }
 
@@ -152,18 +154,52 @@ public final class SQLiteBroker: Broker {
         }
     }
 
+    /// How many times a task may lose its worker before it is recorded as failed: a task that
+    /// kills every worker that runs it (a crash, the out-of-memory killer) must not loop forever.
+    static let maximumLostDeliveries = 3
+
     public func reapExpiredLeases() async throws -> Int {
         let now = currentTimestamp()
         return try await pool.write { db in
-            let jobs = try String.fetchAll(db, sql: """
-                UPDATE tasks SET state = 0, lease_deadline = NULL, worker = NULL, not_before = 0
-                WHERE state = 1 AND lease_deadline < ?
-                RETURNING job
+            let expired = try Row.fetchAll(db, sql: """
+                SELECT t.id, t.job, t.attempts, t.retries, t.entry_count, j.state AS job_state
+                FROM tasks t LEFT JOIN jobs j ON j.name = t.job
+                WHERE t.state = 1 AND t.lease_deadline < ?
                 """, arguments: [now])
+            guard !expired.isEmpty else { return 0 }
+            let redeliver = try db.cachedStatement(sql: """
+                UPDATE tasks SET state = 0, lease_deadline = NULL, worker = NULL, not_before = 0 WHERE id = ?
+                """)
+            let fail = try db.cachedStatement(sql: """
+                UPDATE tasks SET state = 2, lease_deadline = NULL, worker = NULL, error = ?, failed_at = ? WHERE id = ?
+                """)
+            let delete = try db.cachedStatement(sql: "DELETE FROM tasks WHERE id = ?")
             var deltas = CounterDeltas()
-            for job in jobs { deltas.add(job, Counter.tasksRetried, 1) }
-            try Self.apply(deltas, pending: [:], db: db)
-            return jobs.count
+            var pending: [String: Int64] = [:]
+            for row in expired {
+                let job: String = row["job"]
+                let jobState = (row["job_state"] as String?).flatMap(JobState.init(rawValue:)) ?? .stopped
+                let lostDeliveries = (row["attempts"] as Int) - (row["retries"] as Int)
+                if jobState != .queued && jobState != .running {
+                    // The job is stopping: its abandoned task is cancelled, not run again.
+                    try delete.execute(arguments: [row["id"]])
+                    pending[job, default: 0] -= 1
+                    deltas.add(job, Counter.tasksCancelled, 1)
+                } else if lostDeliveries >= Self.maximumLostDeliveries {
+                    let error = "its worker stopped responding \(lostDeliveries) times (killed, crashed or out of memory); "
+                        + "the task itself may be the cause"
+                    try fail.execute(arguments: [error, now, row["id"]])
+                    pending[job, default: 0] -= 1
+                    deltas.add(job, Counter.tasksFailed, 1)
+                    deltas.add(job, Counter.entriesFailed, row["entry_count"])
+                } else {
+                    try redeliver.execute(arguments: [row["id"]])
+                    deltas.add(job, Counter.tasksRetried, 1)
+                }
+            }
+            try Self.apply(deltas, pending: pending, db: db)
+            try Self.finalizeIdleJobs(Array(Set(pending.keys)), db: db, now: now)
+            return expired.count
         }
     }
 
@@ -377,6 +413,7 @@ extension SQLiteBroker {
                 endState = .completed
             }
             let scheduleData: Data? = row["schedule"]
+            let passTemplate: Data? = row["pass_tasks"]
             guard let scheduleData, let schedule = try? JSONDecoder().decode(JobSchedule.self, from: scheduleData) else {
                 try db.execute(sql: "UPDATE jobs SET state = ?, finished_at = ? WHERE name = ?", arguments: [endState.rawValue, now, job])
                 continue
@@ -388,14 +425,20 @@ extension SQLiteBroker {
                     sql: "INSERT OR REPLACE INTO job_passes (job, pass, state, started_at, finished_at, counters) VALUES (?, ?, ?, ?, ?, ?)",
                     arguments: [job, pass, endState.rawValue, row["created_at"] as Timestamp, now, try JSONEncoder().encode(counters)])
             }
-            guard endState != .stopped else {
-                try db.execute(sql: "UPDATE jobs SET state = 'stopped', finished_at = ?, next_run_at = NULL WHERE name = ?", arguments: [now, job])
+            guard endState != .stopped, let passTemplate else {
+                try db.execute(
+                    sql: "UPDATE jobs SET state = ?, finished_at = ?, next_run_at = NULL WHERE name = ?",
+                    arguments: [endState.rawValue, now, job])
                 continue
             }
             let nextRun = schedule.nextRun(after: now)
-            var passTasks = try JSONDecoder().decode([NewTask].self, from: row["pass_tasks"] as Data? ?? Data("[]".utf8))
+            var passTasks = try JSONDecoder().decode([NewTask].self, from: passTemplate)
             for index in passTasks.indices { passTasks[index].notBefore = nextRun }
             try db.execute(sql: "DELETE FROM job_counters WHERE job = ?", arguments: [job])
+            // State stays bounded however many passes run: failures of the pass before the one that
+            // just ended go (the pass's summary keeps their count), and so does history past 100 passes.
+            try db.execute(sql: "DELETE FROM tasks WHERE job = ? AND state = 2 AND pass < ?", arguments: [job, pass])
+            try db.execute(sql: "DELETE FROM job_passes WHERE job = ? AND pass <= ?", arguments: [job, pass - 100])
             try db.execute(
                 sql: "UPDATE jobs SET state = 'waiting', pass = ?, next_run_at = ?, created_at = ?, finished_at = NULL WHERE name = ?",
                 arguments: [pass + 1, nextRun, nextRun, job])

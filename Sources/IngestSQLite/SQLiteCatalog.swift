@@ -179,9 +179,8 @@ public final class SQLiteCatalog: Catalog {
                         || existing["mtime_ns"] != registration.mtimeNanos
                         || (registration.checksum != nil && existing["checksum"] != registration.checksum)
                     if objectChanged {
-                        try updateObject.execute(arguments: [
-                            registration.size, registration.mtimeNanos, registration.checksum ?? existing["checksum"], now, objectID,
-                        ])
+                        // New content without a new checksum has no known checksum.
+                        try updateObject.execute(arguments: [registration.size, registration.mtimeNanos, registration.checksum, now, objectID])
                     }
                     let replica = try Row.fetchOne(findReplica, arguments: [objectID, resourceID])
                     let replicaChanged = replica == nil
@@ -321,7 +320,7 @@ extension SQLiteCatalog {
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
                 let rows = try Row.fetchCursor(db, sql: """
                     SELECT o.name, r.size, r.mtime_ns, r.physical_path = ? || o.name AS in_directory
-                    FROM data_objects o JOIN replicas r ON r.object_id = o.id AND r.resource_id = ? AND r.status = 'good'
+                    FROM data_objects o JOIN replicas r ON r.object_id = o.id AND r.resource_id = ?
                     WHERE o.collection_id = ? AND o.name IN (\(placeholders))
                     """, arguments: [prefix, resourceID, collectionID] + StatementArguments(Array(slice)))
                 while let row = try rows.next() {
@@ -383,9 +382,9 @@ extension SQLiteCatalog {
                 let to = LogicalPath.join(trashCollection, name)
                 _ = try Self.deleteSubtree(to, db: db)
                 try db.execute(sql: """
-                    UPDATE collections SET path = ? || substr(path, ?), modified_at = ?
-                    WHERE path = ? OR substr(path, 1, ?) = ?
-                    """, arguments: [to, from.utf8.count + 1, now, from, from.utf8.count + 1, from + "/"])
+                    UPDATE collections SET path = ? || substr(path, length(?) + 1), modified_at = ?
+                    WHERE path = ? OR substr(path, 1, length(?)) = ?
+                    """, arguments: [to, from, now, from, from + "/", from + "/"])
                 try db.execute(sql: "UPDATE collections SET parent_id = ? WHERE path = ?", arguments: [trashID, to])
             }
         }
@@ -399,9 +398,9 @@ extension SQLiteCatalog {
             }
             let ids = try Int64.fetchAll(db, sql: """
                 SELECT o.id FROM data_objects o JOIN collections c ON c.id = o.collection_id
-                WHERE (c.path = ? OR substr(c.path, 1, ?) = ?) AND o.id > ?
+                WHERE (c.path = ? OR substr(c.path, 1, length(?)) = ?) AND o.id > ?
                 ORDER BY o.id LIMIT ?
-                """, arguments: [path, path.utf8.count + 1, path + "/", cursor ?? 0, limit])
+                """, arguments: [path, path + "/", path + "/", cursor ?? 0, limit])
             return (try Self.dataObjects(ids: ids, db: db), ids.count == limit ? ids.last : nil)
         }
     }
@@ -467,8 +466,8 @@ extension SQLiteCatalog {
     /// Deletes a collection, everything below it, and their metadata.
     static func deleteSubtree(_ path: String, db: Database) throws -> [RemovedReplica] {
         let collectionIDs = try Int64.fetchAll(
-            db, sql: "SELECT id FROM collections WHERE path = ? OR substr(path, 1, ?) = ? ORDER BY length(path) DESC",
-            arguments: [path, path.utf8.count + 1, path + "/"])
+            db, sql: "SELECT id FROM collections WHERE path = ? OR substr(path, 1, length(?)) = ? ORDER BY length(path) DESC",
+            arguments: [path, path + "/", path + "/"])
         var removed: [RemovedReplica] = []
         for collectionID in collectionIDs {
             let objectIDs = try Int64.fetchAll(db, sql: "SELECT id FROM data_objects WHERE collection_id = ?", arguments: [collectionID])

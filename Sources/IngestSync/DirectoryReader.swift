@@ -15,6 +15,9 @@ public struct ListedEntry: Sendable, Equatable {
     public var type: FileType
     public var size: Int64
     public var mtimeNanos: Int64
+    /// Set when the entry was listed but could not be stat'ed (no search permission, I/O error):
+    /// the entry is that error's failure, and it still counts as present.
+    public var statError: FileSystemError?
 
     /// The name as text, or nil when the bytes are not valid UTF-8.
     public var name: String? {
@@ -82,8 +85,15 @@ public final class DirectoryReader {
             if nameBytes == [46] || nameBytes == [46, 46] { continue }
             var entry = ListedEntry(nameBytes: nameBytes, type: Self.fileType(direntType: pointer.pointee.d_type), size: 0, mtimeNanos: 0)
             if entry.type == .regular || entry.type == .unknown {
-                // A file that vanished between readdir and fstatat is simply not there any more.
-                guard let info = try? stat(entry: nameBytes) else { continue }
+                let info: Glibc.stat
+                do {
+                    info = try stat(entry: nameBytes)
+                } catch let error as FileSystemError {
+                    // A file that vanished between readdir and fstatat is simply not there any more.
+                    if error.code == ENOENT { continue }
+                    entry.statError = error
+                    return entry
+                }
                 entry.type = Self.fileType(mode: info.st_mode)
                 entry.size = Int64(info.st_size)
                 entry.mtimeNanos = info.mtimeNanos

@@ -37,13 +37,16 @@ enum FileCopier {
     ///   - checksum: computed from the bytes as they are copied; the copy is then re-read and checked.
     static func copyWhole(from input: Int32, toDirectory directory: String, name: String, mtimeNanos: Int64, checksum: ChecksumAlgorithm?) throws -> Outcome {
         let destination = directory + "/" + name
-        let temporary = directory + "/." + name + ".ingest-\(UInt32.random(in: 0...UInt32.max)).part"
+        // Short, so that a name near the 255-byte limit still fits; hidden, so listings skip it.
+        let temporary = directory + "/.ingest-\(UInt64.random(in: 0...UInt64.max)).part"
         let output = try open(Array(temporary.utf8), flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        var outputOpen = true
         do {
             var hasher = checksum.map(StreamingChecksum.init)
             let written = try transfer(from: input, at: 0, to: output, at: 0, hasher: &hasher, path: temporary)
             try setModificationTime(output, mtimeNanos, path: temporary)
             close(output)
+            outputOpen = false
             let digest = hasher?.finalize()
             if let digest, let checksum {
                 try verify(Array(temporary.utf8), expected: digest, algorithm: checksum, reportedPath: destination)
@@ -53,7 +56,7 @@ enum FileCopier {
             }
             return Outcome(bytesWritten: written, checksum: digest)
         } catch {
-            close(output)
+            if outputOpen { close(output) }
             unlink(temporary)
             throw error
         }
@@ -90,17 +93,25 @@ enum FileCopier {
     static func checksum(of path: [UInt8], algorithm: ChecksumAlgorithm) throws -> String {
         let input = try open(path, flags: O_RDONLY)
         defer { close(input) }
+        return try checksum(ofDescriptor: input, algorithm: algorithm, path: String(decoding: path, as: UTF8.self))
+    }
+
+    /// The checksum of an open file's whole content (read from offset 0, whatever its position).
+    static func checksum(ofDescriptor input: Int32, algorithm: ChecksumAlgorithm, path: String) throws -> String {
         var hasher = StreamingChecksum(algorithm)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
+        var offset: off_t = 0
         while true {
-            let count = read(input, buffer.baseAddress, bufferSize)
+            try Task.checkCancellation()
+            let count = pread(input, buffer.baseAddress, bufferSize, offset)
             if count < 0 {
                 if errno == EINTR { continue }
-                throw FileSystemError(operation: "read", path: String(decoding: path, as: UTF8.self), code: errno)
+                throw FileSystemError(operation: "read", path: path, code: errno)
             }
             if count == 0 { break }
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            offset += off_t(count)
         }
         return hasher.finalize()
     }
@@ -127,7 +138,9 @@ enum FileCopier {
         var writeOffset = outputOffset
         if hasher == nil {
             while true {
-                let copied = ingest_copy_file_range(input, &readOffset, output, &writeOffset, 1 << 30)
+                // In 64 MiB steps, so that a timed-out or cancelled task stops within one step.
+                try Task.checkCancellation()
+                let copied = ingest_copy_file_range(input, &readOffset, output, &writeOffset, 64 << 20)
                 if copied > 0 { continue }
                 if copied == 0 { return writeOffset - outputOffset }
                 if errno == EINTR { continue }
@@ -138,6 +151,7 @@ enum FileCopier {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {
+            try Task.checkCancellation()
             let count = pread(input, buffer.baseAddress, bufferSize, off_t(readOffset))
             if count < 0 {
                 if errno == EINTR { continue }
@@ -168,6 +182,7 @@ enum FileCopier {
         }
         var offset: Int64 = 0
         while offset < length {
+            try Task.checkCancellation()
             let wanted = Int(min(Int64(bufferSize), length - offset))
             let leftCount = pread(first, left.baseAddress, wanted, off_t(offset))
             let rightCount = pread(second, right.baseAddress, wanted, off_t(offset))

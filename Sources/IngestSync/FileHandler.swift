@@ -92,11 +92,12 @@ struct FileHandler: TaskHandler {
         if payload.rawDirectory != nil || entry.rawName != nil { metadata.append(OddNames.originalPath(sourceBytes)) }
 
         if let linkTarget = entry.linkTarget {
-            // A link that is not followed is recorded in place, whatever the operation: there are no bytes to copy.
+            // A link that is not followed is recorded where it is, whatever the operation: there are no
+            // bytes to copy. It goes on the job's resource, so that the next pass finds it unchanged.
             let info = try reader.stat(entry: nameBytes)
             return .register(ObjectRegistration(
                 collection: payload.collection, name: entry.name, size: Int64(info.st_size), mtimeNanos: info.mtimeNanos,
-                resource: StorageResource.inPlace.name, physicalPath: sourcePath,
+                resource: spec.replicaResource, physicalPath: sourcePath,
                 metadata: metadata + [OddNames.linkTarget(linkTarget)], alwaysUpdate: spec.ignoreCache), bytesCopied: 0)
         }
         switch spec.operation {
@@ -122,14 +123,19 @@ struct FileHandler: TaskHandler {
             let size = Int64(info.st_size)
             let mtime = info.mtimeNanos
             let destination = copyDirectory + "/" + entry.name
-            let unchanged = existing.map { $0.objectSize == size && $0.objectMtimeNanos == mtime && $0.replica != nil } ?? false
             let copy: FileCopier.Outcome
             var physicalPath = destination
-            if let existing, existing.replica != nil {
+            if let replica = existing?.replica {
+                // The stored copy is current when it has the file's size and mtime, and, when checksums
+                // are asked for, the file's checksum.
+                var unchanged = replica.size == size && replica.mtimeNanos == mtime
+                if unchanged, let algorithm = spec.checksum, spec.operation != .put {
+                    unchanged = try replica.checksum == FileCopier.checksum(ofDescriptor: input, algorithm: algorithm, path: sourcePath)
+                }
                 if spec.operation == .put || (unchanged && !spec.ignoreCache) {
                     return .leave(counter: Counter.entriesUnchanged)
                 }
-                if spec.operation == .putAppend, let replica = existing.replica,
+                if spec.operation == .putAppend,
                     let appended = try FileCopier.appendTail(
                         from: input, to: replica.physicalPath, copiedSize: replica.size, mtimeNanos: mtime, checksum: spec.checksum)
                 {

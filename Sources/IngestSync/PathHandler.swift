@@ -50,6 +50,11 @@ struct PathHandler: TaskHandler {
             let fullPath = payload.sourcePath(name)
             var entry = listed
             var linkTarget: String?
+            if let error = listed.statError {
+                result.spawned.append(failedEntry(FileEntry(name: name, size: 0, mtimeNanos: 0, rawName: escaped ? Data(listed.nameBytes) : nil),
+                    error: error.description, task: task, payload: payload))
+                continue
+            }
 
             if exclusions.excludes(type: entry.type) {
                 skip(&result, reason: "excluded")
@@ -119,6 +124,16 @@ struct PathHandler: TaskHandler {
         return result
     }
 
+    /// An entry that failed while listing: recorded in the failed registry as a `file` task of its own.
+    private func failedEntry(_ entry: FileEntry, error: String, task: ClaimedTask, payload: DirectoryTaskPayload) -> NewTask {
+        var single = payload
+        single.entries = [entry]
+        single.ancestors = nil
+        return NewTask(
+            job: task.job, queue: payload.spec.queues.file, kind: SyncTaskKind.file, key: payload.sourcePath(entry.name),
+            payload: PayloadCoding.encode(single), retry: payload.spec.retry, entryCount: 1, failedWithError: error)
+    }
+
     private func skip(_ result: inout TaskResult, reason: String) {
         result.add(1, to: Counter.entriesSkipped)
         result.add(1, to: Counter.skippedPrefix + reason)
@@ -129,7 +144,8 @@ struct PathHandler: TaskHandler {
         guard !files.isEmpty else { return }
         let spec = payload.spec
         var changed = files
-        if !spec.initialIngest && !spec.ignoreCache {
+        // With checksums asked for, only a file task, which reads the file, can tell whether it changed.
+        if !spec.initialIngest && !spec.ignoreCache && spec.checksum == nil {
             // Unchanged means: this job's replica (on its resource) has the file's size and mtime and,
             // for files registered in place, points at this very file.
             let known = try await catalog.replicaFingerprints(
@@ -259,11 +275,12 @@ enum OddNames {
         MetadataTriple(attribute: "link_target", value: target)
     }
 
-    /// The real bytes of a replica's physical path: from metadata when the stored path is escaped.
+    /// The real bytes of a replica's physical path: from metadata when the stored path is the escaped
+    /// form of a source path that is not valid UTF-8 (copies in vaults carry their escaped names for real).
     static func physicalPathBytes(of replica: Replica, metadata: [MetadataTriple]) -> [UInt8] {
-        if replica.resource == StorageResource.inPlace.name || replica.resource.isEmpty,
-            let original = metadata.first(where: { $0.attribute == "ingest::original_path" }),
-            let bytes = Data(base64Encoded: original.value)
+        if let original = metadata.first(where: { $0.attribute == "ingest::original_path" }),
+            let bytes = Data(base64Encoded: original.value),
+            NameEscaping.text(for: Array(bytes)).text == replica.physicalPath
         {
             return Array(bytes)
         }

@@ -38,6 +38,7 @@ public enum SyncJob {
         }
         _ = try CompiledExclusions(spec.exclusions)
         if spec.operation.copiesData && spec.resource == nil { spec.resource = defaultResource }
+        var resourceToRecord: StorageResource?
         if let name = spec.resource, name != StorageResource.inPlace.name {
             guard let resource = resources.first(where: { $0.name == name }) else {
                 let defined = resources.map(\.name).joined(separator: ", ")
@@ -50,7 +51,7 @@ public enum SyncJob {
                 throw IngestError.invalidOption(
                     name: "--to_resource", reason: "resource '\(name)' is of type \(resource.type); \(spec.operation.rawValue) copies into vault resources")
             }
-            try await catalog.ensureResource(resource)
+            resourceToRecord = resource
         } else if spec.operation.copiesData {
             throw IngestError.invalidOption(
                 name: "--to_resource",
@@ -64,6 +65,8 @@ public enum SyncJob {
                 throw IngestError.invalidTarget(path: spec.target, reason: reason)
             }
         }
+        // Only once everything is known to be valid: refused input changes nothing.
+        if let resourceToRecord { try await catalog.ensureResource(resourceToRecord) }
         let job = JobDefinition(
             name: jobName, kind: SyncSpec.jobKind, spec: PayloadCoding.encode(spec), schedule: schedule,
             profileFilename: profileFilename)
