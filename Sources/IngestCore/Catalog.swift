@@ -203,6 +203,20 @@ public struct RemovedReplica: Sendable, Equatable {
     }
 }
 
+/// A stored copy that a move to the trash relocates, or (with `to` nil) drops because the trash entry
+/// it belonged to was replaced.
+public struct TrashedCopy: Sendable, Equatable {
+    public var resource: String
+    public var from: String
+    public var to: String?
+
+    public init(resource: String, from: String, to: String?) {
+        self.resource = resource
+        self.from = from
+        self.to = to
+    }
+}
+
 public enum UpsertOutcome: Sendable, Equatable {
     case created, updated, unchanged
 }
@@ -256,7 +270,13 @@ public protocol Catalog: Sendable {
 
     /// Moves objects and sub-collections of `collection` to the same place under `trashRoot`
     /// (`/zone/trash` for `/zone/...`), replacing what the trash held there.
-    func moveToTrash(in collection: String, objects: [String], collections: [String], trashRoot: String) async throws
+    /// - Parameter relocate: for a replica (resource, physical path), where its stored copy moves to,
+    ///   or nil to leave it; the catalog records the new paths and the caller moves the files.
+    /// - Returns: the copies to move (`to` set) and the copies of replaced trash entries to delete (`to` nil).
+    func moveToTrash(
+        in collection: String, objects: [String], collections: [String], trashRoot: String,
+        relocate: @Sendable (_ resource: String, _ physicalPath: String) -> String?
+    ) async throws -> [TrashedCopy]
 
     /// Data objects at or below `path` with their replicas and metadata, in pages: pass the last
     /// page's `cursor` to get the next.

@@ -359,34 +359,61 @@ extension SQLiteCatalog {
         }
     }
 
-    public func moveToTrash(in collection: String, objects: [String], collections: [String], trashRoot: String) async throws {
-        guard !objects.isEmpty || !collections.isEmpty else { return }
+    public func moveToTrash(
+        in collection: String, objects: [String], collections: [String], trashRoot: String,
+        relocate: @Sendable (_ resource: String, _ physicalPath: String) -> String?
+    ) async throws -> [TrashedCopy] {
+        guard !objects.isEmpty || !collections.isEmpty else { return [] }
         let now = currentTimestamp()
-        try await pool.write { db in
-            guard let collectionID = try Self.collectionID(collection, db: db) else { return }
+        return try await pool.write { db in
+            guard let collectionID = try Self.collectionID(collection, db: db) else { return [] }
             let zone = LogicalPath.lineage(of: collection).first ?? collection
             let trashCollection = trashRoot + collection.dropFirst(zone.count)
             var cache: [String: Int64] = [:]
             let trashID = try Self.ensureCollection(trashCollection, db: db, now: now, cache: &cache).id
+            var copies: [TrashedCopy] = []
+            var movedObjects: [Int64] = []
             for name in objects {
                 let trashPath = LogicalPath.join(trashCollection, name)
                 if let existing = try Self.objectID(trashPath, db: db) {
-                    _ = try Self.deleteObjects(ids: [existing], db: db)
+                    copies += try Self.deleteObjects(ids: [existing], db: db).map { TrashedCopy(resource: $0.resource, from: $0.physicalPath, to: nil) }
                 }
-                try db.execute(
-                    sql: "UPDATE data_objects SET collection_id = ?, modified_at = ? WHERE collection_id = ? AND name = ?",
-                    arguments: [trashID, now, collectionID, name])
+                if let objectID = try Int64.fetchOne(
+                    db, sql: "SELECT id FROM data_objects WHERE collection_id = ? AND name = ?", arguments: [collectionID, name])
+                {
+                    try db.execute(
+                        sql: "UPDATE data_objects SET collection_id = ?, modified_at = ? WHERE id = ?", arguments: [trashID, now, objectID])
+                    movedObjects.append(objectID)
+                }
             }
             for name in collections {
                 let from = LogicalPath.join(collection, name)
                 let to = LogicalPath.join(trashCollection, name)
-                _ = try Self.deleteSubtree(to, db: db)
+                copies += try Self.deleteSubtree(to, db: db).map { TrashedCopy(resource: $0.resource, from: $0.physicalPath, to: nil) }
+                movedObjects += try Int64.fetchAll(db, sql: """
+                    SELECT o.id FROM data_objects o JOIN collections c ON c.id = o.collection_id
+                    WHERE c.path = ? OR substr(c.path, 1, length(?)) = ?
+                    """, arguments: [from, from + "/", from + "/"])
                 try db.execute(sql: """
                     UPDATE collections SET path = ? || substr(path, length(?) + 1), modified_at = ?
                     WHERE path = ? OR substr(path, 1, length(?)) = ?
                     """, arguments: [to, from, now, from, from + "/", from + "/"])
                 try db.execute(sql: "UPDATE collections SET parent_id = ? WHERE path = ?", arguments: [trashID, to])
             }
+            for objectID in movedObjects {
+                let replicas = try Row.fetchAll(db, sql: """
+                    SELECT r.resource_id, s.name, r.physical_path FROM replicas r JOIN resources s ON s.id = r.resource_id WHERE r.object_id = ?
+                    """, arguments: [objectID])
+                for replica in replicas {
+                    let path: String = replica["physical_path"]
+                    guard let newPath = relocate(replica["name"], path) else { continue }
+                    try db.execute(
+                        sql: "UPDATE replicas SET physical_path = ? WHERE object_id = ? AND resource_id = ?",
+                        arguments: [newPath, objectID, replica["resource_id"]])
+                    copies.append(TrashedCopy(resource: replica["name"], from: path, to: newPath))
+                }
+            }
+            return copies
         }
     }
 

@@ -221,7 +221,11 @@ struct PathHandler: TaskHandler {
             try await StoredCopies.remove(removed, catalog: catalog)
         case .trash:
             let zone = LogicalPath.lineage(of: payload.collection).first ?? payload.collection
-            try await catalog.moveToTrash(in: payload.collection, objects: objects, collections: collections, trashRoot: zone + "/trash")
+            let vaults = try await StoredCopies.vaultPaths(catalog: catalog)
+            let copies = try await catalog.moveToTrash(
+                in: payload.collection, objects: objects, collections: collections, trashRoot: zone + "/trash",
+                relocate: { resource, path in StoredCopies.trashPath(of: path, vault: vaults[resource]) })
+            try StoredCopies.apply(copies)
         }
         result.add(Int64(objects.count + collections.count), to: Counter.entriesDeleted)
     }

@@ -257,6 +257,36 @@ import Testing
     }
 
     @Test(arguments: BrokerFactory.available)
+    func taskThatKeepsLosingItsWorkerEndsFailed(_ factory: BrokerFactory) async throws {
+        let subject = try factory.make()
+        let broker = subject.broker
+        try await broker.submit(.test(), tasks: [.test(key: "poison")])
+        for _ in 0..<3 {
+            #expect(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 0.01, worker: "doomed").count == 1)
+            try await Task.sleep(for: .milliseconds(30))
+            try await broker.reapExpiredLeases()
+        }
+        #expect(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").isEmpty)
+        let failed = try await broker.failedTasks(job: "job", queue: nil, limit: 5)
+        #expect(failed.first?.error.contains("stopped responding 3 times") == true)
+        #expect(try await broker.job(named: "job")?.state == .failed)
+    }
+
+    @Test(arguments: BrokerFactory.available)
+    func expiredTaskOfAStoppingJobIsCancelled(_ factory: BrokerFactory) async throws {
+        let subject = try factory.make()
+        let broker = subject.broker
+        try await broker.submit(.test(), tasks: [.test(key: "held")])
+        _ = try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 0.01, worker: "dead")
+        #expect(try await broker.stop(job: "job").state == .stopping)
+        try await Task.sleep(for: .milliseconds(30))
+        try await broker.reapExpiredLeases()
+        let status = try #require(try await broker.job(named: "job"))
+        #expect(status.state == .stopped)
+        #expect(status.counter(Counter.tasksCancelled) == 1)
+    }
+
+    @Test(arguments: BrokerFactory.available)
     func flushRemovesJobsAndTasks(_ factory: BrokerFactory) async throws {
         let subject = try factory.make()
         let broker = subject.broker
@@ -327,6 +357,42 @@ import Testing
         #expect(stopped.state == .stopped)
         #expect(stopped.pendingTasks == 0)
         #expect(try await broker.history(job: "hourly").count == 1)
+    }
+
+    @Test(arguments: BrokerFactory.available)
+    func requeueAfterStopRunsTheFailuresWithoutReviveingTheSchedule(_ factory: BrokerFactory) async throws {
+        let subject = try factory.make()
+        let broker = subject.broker
+        var job = JobDefinition.test("nightly")
+        job.schedule = .interval(seconds: 0.05)
+        try await broker.submit(job, tasks: [.test(job: "nightly", key: "restart")])
+        let task = try #require(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").first)
+        var failure = NewTask.test(job: "nightly", key: "bad file")
+        failure.failedWithError = "unreadable"
+        try await broker.finish([TaskCompletion(lease: task.lease, outcome: .succeeded, spawned: [failure])])
+        #expect(try await broker.stop(job: "nightly").state == .stopped)
+
+        #expect(try await broker.requeueFailed(job: "nightly", queue: nil) == 1)
+        let again = try #require(try await broker.claim(queues: ["q"], limit: 5, leaseDuration: 30, worker: "w").first)
+        #expect(again.key == "bad file")
+        try await broker.finish([TaskCompletion(lease: again.lease, outcome: .succeeded)])
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try await broker.claim(queues: ["q"], limit: 5, leaseDuration: 30, worker: "w").isEmpty, "no new pass")
+        #expect(try await broker.job(named: "nightly")?.state.isTerminal == true)
+    }
+
+    @Test(arguments: BrokerFactory.available)
+    func flushForgetsHistory(_ factory: BrokerFactory) async throws {
+        let subject = try factory.make()
+        let broker = subject.broker
+        var job = JobDefinition.test("nightly")
+        job.schedule = .interval(seconds: 60)
+        try await broker.submit(job, tasks: [.test(job: "nightly", key: "restart")])
+        try await runPass(broker, created: 1)
+        #expect(try await broker.history(job: "nightly").count == 1)
+        try await broker.flush()
+        try await broker.submit(job, tasks: [.test(job: "nightly", key: "restart")])
+        #expect(try await broker.history(job: "nightly").isEmpty)
     }
 
     @Test(arguments: BrokerFactory.available)

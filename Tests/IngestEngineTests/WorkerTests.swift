@@ -106,9 +106,13 @@ private struct TestFailure: Error, CustomStringConvertible {
     @Test func stoppingAJobCancelsItsRunningTaskThroughLeaseRenewal() async throws {
         let subject = try BrokerFactory.sqlite.make()
         try await subject.broker.submit(.test(), tasks: [.test(key: "wait-for-cancel")] + (0..<5).map { _ in .test(key: "sleep1") })
-        let worker = makeWorker(subject.broker, ScriptedHandler(), concurrency: 1, lease: 0.3)
+        let handler = ScriptedHandler()
+        let worker = makeWorker(subject.broker, handler, concurrency: 1, lease: 0.3)
         async let run: Void = worker.run()
-        try await Task.sleep(for: .milliseconds(200))
+        let deadline = Date().addingTimeInterval(10)
+        while handler.started.withLock({ $0 }) < 1 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         let stopped = try await subject.broker.stop(job: "job")
         #expect(stopped.state == .stopping)
         try await run
@@ -124,7 +128,11 @@ private struct TestFailure: Error, CustomStringConvertible {
         let handler = ScriptedHandler()
         let worker = makeWorker(subject.broker, handler, concurrency: 2, until: nil)
         async let run: Void = worker.run()
-        try await Task.sleep(for: .milliseconds(50))
+        // Drain once both slots are busy.
+        let deadline = Date().addingTimeInterval(10)
+        while handler.started.withLock({ $0 }) < 2 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
         worker.beginDrain()
         try await run
         let status = try #require(try await subject.broker.job(named: "job"))

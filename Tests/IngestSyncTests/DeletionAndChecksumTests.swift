@@ -65,9 +65,17 @@ import Testing
         #expect(status.counter(Counter.entriesDeleted) == 2)
         #expect(try await engine.catalog.kind(of: "\(target)/gone.txt") == nil)
         let trashed = try #require(try await engine.catalog.dataObject(at: "/tempZone/trash/home/rods/data/gone.txt"))
-        #expect(FileManager.default.fileExists(atPath: trashed.replicas[0].physicalPath))
-        #expect(try await engine.catalog.kind(of: "/tempZone/trash/home/rods/data/old/deeper/leaf.txt") == .dataObject)
+        #expect(trashed.replicas[0].physicalPath == vault.path! + "/trash/home/rods/data/gone.txt")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: trashed.replicas[0].physicalPath)) == Data("gone".utf8))
+        let leaf = try #require(try await engine.catalog.dataObject(at: "/tempZone/trash/home/rods/data/old/deeper/leaf.txt"))
+        #expect(FileManager.default.fileExists(atPath: leaf.replicas[0].physicalPath))
         #expect(try await engine.catalog.kind(of: "\(target)/old") == nil)
+
+        // The file comes back with new content: it is copied anew and the trashed bytes stay.
+        try TreeBuilder.write(source.path, "gone.txt", "back again")
+        try await engine.sync(spec, job: "three", resources: [vault])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: vault.path! + "/home/rods/data/gone.txt")) == Data("back again".utf8))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: trashed.replicas[0].physicalPath)) == Data("gone".utf8))
     }
 
     @Test func excludedAndSkippedEntriesAreNeverDeleted() async throws {
@@ -100,6 +108,41 @@ import Testing
             #expect(error.description.contains(mode.rawValue))
         }
         #expect(try await engine.broker.jobs().isEmpty)
+    }
+
+    @Test func deletionAndVerifyWorkBelowNonLatinPaths() async throws {
+        let engine = try EmbeddedEngine()
+        let source = try TemporaryDirectory()
+        try TreeBuilder.write(source.path, "dossier é/日本/深い/leaf.txt", "leaf")
+        try TreeBuilder.write(source.path, "dossier é/日本/other.txt", "other")
+        try TreeBuilder.write(source.path, "dossier é/keep.txt", "keep")
+        let spec = SyncSpec(source: source.path, target: target, checksum: .md5, deleteMode: .unregister)
+        try await engine.sync(spec, job: "one")
+        let report = try await ReplicaVerifier.verify(path: "\(target)/dossier é", catalog: engine.catalog)
+        #expect(report.objects == 3, "verify reaches objects in sub-collections with non-Latin names")
+
+        try FileManager.default.removeItem(atPath: source.subpath("dossier é/日本"))
+        let status = try await engine.sync(spec, job: "two")
+        #expect(status.succeeded)
+        #expect(status.counter(Counter.entriesDeleted) == 1)
+        #expect(try await engine.catalog.kind(of: "\(target)/dossier é/日本") == nil)
+        #expect(try await engine.catalog.kind(of: "\(target)/dossier é/日本/深い/leaf.txt") == nil)
+        #expect(try await engine.catalog.kind(of: "\(target)/dossier é/keep.txt") == .dataObject)
+    }
+
+    @Test func checksumCatchesAChangeThatKeepsSizeAndMtime() async throws {
+        let engine = try EmbeddedEngine()
+        let source = try TemporaryDirectory()
+        let mtime = Date(timeIntervalSince1970: 1_600_000_000)
+        try TreeBuilder.write(source.path, "data.bin", "AAAA", mtime: mtime)
+        try await engine.sync(SyncSpec(source: source.path, target: target, checksum: .sha256), job: "one")
+        try TreeBuilder.write(source.path, "data.bin", "BBBB", mtime: mtime)
+
+        let withoutChecksum = try await engine.sync(SyncSpec(source: source.path, target: target), job: "two")
+        #expect(withoutChecksum.counter(Counter.entriesUpdated) == 0, "size and mtime alone cannot see it")
+        let withChecksum = try await engine.sync(SyncSpec(source: source.path, target: target, checksum: .sha256), job: "three")
+        #expect(withChecksum.counter(Counter.entriesUpdated) == 1)
+        #expect(try await engine.catalog.dataObject(at: "\(target)/data.bin")?.checksum == (try sha256Base64(source.subpath("data.bin"))))
     }
 
     @Test(arguments: [ChecksumAlgorithm.sha256, .md5])

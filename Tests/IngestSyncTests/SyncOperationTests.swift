@@ -121,6 +121,13 @@ import Testing
         #expect(object.replicas.first { $0.resource == "east" }?.status == .good)
         #expect(object.replicas.first { $0.resource == "east" }?.size == 7)
         #expect(object.replicas.first { $0.resource == "west" }?.status == .stale)
+
+        // West's file has not changed since it was registered: it stays stale and does not win back the object.
+        try await engine.sync(SyncSpec(source: westTree.path, target: target, operation: .registerAsReplicaSync, resource: "west"), job: "w2", resources: [east, west])
+        object = try #require(try await engine.catalog.dataObject(at: "\(target)/data.csv"))
+        #expect(object.size == 7)
+        #expect(object.replicas.first { $0.resource == "east" }?.status == .good)
+        #expect(object.replicas.first { $0.resource == "west" }?.status == .stale)
     }
 
     @Test func noOpTouchesNoFile() async throws {
