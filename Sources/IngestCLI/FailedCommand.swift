@@ -70,9 +70,11 @@ struct RequeueCommand: AsyncParsableCommand {
     }
 }
 
-/// `ingest flush`: remove all queue state after confirmation.
+/// `ingest flush` (the seed's `flush_redis`): remove all queue state after confirmation.
 struct FlushCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "flush", abstract: "Remove every queued, running and failed task and every job record (the catalog is kept).")
+    static let configuration = CommandConfiguration(
+        commandName: "flush", abstract: "Remove every queued, running and failed task and every job record (the catalog is kept).",
+        aliases: ["flush_redis"])
 
     @Flag(name: [.short, .long], help: "Do not ask for confirmation.")
     var yes = false
@@ -80,11 +82,7 @@ struct FlushCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        try await FlushCommand.flush(connection: connection, confirmed: yes)
-    }
-
-    static func flush(connection: ConnectionOptions, confirmed: Bool) async throws {
-        if !confirmed {
+        if !yes {
             FileHandle.standardError.write(Data("This removes every task and job record in \(try connection.brokerURL()). Type 'yes' to continue: ".utf8))
             guard let answer = readLine(), answer.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                 FileHandle.standardError.write(Data("nothing flushed (pass --yes to skip this question)\n".utf8))
@@ -93,19 +91,5 @@ struct FlushCommand: AsyncParsableCommand {
         }
         try await connection.openBroker().flush()
         print("flushed \(try connection.brokerURL())")
-    }
-}
-
-/// `ingest flush_redis`: the seed's name for `flush`.
-struct FlushRedisCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "flush_redis", abstract: "Same as `ingest flush`.", shouldDisplay: false)
-
-    @Flag(name: [.short, .long], help: "Do not ask for confirmation.")
-    var yes = false
-
-    @OptionGroup var connection: ConnectionOptions
-
-    func run() async throws {
-        try await FlushCommand.flush(connection: connection, confirmed: yes)
     }
 }

@@ -8,7 +8,7 @@ public struct IngestCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             StartCommand.self, WorkerCommand.self, ListCommand.self, WatchCommand.self, StopCommand.self,
-            FailedCommand.self, RequeueCommand.self, FlushCommand.self, FlushRedisCommand.self,
+            FailedCommand.self, RequeueCommand.self, FlushCommand.self,
             LsCommand.self, StatCommand.self, ResourceCommand.self, VerifyCommand.self, HistoryCommand.self,
             ProfileCommand.self,
         ]

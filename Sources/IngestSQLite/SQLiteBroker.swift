@@ -27,15 +27,17 @@ public final class SQLiteBroker: Broker {
                 try db.execute(sql: "DELETE FROM job_passes WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [job.name])
             }
+            // A job whose first tasks wait for a later time (a cron schedule's first pass) waits until then.
+            let firstRun = tasks.compactMap(\.notBefore).min().flatMap { $0 > now ? $0 : nil }
             try db.execute(
                 sql: """
-                    INSERT INTO jobs (name, kind, spec, state, created_at, pending, schedule, profile, pass, pass_tasks)
-                    VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, ?)
+                    INSERT INTO jobs (name, kind, spec, state, created_at, pending, schedule, profile, pass, pass_tasks, next_run_at)
+                    VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, ?, ?)
                     """,
                 arguments: [
-                    job.name, job.kind, job.spec, JobState.queued.rawValue, now,
+                    job.name, job.kind, job.spec, firstRun == nil ? JobState.queued.rawValue : JobState.waiting.rawValue, firstRun ?? now,
                     try job.schedule.map { try JSONEncoder().encode($0) }, job.profileFilename,
-                    job.schedule == nil ? nil : try JSONEncoder().encode(tasks),
+                    job.schedule == nil ? nil : try JSONEncoder().encode(tasks), firstRun,
                 ])
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]

@@ -70,9 +70,13 @@ public enum SyncJob {
         let job = JobDefinition(
             name: jobName, kind: SyncSpec.jobKind, spec: PayloadCoding.encode(spec), schedule: schedule,
             profileFilename: profileFilename)
-        let restart = NewTask(
+        var restart = NewTask(
             job: jobName, queue: spec.queues.restart, kind: SyncTaskKind.restart, key: spec.source,
             payload: PayloadCoding.encode(spec), retry: spec.retry)
+        if case .cron = schedule {
+            // A cron job's first pass is at its first matching time; an interval job starts now.
+            restart.notBefore = schedule?.nextRun(after: currentTimestamp())
+        }
         return (job, [restart])
     }
 

@@ -92,8 +92,6 @@ public struct ExclusionRules: Codable, Sendable, Equatable {
     }
 
     public static let fileTypeNames = ["regular", "directory", "character", "block", "socket", "pipe", "link"]
-
-    public var isEmpty: Bool { fileTypes.isEmpty && fileNamePatterns.isEmpty && directoryNamePatterns.isEmpty }
 }
 
 /// The options a sync job was started with. Carried in every task so a worker needs nothing

@@ -146,6 +146,47 @@ extension CommandLineTests {
             #expect(try await world.broker().job(named: "every-second")?.state == .stopped, "no pass after the stop")
         }
 
+        @Test func cronJobWaitsForItsFirstTimeAndBadCronIsRefused() throws {
+            let world = try CLIWorld()
+            try TreeBuilder.write(world.source.path, "a.txt", "a")
+            let bad = try world.ingest.run(["start", world.source.path, world.target, "--cron", "61 * * * *"])
+            #expect(bad.status != 0)
+            #expect(bad.stderr.contains("--cron"), "\(bad.stderr)")
+            #expect(bad.stderr.contains("minute"), "the message names the field: \(bad.stderr)")
+
+            try world.ingest.run(["start", world.source.path, world.target, "--cron", "0 3 * * *", "--job_name", "nightly"])
+            let jobs = try #require(try world.ingest.json(["list"]) as? [[String: Any]])
+            let nightly = try #require(jobs.first)
+            #expect(nightly["state"] as? String == "waiting")
+            #expect(nightly["schedule"] as? String == "cron 0 3 * * *")
+            let nextRun = try #require(nightly["nextRunAt"] as? String)
+            let date = try #require(ISO8601DateFormatter().date(from: nextRun))
+            let components = Calendar.current.dateComponents([.hour, .minute], from: date)
+            #expect(components.hour == 3 && components.minute == 0)
+            #expect(date > Date())
+            #expect(try world.ingest.run(["stop", "nightly"]).stdout.contains("stopped"))
+        }
+
+        @Test func unreadableDirectoryIsNeverDeletedBecauseOfIt() async throws {
+            let world = try CLIWorld()
+            // Root reads everything, so the commands run as an ordinary user when the tests run as root.
+            if getuid() == 0 { world.ingest.runAsUser = "65534" }
+            try TreeBuilder.write(world.source.path, "open/a.txt", "a")
+            try TreeBuilder.write(world.source.path, "locked/secret.txt", "s")
+            TreeBuilder.openToEveryone(world.source.path)
+            #expect(try world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--delete_mode", "UNREGISTER", "--job_name", "one"]).status == 0)
+
+            chmod(world.source.subpath("locked"), 0o000)
+            defer { chmod(world.source.subpath("locked"), 0o777) }
+            let second = try world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--delete_mode", "UNREGISTER", "--job_name", "two"])
+            #expect(second.status != 0, "the unreadable directory is a failure")
+            #expect(second.stdout.contains("failed 1"), "\(second.stdout)")
+            let failed = try #require(try world.ingest.json(["failed", "two"]) as? [[String: Any]])
+            #expect((failed.first?["error"] as? String)?.contains("Permission denied") == true)
+            #expect(try await world.catalog().dataObject(at: "\(world.target)/locked/secret.txt") != nil)
+            #expect(try await world.catalog().dataObject(at: "\(world.target)/open/a.txt") != nil)
+        }
+
         @Test func profileRecordsEveryTaskAndRendersATimeline() throws {
             let world = try CLIWorld()
             try TreeBuilder.grid(world.source.path, directories: 3, filesPerDirectory: 4)
