@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include "CIngestSystem.h"
 
 ssize_t ingest_copy_file_range(int input, int64_t *input_offset, int output, int64_t *output_offset, size_t length) {
@@ -10,4 +12,14 @@ ssize_t ingest_copy_file_range(int input, int64_t *input_offset, int output, int
     if (input_offset) *input_offset = in;
     if (output_offset) *output_offset = out;
     return copied;
+}
+
+int ingest_open_tmpfile(const char *directory, int mode) {
+    return open(directory, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+}
+
+int ingest_link_tmpfile(int descriptor, const char *path) {
+    char procPath[64];
+    snprintf(procPath, sizeof procPath, "/proc/self/fd/%d", descriptor);
+    return linkat(AT_FDCWD, procPath, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
 }

@@ -1,9 +1,9 @@
 import CIngestSystem
 import Foundation
 
-/// Copies files into storage resources. A copy is written to a temporary name in the destination
-/// directory and renamed into place only once complete, so a crash never leaves a half file under
-/// the real name.
+/// Copies files into storage resources. A copy is written as an unnamed file (O_TMPFILE), or under
+/// a temporary name where the file system has no unnamed files, and gets its real name only once
+/// complete, so a crash never leaves a half file under the real name.
 enum FileCopier {
     struct Outcome: Equatable {
         /// Bytes written to storage by this copy (an append writes only the new tail).
@@ -36,6 +36,43 @@ enum FileCopier {
     /// - Parameters:
     ///   - checksum: computed from the bytes as they are copied; the copy is then re-read and checked.
     static func copyWhole(from input: Int32, toDirectory directory: String, name: String, mtimeNanos: Int64, checksum: ChecksumAlgorithm?) throws -> Outcome {
+        let destination = directory + "/" + name
+        let unnamed = ingest_open_tmpfile(directory, 0o644)
+        guard unnamed >= 0 else {
+            return try copyThroughTemporaryName(from: input, toDirectory: directory, name: name, mtimeNanos: mtimeNanos, checksum: checksum)
+        }
+        // An unnamed file gets its name only once complete: one directory update instead of a create
+        // and a rename, and nothing to clean up after a crash.
+        defer { close(unnamed) }
+        var hasher = checksum.map(StreamingChecksum.init)
+        let written = try transfer(from: input, at: 0, to: unnamed, at: 0, hasher: &hasher, path: destination)
+        try setModificationTime(unnamed, mtimeNanos, path: destination)
+        let digest = hasher?.finalize()
+        if let digest, let checksum {
+            let found = try self.checksum(ofDescriptor: unnamed, algorithm: checksum, path: destination)
+            guard found == digest else { throw VerificationFailed(path: destination, expected: digest, found: found) }
+        }
+        if ingest_link_tmpfile(unnamed, destination) == 0 {
+            return Outcome(bytesWritten: written, checksum: digest)
+        }
+        guard errno == EEXIST else { throw FileSystemError(operation: "link", path: destination, code: errno) }
+        // Replacing an older copy: name the new one temporarily, then rename it over the old one.
+        let temporary = directory + "/.ingest-\(UInt64.random(in: 0...UInt64.max)).part"
+        guard ingest_link_tmpfile(unnamed, temporary) == 0 else {
+            throw FileSystemError(operation: "link", path: temporary, code: errno)
+        }
+        guard rename(temporary, destination) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw FileSystemError(operation: "rename", path: destination, code: code)
+        }
+        return Outcome(bytesWritten: written, checksum: digest)
+    }
+
+    /// The same, for file systems without unnamed files: written under a temporary name, then renamed.
+    private static func copyThroughTemporaryName(
+        from input: Int32, toDirectory directory: String, name: String, mtimeNanos: Int64, checksum: ChecksumAlgorithm?
+    ) throws -> Outcome {
         let destination = directory + "/" + name
         // Short, so that a name near the 255-byte limit still fits; hidden, so listings skip it.
         let temporary = directory + "/.ingest-\(UInt64.random(in: 0...UInt64.max)).part"

@@ -100,11 +100,12 @@ import Testing
     func failedTaskRetriesAfterItsDelayThenLandsInTheFailedRegistry(_ factory: BrokerFactory) async throws {
         let subject = try factory.make()
         let broker = subject.broker
-        try await broker.submit(.test(), tasks: [.test(key: "flaky", retry: RetryPolicy(maxRetries: 1, delay: 0.2, timeout: 10), entryCount: 3)])
+        // A delay long enough that a loaded machine still claims before it has passed.
+        try await broker.submit(.test(), tasks: [.test(key: "flaky", retry: RetryPolicy(maxRetries: 1, delay: 1.5, timeout: 10), entryCount: 3)])
         let first = try #require(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").first)
         try await broker.finish([TaskCompletion(lease: first.lease, outcome: .failed(error: "disk on fire", retryable: true))])
         #expect(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").isEmpty, "the retry waits for its delay")
-        try await Task.sleep(for: .milliseconds(250))
+        try await Task.sleep(for: .milliseconds(1600))
         let second = try #require(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").first)
         #expect(second.attempt == 2)
         try await broker.finish([TaskCompletion(lease: second.lease, outcome: .failed(error: "disk still on fire", retryable: true))])
@@ -316,7 +317,7 @@ import Testing
         let subject = try factory.make()
         let broker = subject.broker
         var job = JobDefinition.test("nightly")
-        job.schedule = .interval(seconds: 0.4)
+        job.schedule = .interval(seconds: 1.5)
         try await broker.submit(job, tasks: [.test(job: "nightly", key: "restart")])
         try await runPass(broker, created: 5)
 
@@ -327,7 +328,7 @@ import Testing
         #expect(status.lastPass?.pass == 1)
         #expect(status.lastPass?.counters[Counter.entriesCreated] == 5)
         let nextRun = try #require(status.nextRunAt)
-        #expect(nextRun >= status.lastPass!.finishedAt + 0.39)
+        #expect(nextRun >= status.lastPass!.finishedAt + 1.49)
         #expect(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").isEmpty, "not before its time")
 
         try await runPass(broker, created: 7)

@@ -9,4 +9,12 @@
 /// EINVAL mean "fall back to read and write").
 ssize_t ingest_copy_file_range(int input, int64_t *input_offset, int output, int64_t *output_offset, size_t length);
 
+/// open(2) with O_TMPFILE: an unnamed file in `directory`, which `ingest_link_tmpfile` gives a name
+/// once it is complete, so a half-written file never appears under any name. Returns -1 with errno
+/// set (EOPNOTSUPP, EISDIR or EINVAL: the file system cannot; fall back to a temporary name).
+int ingest_open_tmpfile(const char *directory, int mode);
+
+/// Names an O_TMPFILE file (linkat through /proc/self/fd). Fails with EEXIST if `path` exists.
+int ingest_link_tmpfile(int descriptor, const char *path);
+
 #endif
