@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -37,6 +38,10 @@ let package = Package(
             ]
         ),
         .target(name: "CIngestSystem"),
+        .target(
+            name: "IngestRedis",
+            dependencies: ["IngestCore", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(
             name: "IngestSync",
             dependencies: ["IngestCore", "CIngestSystem", .product(name: "Crypto", package: "swift-crypto")]
@@ -59,6 +64,7 @@ let package = Package(
         .testTarget(name: "BrokerConformanceTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
         .testTarget(name: "IngestSQLiteTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
         .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore", "IngestTesting"]),
+        .testTarget(name: "IngestRedisTests", dependencies: ["IngestRedis", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
         .testTarget(name: "IngestCLITests", dependencies: ["IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestTesting"]),
