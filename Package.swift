@@ -40,7 +40,10 @@ let package = Package(
         .target(name: "CIngestSystem"),
         .target(
             name: "IngestRedis",
-            dependencies: ["IngestCore", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "IngestCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "IngestSync",
