@@ -1,0 +1,59 @@
+import IngestRedis
+import Testing
+
+@Suite("Timeouts and cancellation close the connection")
+struct RedisConnectionTimeoutTests {
+    @Test func timeoutFailsTheCommandAndEveryCommandQueuedBehindIt() async throws {
+        let connection = try await RedisTestServer.connect(configuration: .init(commandTimeout: .milliseconds(300)))
+        let key = RedisTestServer.key("empty")
+        async let blocked = Result { try await connection.send(["BLPOP", key, 0]) }
+        try await Task.sleep(for: .milliseconds(50))
+        async let queued = Result { try await connection.send(["PING"], timeout: .seconds(30)) }
+
+        guard case .failure(RedisError.timeout(let command, _)) = await blocked else {
+            Issue.record("BLPOP did not time out: \(await blocked)")
+            return
+        }
+        #expect(command == "BLPOP")
+        guard case .failure(RedisError.connectionLost(let reason)) = await queued else {
+            Issue.record("the queued PING did not fail: \(await queued)")
+            return
+        }
+        #expect(reason.contains("BLPOP got no reply"))
+        #expect(connection.isClosed)
+        await #expect(throws: RedisError.self) { try await connection.send(["PING"]) }
+    }
+
+    @Test func cancellingAWaitingTaskClosesTheConnection() async throws {
+        let connection = try await RedisTestServer.connect()
+        let key = RedisTestServer.key("empty")
+        let waiting = Task { try await connection.send(["BLPOP", key, 0]) }
+        try await Task.sleep(for: .milliseconds(100))
+        waiting.cancel()
+        guard case .failure(RedisError.cancelled(let command)) = await waiting.result else {
+            Issue.record("BLPOP was not cancelled: \(await waiting.result)")
+            return
+        }
+        #expect(command == "BLPOP")
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(connection.isClosed)
+        #expect(connection.closedReason?.contains("cancelled") == true)
+    }
+
+    @Test func alreadyCancelledTaskDoesNotSendAndLeavesTheConnectionOpen() async throws {
+        let connection = try await RedisTestServer.connect()
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await connection.send(["PING"])
+        }
+        await #expect(throws: RedisError.self) { try await task.value }
+        #expect(try await connection.send(["PING"]) == .simpleString("PONG"))
+        await connection.close()
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
