@@ -142,9 +142,14 @@ public final class SQLiteCatalog: Catalog {
             var collections: [String: Int64] = [:]
             var resources: [String: Int64] = [:]
             let findObject = try db.cachedStatement(sql: "SELECT id, size, mtime_ns, checksum FROM data_objects WHERE collection_id = ? AND name = ?")
-            let insertObject = try db.cachedStatement(sql: """
+            // Tried first: a bulk load creates most objects, and a created object needs no look-up.
+            let insertObjectIfAbsent = try db.cachedStatement(sql: """
                 INSERT INTO data_objects (collection_id, name, size, mtime_ns, checksum, created_at, modified_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (collection_id, name) DO NOTHING
+                """)
+            let insertFirstReplica = try db.cachedStatement(sql: """
+                INSERT INTO replicas (object_id, resource_id, number, physical_path, size, mtime_ns, checksum, status, modified_at)
+                VALUES (?, ?, 0, ?, ?, ?, ?, 'good', ?)
                 """)
             let updateObject = try db.cachedStatement(sql: """
                 UPDATE data_objects SET size = ?, mtime_ns = ?, checksum = ?, modified_at = ? WHERE id = ?
@@ -173,7 +178,17 @@ public final class SQLiteCatalog: Catalog {
 
                 let outcome: UpsertOutcome
                 let objectID: Int64
-                if let existing = try Row.fetchOne(findObject, arguments: [collectionID, registration.name]) {
+                try insertObjectIfAbsent.execute(arguments: [
+                    collectionID, registration.name, registration.size, registration.mtimeNanos, registration.checksum, now, now,
+                ])
+                if db.changesCount == 1 {
+                    objectID = db.lastInsertedRowID
+                    outcome = .created
+                    try insertFirstReplica.execute(arguments: [
+                        objectID, resourceID, registration.physicalPath, registration.size, registration.mtimeNanos, registration.checksum, now,
+                    ])
+                } else {
+                    let existing = try Row.fetchOne(findObject, arguments: [collectionID, registration.name])!
                     objectID = existing["id"]
                     let objectChanged = existing["size"] != registration.size
                         || existing["mtime_ns"] != registration.mtimeNanos
@@ -192,18 +207,12 @@ public final class SQLiteCatalog: Catalog {
                     if objectChanged {
                         try markStale.execute(arguments: [now, objectID, resourceID])
                     }
-                } else {
-                    try insertObject.execute(arguments: [
-                        collectionID, registration.name, registration.size, registration.mtimeNanos, registration.checksum, now, now,
-                    ])
-                    objectID = db.lastInsertedRowID
-                    outcome = .created
-                }
-                if outcome != .unchanged {
-                    try upsertReplica.execute(arguments: [
-                        objectID, resourceID, objectID, registration.physicalPath, registration.size, registration.mtimeNanos,
-                        registration.checksum, now,
-                    ])
+                    if outcome != .unchanged {
+                        try upsertReplica.execute(arguments: [
+                            objectID, resourceID, objectID, registration.physicalPath, registration.size, registration.mtimeNanos,
+                            registration.checksum, now,
+                        ])
+                    }
                 }
                 try Self.addMetadata(registration.metadata, targetType: "data_object", targetID: objectID, db: db)
                 outcomes.append(outcome)
