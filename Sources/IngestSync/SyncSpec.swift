@@ -47,7 +47,7 @@ public enum DeleteMode: String, Codable, Sendable, CaseIterable {
     case doNotDelete = "DO_NOT_DELETE"
     /// Remove the entries from the catalog (register operations).
     case unregister = "UNREGISTER"
-    /// Move the entries under `/<zone>/trash/...` (copy operations); the stored copies stay.
+    /// Move the entries under `/<zone>/trash/...` and their stored copies into the vault's trash (copy operations).
     case trash = "TRASH"
     /// Remove the entries and their stored copies (copy operations).
     case noTrash = "NO_TRASH"
