@@ -28,6 +28,8 @@ enum FileCopier {
 
     /// Creates a destination directory and its parents; done once per batch, not once per file.
     static func ensureDirectory(_ path: String) throws {
+        // One mkdir settles the usual cases (made now, or there already); parents only when missing.
+        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 

@@ -1,11 +1,15 @@
 import Foundation
 import IngestCore
+import Synchronization
 
 /// Syncs a batch of files from one directory by the job's operation, with one catalog look-up
 /// and one catalog transaction for the batch. A file that cannot be read or copied fails alone:
 /// it is recorded in the failed registry as a task of its own, which `ingest requeue` can run again.
 struct FileHandler: TaskHandler {
     let catalog: any Catalog
+    /// Resources never change once recorded (the catalog refuses a conflicting definition), so a
+    /// worker looks each one up once, not once per task.
+    let resources = ResourceCache()
     var kind: String { SyncTaskKind.file }
 
     /// What one entry came to.
@@ -25,7 +29,7 @@ struct FileHandler: TaskHandler {
         } catch let error as FileSystemError {
             throw PermanentTaskError(error.description)
         }
-        let storage = try await StorageTarget.resolve(spec, catalog: catalog)
+        let storage = try await StorageTarget.resolve(spec, resources: resources, catalog: catalog)
         // Every entry of a batch comes from one directory, so their copies share one directory.
         var copyDirectory: String?
         if case .vault(let vault) = storage, !entries.isEmpty {
@@ -181,15 +185,27 @@ enum StorageTarget {
     case none
     case vault(String)
 
-    static func resolve(_ spec: SyncSpec, catalog: any Catalog) async throws -> StorageTarget {
+    static func resolve(_ spec: SyncSpec, resources: ResourceCache, catalog: any Catalog) async throws -> StorageTarget {
         guard spec.operation.copiesData else { return .none }
-        guard let name = spec.resource, let resource = try await catalog.resource(named: name) else {
+        guard let name = spec.resource, let resource = try await resources.resource(named: name, catalog: catalog) else {
             throw PermanentTaskError("resource '\(spec.resource ?? "(none)")' is not in the catalog; start the job again with --to_resource")
         }
         guard resource.type == "vault", let path = resource.path else {
             throw PermanentTaskError("resource '\(name)' is of type \(resource.type); \(spec.operation.rawValue) copies into vault resources only")
         }
         return .vault(path)
+    }
+}
+
+/// Storage resources as the catalog recorded them, kept for the life of the worker.
+final class ResourceCache: Sendable {
+    private let known = Mutex<[String: StorageResource]>([:])
+
+    func resource(named name: String, catalog: any Catalog) async throws -> StorageResource? {
+        if let cached = known.withLock({ $0[name] }) { return cached }
+        guard let resource = try await catalog.resource(named: name) else { return nil }
+        known.withLock { $0[name] = resource }
+        return resource
     }
 }
 
