@@ -4,7 +4,7 @@ import ArgumentParser
 public struct IngestCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Automated, distributed data ingest: sync trees into a catalog on embedded SQLite or on Redis and PostgreSQL.",
+        abstract: "Automated data ingest: sync trees into a catalog, with workers sharing embedded SQLite state.",
         version: "0.1.0",
         subcommands: [
             StartCommand.self, WorkerCommand.self, ListCommand.self, WatchCommand.self, StopCommand.self,

@@ -10,7 +10,7 @@ import ServiceLifecycle
 struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start",
-        abstract: "Sync a directory tree into a catalog collection (REGISTER_SYNC: files are registered in place).")
+        abstract: "Sync a directory tree into a catalog collection: register files in place or copy them into a storage resource (--operation).")
 
     @Argument(help: "The directory to sync.")
     var source: String
