@@ -339,6 +339,12 @@ private struct TimelinePage {
         seconds > 0 && seconds < 1 ? "\(number(seconds * 1_000))ms" : Format.duration(seconds)
     }
 
+    /// Seconds from time zero with enough decimals that neighbouring buckets read differently.
+    private func offset(_ seconds: Double, resolution: Double) -> String {
+        let decimals = max(0, min(6, Int((-log10(resolution)).rounded(.up)) + 1))
+        return String(format: "+%.\(decimals)fs", seconds)
+    }
+
     /// The row of each task (in order): the first row free by the task's start.
     private func packIntoRows(_ tasks: [ProfileRecord]) -> [Int] {
         var rowEnds: [Double] = []
@@ -403,7 +409,8 @@ private struct TimelinePage {
             let from = Double(index) * bucketSeconds
             let breakdown = zip(queues, perQueue).filter { $0.1 > 0 }
                 .map { "\($0.0) \(Format.duration($0.1)) busy" }.joined(separator: ", ")
-            let details = "\(tickLabel(from)) to \(tickLabel(from + bucketSeconds)): \(Format.count(Int64(started[index]))) tasks started"
+            let details = "\(offset(from, resolution: bucketSeconds)) to \(offset(from + bucketSeconds, resolution: bucketSeconds)): "
+                + "\(Format.count(Int64(started[index]))) tasks started"
                 + (failed[index] > 0 ? ", \(Format.count(Int64(failed[index]))) failed" : "")
                 + "; \(number(running)) running on average; \(breakdown)"
             html += "<rect class=\"bucket\" x=\(attribute(labelWidth + Double(index) * width)) y=\(attribute(y + height - barHeight)) "

@@ -266,22 +266,3 @@ private func occurrences(of needle: String, in text: String) -> Int {
         #expect(page.contains("</html>"))
     }
 }
-
-@Test func temporaryWriteSamplePage() throws {
-    guard let out = ProcessInfo.processInfo.environment["PROFILE_SAMPLE_OUT"] else { return }
-    var records: [ProfileRecord] = []
-    let queues = ["restart", "path", "file"]
-    for worker in 0..<3 {
-        var t = 1_700_000_000.0 + Double(worker) * 0.3
-        for index in 0..<40 {
-            let d = Double((index * 7 + worker * 3) % 11) * 0.1 + 0.05
-            records.append(record(worker: "host-\(worker):\(1000 + worker)", queue: queues[index % 3], key: "/data/dir\(index)/<f>",
-                                  start: t, end: t + d, outcome: index % 13 == 5 ? "failed" : (index % 17 == 3 ? "retried" : "succeeded")))
-            records.append(record(worker: "host-\(worker):\(1000 + worker)", queue: "file", key: "/data/x\(index)", start: t + 0.02, end: t + d * 1.5))
-            t += d + 0.02
-        }
-    }
-    var big: [ProfileRecord] = []
-    for index in 0..<5_000 { big.append(record(worker: "busy:9", queue: queues[index % 3], start: 1_700_000_000 + Double(index) * 0.002, end: 1_700_000_000 + Double(index) * 0.002 + Double(index % 50) * 0.01, outcome: index % 500 == 0 ? "failed" : "succeeded")) }
-    try Data(ProfileReport.html(records + big, title: "sample <profile>").utf8).write(to: URL(fileURLWithPath: out))
-}
