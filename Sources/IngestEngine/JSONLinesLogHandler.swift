@@ -14,7 +14,7 @@ public struct LogRotation: Sendable, Equatable {
     public var interval: Int
 
     /// Parses `--log_when` and `--log_interval`.
-    /// - Throws: `IngestError.invalidOption` naming the accepted values.
+    /// - Throws: `IngestErrorForLogging.invalid` naming the option and the accepted values.
     public init(when: String, interval: Int) throws {
         guard interval >= 1 else {
             throw IngestErrorForLogging.invalid("--log_interval", "must be at least 1, got \(interval)")

@@ -33,13 +33,17 @@ public enum SyncOperation: String, Codable, Sendable, CaseIterable {
 
     /// Accepts the seed's spellings: `PUT_SYNC`, `put_sync`, `Operation.PUT_SYNC`.
     public init?(userValue: String) {
-        var value = userValue.uppercased()
-        if value.hasPrefix("OPERATION.") { value.removeFirst("OPERATION.".count) }
-        self.init(rawValue: value)
+        self.init(rawValue: seedSpelling(userValue, enumName: "OPERATION"))
     }
 
     public var copiesData: Bool { self == .put || self == .putSync || self == .putAppend }
     public var registersInPlace: Bool { self == .registerSync || self == .registerAsReplicaSync }
+}
+
+/// A seed value as users type it (`put_sync`, `Operation.PUT_SYNC`), reduced to the raw value (`PUT_SYNC`).
+private func seedSpelling(_ value: String, enumName: String) -> String {
+    let upper = value.uppercased()
+    return upper.hasPrefix(enumName + ".") ? String(upper.dropFirst(enumName.count + 1)) : upper
 }
 
 /// What happens to catalog entries whose source entry is gone (seed `--delete_mode`).
@@ -53,9 +57,7 @@ public enum DeleteMode: String, Codable, Sendable, CaseIterable {
     case noTrash = "NO_TRASH"
 
     public init?(userValue: String) {
-        var value = userValue.uppercased()
-        if value.hasPrefix("DELETEMODE.") { value.removeFirst("DELETEMODE.".count) }
-        self.init(rawValue: value)
+        self.init(rawValue: seedSpelling(userValue, enumName: "DELETEMODE"))
     }
 
     /// The seed's rules: UNREGISTER only with the register operations, TRASH and NO_TRASH only with
