@@ -1,6 +1,7 @@
 import Foundation
 
-/// Durable queues with leases, retries, a failed registry, a job registry and per-job counters.
+/// Durable queues with leases, retries, dependency sets, a failed registry, a job registry and
+/// per-job counters.
 ///
 /// Every method that changes more than one thing does it atomically, so any number of
 /// workers in any number of processes can share one broker. Implementations: `SQLiteBroker`
@@ -13,6 +14,10 @@ public protocol Broker: Sendable {
     /// A job with a schedule runs `tasks` again for each pass, when the schedule says.
     /// - Throws: `IngestError.jobAlreadyActive`.
     func submit(_ job: JobDefinition, tasks: [NewTask]) async throws
+
+    /// Adds tasks to an existing job (`ingest chunk`, `ingest layer`), reopening it if it had ended.
+    /// - Throws: `IngestError.jobNotFound`.
+    func enqueue(_ tasks: [NewTask]) async throws
 
     /// Leases up to `limit` ready tasks from `queues`, taking queues in the order given.
     /// - Parameters:
@@ -41,7 +46,14 @@ public protocol Broker: Sendable {
 
     func jobs() async throws -> [JobStatus]
 
-    /// Cancels a job's queued tasks at once and records it as stopping (tasks still running) or stopped.
+    /// A job's unfinished tasks per queue. Queues with nothing left are absent.
+    func queueCounts(job name: String) async throws -> [String: QueueCounts]
+
+    /// Every queue that has held a task since the last flush, sorted: what a worker started
+    /// without `-Q` listens to.
+    func queueNames() async throws -> [String]
+
+    /// Cancels a job's queued and blocked tasks at once and records it as stopping (tasks still running) or stopped.
     /// - Throws: `IngestError.jobNotFound`.
     @discardableResult
     func stop(job name: String) async throws -> JobStatus

@@ -4,6 +4,7 @@ import Foundation
 public enum IngestError: Error, CustomStringConvertible, Equatable {
     case jobAlreadyActive(String)
     case jobNotFound(String)
+    case jobStopping(String)
     case invalidTarget(path: String, reason: String)
     case invalidSource(path: String, reason: String)
     case invalidURL(String, reason: String)
@@ -18,6 +19,8 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
             "job '\(name)' is still active; wait for it, run `ingest stop \(name)`, or pick another --job_name"
         case .jobNotFound(let name):
             "no job named '\(name)'; `ingest list` shows the jobs"
+        case .jobStopping(let name):
+            "job '\(name)' is stopping and takes no new tasks; wait until `ingest list` shows it stopped, then queue again"
         case .invalidTarget(let path, let reason):
             "target '\(path)' cannot be used: \(reason)"
         case .invalidSource(let path, let reason):

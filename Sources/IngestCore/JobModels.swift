@@ -108,10 +108,13 @@ public struct JobStatus: Sendable, Codable, Equatable {
     public var state: JobState
     public var createdAt: Timestamp
     public var finishedAt: Timestamp?
-    /// Tasks queued or running and not yet ended.
+    /// Tasks ready or running and not yet ended.
     public var pendingTasks: Int64
     /// Tasks currently held by a worker.
     public var runningTasks: Int64
+    /// Tasks waiting for tasks they depend on; not part of `pendingTasks`. A job that ends with
+    /// blocked tasks (a dependency failed) ends as failed; they run once it is requeued and succeeds.
+    public var blockedTasks: Int64
     public var counters: [String: Int64]
     public var schedule: JobSchedule?
     /// 1 for the first pass; each periodic pass adds one.
@@ -123,7 +126,7 @@ public struct JobStatus: Sendable, Codable, Equatable {
 
     public init(
         name: String, kind: String, spec: Data, state: JobState, createdAt: Timestamp, finishedAt: Timestamp?,
-        pendingTasks: Int64, runningTasks: Int64, counters: [String: Int64],
+        pendingTasks: Int64, runningTasks: Int64, blockedTasks: Int64 = 0, counters: [String: Int64],
         schedule: JobSchedule? = nil, pass: Int = 1, nextRunAt: Timestamp? = nil, lastPass: JobPass? = nil
     ) {
         self.name = name
@@ -134,6 +137,7 @@ public struct JobStatus: Sendable, Codable, Equatable {
         self.finishedAt = finishedAt
         self.pendingTasks = pendingTasks
         self.runningTasks = runningTasks
+        self.blockedTasks = blockedTasks
         self.counters = counters
         self.schedule = schedule
         self.pass = pass

@@ -42,10 +42,16 @@ public struct NewTask: Sendable, Equatable, Codable {
     public var failedWithError: String?
     /// The task is not claimed before this time (a periodic job's next pass).
     public var notBefore: Timestamp?
+    /// Keys of tasks of the same job that must succeed before this one can be claimed (a parent
+    /// chunk waits for its children). A key with no unfinished task in the job when this task is
+    /// submitted is already satisfied. The broker releases the task in the same atomic step that
+    /// completes its last dependency, so any number of workers may complete children.
+    public var dependsOn: [String]
 
     public init(
         job: String, queue: String, kind: String, key: String, payload: Data,
-        retry: RetryPolicy = .default, entryCount: Int = 1, failedWithError: String? = nil, notBefore: Timestamp? = nil
+        retry: RetryPolicy = .default, entryCount: Int = 1, failedWithError: String? = nil, notBefore: Timestamp? = nil,
+        dependsOn: [String] = []
     ) {
         self.job = job
         self.queue = queue
@@ -56,6 +62,26 @@ public struct NewTask: Sendable, Equatable, Codable {
         self.entryCount = entryCount
         self.failedWithError = failedWithError
         self.notBefore = notBefore
+        self.dependsOn = dependsOn
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case job, queue, kind, key, payload, retry, entryCount, failedWithError, notBefore, dependsOn
+    }
+
+    /// Reads pass templates stored before `dependsOn` existed.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        job = try container.decode(String.self, forKey: .job)
+        queue = try container.decode(String.self, forKey: .queue)
+        kind = try container.decode(String.self, forKey: .kind)
+        key = try container.decode(String.self, forKey: .key)
+        payload = try container.decode(Data.self, forKey: .payload)
+        retry = try container.decode(RetryPolicy.self, forKey: .retry)
+        entryCount = try container.decode(Int.self, forKey: .entryCount)
+        failedWithError = try container.decodeIfPresent(String.self, forKey: .failedWithError)
+        notBefore = try container.decodeIfPresent(Timestamp.self, forKey: .notBefore)
+        dependsOn = try container.decodeIfPresent([String].self, forKey: .dependsOn) ?? []
     }
 }
 
@@ -157,5 +183,24 @@ public struct FailedTask: Sendable, Codable, Equatable {
         self.error = error
         self.attempts = attempts
         self.failedAt = failedAt
+    }
+}
+
+/// A job's unfinished tasks on one queue (`ingest status`); read without scanning tasks.
+public struct QueueCounts: Sendable, Codable, Equatable {
+    /// Waiting on the queue, including those delayed for a retry.
+    public var ready: Int64
+    /// Waiting for tasks they depend on.
+    public var blocked: Int64
+    /// Held by a worker.
+    public var running: Int64
+    /// In the failed registry.
+    public var failed: Int64
+
+    public init(ready: Int64 = 0, blocked: Int64 = 0, running: Int64 = 0, failed: Int64 = 0) {
+        self.ready = ready
+        self.blocked = blocked
+        self.running = running
+        self.failed = failed
     }
 }

@@ -6,6 +6,8 @@ extension SQLiteBroker {
         case ready = 0
         case running = 1
         case failed = 2
+        /// Waiting for the tasks it depends on (`task_dependencies`).
+        case blocked = 3
     }
 
     static var migrator: DatabaseMigrator {
@@ -71,6 +73,22 @@ extension SQLiteBroker {
                     counters BLOB NOT NULL,
                     PRIMARY KEY (job, pass)
                 ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v3: dependency sets, queue names") { db in
+            try db.execute(sql: """
+                CREATE TABLE task_dependencies (
+                    task_id INTEGER NOT NULL,
+                    job TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    PRIMARY KEY (task_id, key)
+                ) WITHOUT ROWID;
+                CREATE INDEX task_dependencies_by_key ON task_dependencies (job, key);
+                CREATE TABLE queues (name TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+                INSERT OR IGNORE INTO queues (name) SELECT DISTINCT queue FROM tasks;
+                DROP INDEX tasks_by_job;
+                CREATE INDEX tasks_by_job ON tasks (job, state, queue);
+                CREATE INDEX tasks_by_key ON tasks (job, key);
                 """)
         }
         return migrator

@@ -23,6 +23,7 @@ public final class SQLiteBroker: Broker {
                     throw IngestError.jobAlreadyActive(job.name)
                 }
                 try db.execute(sql: "DELETE FROM tasks WHERE job = ?", arguments: [job.name])
+                try db.execute(sql: "DELETE FROM task_dependencies WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM job_counters WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM job_passes WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [job.name])
@@ -44,6 +45,53 @@ public final class SQLiteBroker: Broker {
             try Self.insert(tasks, pass: 1, db: db, now: now, deltas: &deltas, pending: &pending)
             try Self.apply(deltas, pending: pending, db: db)
             try Self.finalizeIdleJobs([job.name], db: db, now: now)
+        }
+    }
+
+    public func enqueue(_ tasks: [NewTask]) async throws {
+        guard !tasks.isEmpty else { return }
+        let now = currentTimestamp()
+        try await pool.write { db in
+            var deltas = CounterDeltas()
+            var pending: [String: Int64] = [:]
+            for (job, jobTasks) in Dictionary(grouping: tasks, by: \.job) {
+                let info = try Self.info(of: job, db: db)
+                guard info.exists else { throw IngestError.jobNotFound(job) }
+                guard info.state != .stopping else { throw IngestError.jobStopping(job) }
+                try Self.insert(jobTasks, pass: info.pass, db: db, now: now, deltas: &deltas, pending: &pending)
+                try db.execute(
+                    sql: "UPDATE jobs SET state = 'running', finished_at = NULL WHERE name = ? AND state IN ('completed', 'failed', 'stopped', 'waiting')",
+                    arguments: [job])
+            }
+            try Self.apply(deltas, pending: pending, db: db)
+            // Tasks that were all recorded as failed, or all blocked, may leave the job idle at once.
+            try Self.finalizeIdleJobs(Array(Set(tasks.map(\.job))), db: db, now: now)
+        }
+    }
+
+    public func queueCounts(job name: String) async throws -> [String: QueueCounts] {
+        try await pool.read { db in
+            var counts: [String: QueueCounts] = [:]
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT queue, state, COUNT(*) AS n FROM tasks WHERE job = ? GROUP BY state, queue", arguments: [name])
+            for row in rows {
+                let queue: String = row["queue"]
+                let count: Int64 = row["n"]
+                switch StoredState(rawValue: row["state"]) {
+                case .ready: counts[queue, default: QueueCounts()].ready += count
+                case .running: counts[queue, default: QueueCounts()].running += count
+                case .failed: counts[queue, default: QueueCounts()].failed += count
+                case .blocked: counts[queue, default: QueueCounts()].blocked += count
+                case nil: continue
+                }
+            }
+            return counts
+        }
+    }
+
+    public func queueNames() async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM queues ORDER BY name")
         }
     }
 
@@ -74,10 +122,15 @@ public final class SQLiteBroker: Broker {
                 try db.execute(
                     sql: "DELETE FROM tasks WHERE job = ? AND state = ?",
                     arguments: [name, StoredState.ready.rawValue])
-                let cancelled = Int64(db.changesCount)
+                let cancelledReady = Int64(db.changesCount)
+                try db.execute(
+                    sql: "DELETE FROM tasks WHERE job = ? AND state = ?",
+                    arguments: [name, StoredState.blocked.rawValue])
+                let cancelledBlocked = Int64(db.changesCount)
+                try db.execute(sql: "DELETE FROM task_dependencies WHERE job = ?", arguments: [name])
                 var deltas = CounterDeltas()
-                deltas.add(name, Counter.tasksCancelled, cancelled)
-                try Self.apply(deltas, pending: [name: -cancelled], db: db)
+                deltas.add(name, Counter.tasksCancelled, cancelledReady + cancelledBlocked)
+                try Self.apply(deltas, pending: [name: -cancelledReady], db: db)
                 // Without its pass template a stopped periodic job never schedules another pass,
                 // even if its failed tasks are requeued later.
                 try db.execute(
@@ -92,7 +145,10 @@ public final class SQLiteBroker: Broker {
 
     public func flush() async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM tasks; DELETE FROM job_counters; DELETE FROM job_passes; DELETE FROM jobs;")
+            try db.execute(sql: """
+                DELETE FROM tasks; DELETE FROM task_dependencies; DELETE FROM job_counters; DELETE FROM job_passes;
+                DELETE FROM jobs; DELETE FROM queues;
+                """)
         }
     }
 
@@ -214,9 +270,9 @@ public final class SQLiteBroker: Broker {
             var applied = Set<TaskLease>()
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]
-            var jobInfo: [String: (state: JobState, pass: Int)] = [:]
+            var jobInfo: [String: (state: JobState, pass: Int, exists: Bool)] = [:]
             let lookup = try db.cachedStatement(sql: """
-                SELECT job, retries, max_retries, retry_delay, entry_count FROM tasks WHERE id = ? AND fence = ? AND state = 1
+                SELECT job, key, retries, max_retries, retry_delay, entry_count FROM tasks WHERE id = ? AND fence = ? AND state = 1
                 """)
             let delete = try db.cachedStatement(sql: "DELETE FROM tasks WHERE id = ?")
             let retry = try db.cachedStatement(sql: """
@@ -242,6 +298,7 @@ public final class SQLiteBroker: Broker {
                     pending[job, default: 0] -= 1
                     deltas.add(job, Counter.tasksDone, 1)
                     for (name, value) in completion.counters { deltas.add(job, name, value) }
+                    try Self.releaseDependents(of: row["key"], job: job, db: db, pending: &pending)
                     if jobIsActive {
                         try Self.insert(completion.spawned, pass: info.pass, db: db, now: now, deltas: &deltas, pending: &pending)
                     }
@@ -362,21 +419,61 @@ extension SQLiteBroker {
             INSERT INTO tasks (job, queue, kind, key, payload, state, not_before, max_retries, retry_delay, timeout, entry_count, error, failed_at, pass)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        var dependents: [(id: Int64, task: NewTask)] = []
         for task in tasks {
             let failed = task.failedWithError != nil
+            // A dependent starts blocked; it is released below once its dependencies are known.
+            let state: StoredState = failed ? .failed : task.dependsOn.isEmpty ? .ready : .blocked
             try statement.execute(arguments: [
                 task.job, task.queue, task.kind, task.key, task.payload,
-                failed ? StoredState.failed.rawValue : StoredState.ready.rawValue, task.notBefore ?? 0,
+                state.rawValue, task.notBefore ?? 0,
                 task.retry.maxRetries, task.retry.delay, task.retry.timeout, task.entryCount,
                 task.failedWithError, failed ? now : nil, pass,
             ])
             deltas.add(task.job, Counter.tasksQueued, 1)
-            if failed {
+            switch state {
+            case .failed:
                 deltas.add(task.job, Counter.tasksFailed, 1)
                 deltas.add(task.job, Counter.entriesFailed, Int64(task.entryCount))
-            } else {
+            case .blocked:
+                dependents.append((db.lastInsertedRowID, task))
+            case .ready, .running:
                 pending[task.job, default: 0] += 1
             }
+        }
+        // Dependencies are resolved after the whole batch is in, so a parent may come before its children.
+        let unfinished = try db.cachedStatement(sql: """
+            SELECT 1 FROM tasks WHERE job = ? AND key = ? AND id != ? AND state IN (0, 1, 2, 3) LIMIT 1
+            """)
+        let record = try db.cachedStatement(sql: "INSERT OR IGNORE INTO task_dependencies (task_id, job, key) VALUES (?, ?, ?)")
+        let release = try db.cachedStatement(sql: "UPDATE tasks SET state = 0 WHERE id = ?")
+        for (id, task) in dependents {
+            var waiting = false
+            for key in Set(task.dependsOn) where try Bool.fetchOne(unfinished, arguments: [task.job, key, id]) ?? false {
+                try record.execute(arguments: [id, task.job, key])
+                waiting = true
+            }
+            if !waiting {
+                try release.execute(arguments: [id])
+                pending[task.job, default: 0] += 1
+            }
+        }
+        let remember = try db.cachedStatement(sql: "INSERT OR IGNORE INTO queues (name) VALUES (?)")
+        for queue in Set(tasks.map(\.queue)) { try remember.execute(arguments: [queue]) }
+    }
+
+    /// Removes a succeeded task's key from its dependents' sets and makes ready those whose set
+    /// became empty, in the completing transaction: a parent is queued exactly once, by whichever
+    /// completion was last.
+    static func releaseDependents(of key: String, job: String, db: Database, pending: inout [String: Int64]) throws {
+        let waiters = try db.cachedStatement(sql: "DELETE FROM task_dependencies WHERE job = ? AND key = ? RETURNING task_id")
+        let dependents = try Int64.fetchAll(waiters, arguments: [job, key])
+        guard !dependents.isEmpty else { return }
+        let remaining = try db.cachedStatement(sql: "SELECT 1 FROM task_dependencies WHERE task_id = ? LIMIT 1")
+        let release = try db.cachedStatement(sql: "UPDATE tasks SET state = 0 WHERE id = ? AND state = 3")
+        for id in dependents where try Bool.fetchOne(remaining, arguments: [id]) == nil {
+            try release.execute(arguments: [id])
+            pending[job, default: 0] += Int64(db.changesCount)
         }
     }
 
@@ -409,7 +506,9 @@ extension SQLiteBroker {
             let endState: JobState
             if row["state"] == JobState.stopping.rawValue {
                 endState = .stopped
-            } else if (counters[Counter.tasksFailed] ?? 0) > 0 || (counters[Counter.entriesFailed] ?? 0) > 0 {
+            } else if try (counters[Counter.tasksFailed] ?? 0) > 0 || (counters[Counter.entriesFailed] ?? 0) > 0
+                || blockedCount(of: job, db: db) > 0
+            {
                 endState = .failed
             } else {
                 endState = .completed
@@ -440,6 +539,12 @@ extension SQLiteBroker {
             // State stays bounded however many passes run: failures of the pass before the one that
             // just ended go (the pass's summary keeps their count), and so does history past 100 passes.
             try db.execute(sql: "DELETE FROM tasks WHERE job = ? AND state = 2 AND pass < ?", arguments: [job, pass])
+            // Tasks left blocked by a failure of the pass that ended would wait forever: the next
+            // pass queues them afresh.
+            try db.execute(sql: """
+                DELETE FROM task_dependencies WHERE task_id IN (SELECT id FROM tasks WHERE job = ? AND state = 3 AND pass <= ?)
+                """, arguments: [job, pass])
+            try db.execute(sql: "DELETE FROM tasks WHERE job = ? AND state = 3 AND pass <= ?", arguments: [job, pass])
             try db.execute(sql: "DELETE FROM job_passes WHERE job = ? AND pass <= ?", arguments: [job, pass - 100])
             try db.execute(
                 sql: "UPDATE jobs SET state = 'waiting', pass = ?, next_run_at = ?, created_at = ?, finished_at = NULL WHERE name = ?",
@@ -451,11 +556,15 @@ extension SQLiteBroker {
         }
     }
 
-    static func info(of job: String, db: Database) throws -> (state: JobState, pass: Int) {
+    static func info(of job: String, db: Database) throws -> (state: JobState, pass: Int, exists: Bool) {
         guard let row = try Row.fetchOne(db, sql: "SELECT state, pass FROM jobs WHERE name = ?", arguments: [job]) else {
-            return (.stopped, 0)
+            return (.stopped, 0, false)
         }
-        return (JobState(rawValue: row["state"]) ?? .stopped, row["pass"])
+        return (JobState(rawValue: row["state"]) ?? .stopped, row["pass"], true)
+    }
+
+    static func blockedCount(of job: String, db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE job = ? AND state = 3", arguments: [job]) ?? 0
     }
 
     static func counters(of job: String, db: Database) throws -> [String: Int64] {
@@ -483,7 +592,8 @@ extension SQLiteBroker {
         return JobStatus(
             name: name, kind: row["kind"], spec: row["spec"], state: JobState(rawValue: row["state"]) ?? .failed,
             createdAt: row["created_at"], finishedAt: row["finished_at"],
-            pendingTasks: row["pending"], runningTasks: running, counters: try counters(of: name, db: db),
+            pendingTasks: row["pending"], runningTasks: running, blockedTasks: try blockedCount(of: name, db: db),
+            counters: try counters(of: name, db: db),
             schedule: schedule, pass: row["pass"], nextRunAt: row["next_run_at"], lastPass: lastPass)
     }
 }
