@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "IngestCLI",
             dependencies: [
-                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync",
+                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -64,7 +64,7 @@ let package = Package(
             dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis"],
             path: "Tests/IngestTesting"
         ),
-        .testTarget(name: "BrokerConformanceTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
+        .testTarget(name: "BrokerConformanceTests", dependencies: ["IngestCore", "IngestSQLite", "IngestRedis", "IngestTesting"]),
         .testTarget(name: "IngestSQLiteTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
         .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore", "IngestTesting"]),
         .testTarget(name: "IngestRedisTests", dependencies: ["IngestRedis", .product(name: "NIOCore", package: "swift-nio")]),

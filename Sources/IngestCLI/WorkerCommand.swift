@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestEngine
+import IngestRedis
 import IngestSync
 import ServiceLifecycle
 
@@ -35,6 +36,10 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.makeLogger(label: "ingest.worker", configuration: connection.configuration().logging)
         let broker = try connection.openBroker()
+        if let redis = broker as? RedisBroker {
+            // A server that may evict keys would silently drop queued work: refuse before claiming any.
+            try await redis.checkEvictionPolicy()
+        }
         let catalog = try connection.openCatalog()
         let worker = Worker(
             broker: broker, handlers: SyncJob.handlers(catalog: catalog),
