@@ -70,6 +70,6 @@ let package = Package(
         .testTarget(name: "IngestRedisTests", dependencies: ["IngestRedis", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
-        .testTarget(name: "IngestCLITests", dependencies: ["IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestTesting"]),
+        .testTarget(name: "IngestCLITests", dependencies: ["IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestRedis", "IngestTesting"]),
     ]
 )

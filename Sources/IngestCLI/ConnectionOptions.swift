@@ -108,6 +108,15 @@ struct ConnectionOptions: ParsableArguments {
         return try SQLiteBroker(path: Self.sqlitePath(url, option: "--broker"))
     }
 
+    /// The broker for messages: passwords masked, and for Redis the key prefix, since only keys
+    /// under it are Ingest's.
+    func brokerDescription() throws -> String {
+        let url = try brokerURL()
+        let scheme = Self.scheme(of: url)
+        guard scheme == "redis" || scheme == "rediss" else { return url }
+        return "\(RedisURL.redactedText(url)) (keys under '\(try redisKeyPrefix())')"
+    }
+
     static func scheme(of url: String) -> String {
         url.firstIndex(of: ":").map { url[..<$0].lowercased() } ?? ""
     }

@@ -1,5 +1,6 @@
 import Foundation
 import IngestCore
+import IngestRedis
 import IngestSQLite
 import IngestTesting
 import Testing
@@ -15,16 +16,45 @@ final class CLIWorld: @unchecked Sendable {
     var ingest: IngestProcess
     let target = "/tempZone/home/rods/data"
 
-    init() throws {
+    /// Where the commands keep queues and jobs: the embedded SQLite file, or the test Redis
+    /// server under a key prefix of this world's own.
+    enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
+        case sqlite, redis
+        var description: String { rawValue }
+    }
+
+    let backend: Backend
+    let keyPrefix = "ingest-cli-\(UUID().uuidString):"
+    private var redisURL: RedisURL?
+
+    init(backend: Backend = .sqlite) throws {
         home = try TemporaryDirectory(prefix: "ingest-home")
         source = try TemporaryDirectory(prefix: "ingest-source")
         ingest = IngestProcess(home: home.path)
+        self.backend = backend
+        if backend == .redis {
+            try useRedis(TestServers.redisURL())
+        }
+    }
+
+    /// Points every later command (and `broker()`) at a Redis server.
+    func useRedis(_ url: RedisURL) {
+        redisURL = url
+        ingest.extraEnvironment["INGEST_BROKER_URL"] = url.unredacted
+        ingest.extraEnvironment["INGEST_KEY_PREFIX"] = keyPrefix
     }
 
     /// The broker the commands use, opened directly to follow jobs without spawning `ingest list`.
-    func broker() throws -> SQLiteBroker {
-        try SQLiteBroker(path: home.subpath("state.sqlite"))
+    func broker() throws -> any Broker {
+        if let redisURL {
+            if let redisBroker, redisBroker.client.url == redisURL { return redisBroker }
+            redisBroker = RedisBroker(url: redisURL, keyPrefix: keyPrefix)
+            return redisBroker!
+        }
+        return try SQLiteBroker(path: home.subpath("state.sqlite"))
     }
+
+    private var redisBroker: RedisBroker?
 
     func catalog() throws -> SQLiteCatalog {
         try SQLiteCatalog(path: home.subpath("catalog.sqlite"))
