@@ -18,6 +18,7 @@ public enum CatalogFactory: String, CaseIterable, Sendable, CustomStringConverti
     public var description: String { rawValue }
 
     /// Runs `body` with a fresh catalog, and removes the catalog afterwards.
+    @discardableResult
     public func withCatalog<Result>(_ body: (CatalogUnderTest) async throws -> Result) async throws -> Result {
         switch self {
         case .sqlite:
