@@ -69,6 +69,7 @@ public final class PostgresCatalog: Catalog {
         let parsed = try PostgresURL(parsing: url)
         let catalog = PostgresCatalog(url: parsed, options: options, logger: logger)
         do {
+            try await catalog.probe()
             try await catalog.migrate()
         } catch {
             await catalog.close()
@@ -84,13 +85,51 @@ public final class PostgresCatalog: Catalog {
     }
 
     private static func tls(_ mode: PostgresURL.TLSMode) -> PostgresClient.Configuration.TLS {
-        var unverified = TLSConfiguration.makeClientConfiguration()
-        unverified.certificateVerification = .none
         switch mode {
-        case .disable: return .disable
-        case .prefer: return .prefer(unverified)
-        case .require: return .require(unverified)
-        case .verifyFull: return .require(.makeClientConfiguration())
+        case .disable: .disable
+        case .prefer: .prefer(tlsConfiguration(verified: false))
+        case .require: .require(tlsConfiguration(verified: false))
+        case .verifyFull: .require(tlsConfiguration(verified: true))
+        }
+    }
+
+    private static func tlsConfiguration(verified: Bool) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if !verified { configuration.certificateVerification = .none }
+        return configuration
+    }
+
+    /// Opens and closes one connection outside the pool. Its error says why the pool cannot
+    /// connect (refused, wrong password, no such database), where the pool only keeps retrying.
+    func probe() async throws {
+        let tls: PostgresConnection.Configuration.TLS
+        switch url.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try NIOSSLContext(configuration: Self.tlsConfiguration(verified: false)))
+        case .require: tls = .require(try NIOSSLContext(configuration: Self.tlsConfiguration(verified: false)))
+        case .verifyFull: tls = .require(try NIOSSLContext(configuration: Self.tlsConfiguration(verified: true)))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(5)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    /// Why no connection came within the wait limit: what a fresh connection attempt runs into, or,
+    /// when that succeeds, that this process's connections were all busy.
+    func diagnoseWait(_ limit: Duration) async -> any Error {
+        do {
+            try await probe()
+            return PostgresCatalogError.unavailable(
+                server: url.server,
+                reason: "no free connection within \(limit): all \(options.maximumConnections) connections of this process are busy")
+        } catch {
+            return error
         }
     }
 }
@@ -106,7 +145,6 @@ extension PostgresCatalog {
     func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let client = client
         let limit = options.connectionWaitLimit
-        let server = url.server
         let (leased, lease) = AsyncThrowingStream.makeStream(of: PostgresConnection.self)
         let (released, release) = AsyncStream.makeStream(of: Void.self)
         let acquired = AcquiredFlag()
@@ -124,10 +162,8 @@ extension PostgresCatalog {
                     }
                 }
                 group.addTask {
-                    try? await Task.sleep(for: limit)
-                    if !acquired.isSet {
-                        lease.finish(throwing: PostgresCatalogError.unavailable(server: server, reason: "no connection within \(limit)"))
-                    }
+                    guard (try? await Task.sleep(for: limit)) != nil, !acquired.isSet else { return }
+                    lease.finish(throwing: await self.diagnoseWait(limit))
                 }
                 defer {
                     release.finish()

@@ -94,17 +94,32 @@ public enum PostgresTestDatabase {
 
     /// Runs one statement on the server's maintenance database `postgres`.
     public static func administer(_ url: PostgresURL, _ sql: String) async throws {
+        var maintenance = url
+        maintenance.database = "postgres"
+        try await execute(on: maintenance.unredactedString, sql)
+    }
+
+    /// Runs one statement on the database of `url`, for tests that set up what the catalog finds.
+    public static func execute(on url: String, _ sql: String) async throws {
+        let url = try PostgresURL(parsing: url)
         let configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password, database: "postgres", tls: .disable)
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: .quiet)
         do {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: .quiet)
             try await connection.close()
         } catch {
             try? await connection.close()
-            throw error
+            throw StatementFailed(sql: sql, error: String(reflecting: error))
         }
     }
+}
+
+/// postgres-nio prints only a generic text for its errors; tests want the details.
+struct StatementFailed: Error, CustomStringConvertible {
+    var sql: String
+    var error: String
+    var description: String { "\(sql) failed: \(error)" }
 }
 
 extension Logger {

@@ -67,10 +67,10 @@ public final class PostgresTestServer: Sendable {
         chmod(passwordFile, 0o644)
         let owner = try ownerName(of: shared.dataDirectory)
         let data = directory.subpath("data")
-        try run([bin + "/initdb", "-D", data, "-U", sharedURL.username, "--pwfile=" + passwordFile,
+        try await run([bin + "/initdb", "-D", data, "-U", sharedURL.username, "--pwfile=" + passwordFile,
                  "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"], as: owner)
         let port = try freePort()
-        try run([shared.controlProgram, "-D", data, "-l", directory.subpath("server.log"), "-w", "-t", "60",
+        try await run([shared.controlProgram, "-D", data, "-l", directory.subpath("server.log"), "-w", "-t", "60",
                  "-o", "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory.path) -c fsync=off", "start"], as: owner)
         var url = sharedURL
         url.port = port
@@ -81,36 +81,36 @@ public final class PostgresTestServer: Sendable {
     }
 
     /// Stops the server; connections break and new ones are refused until `start()`.
-    public func stop() throws {
-        try pgCtl(["-m", "fast", "-w", "stop"])
+    public func stop() async throws {
+        try await pgCtl(["-m", "fast", "-w", "stop"])
     }
 
     /// Starts a stopped server and waits until it accepts connections.
     public func start() async throws {
-        try pgCtl(["-w", "-t", "60", "start"])
+        try await pgCtl(["-w", "-t", "60", "start"])
         try await waitUntilAcceptingConnections()
     }
 
     /// `pg_ctl restart -m fast`: every connection is cut; waits until the server accepts connections again.
     public func restart() async throws {
-        try pgCtl(["-m", "fast", "-w", "-t", "60", "restart"])
+        try await pgCtl(["-m", "fast", "-w", "-t", "60", "restart"])
         try await waitUntilAcceptingConnections()
     }
 
     /// Stops a private server and removes its directory (the shared one belongs to `scripts/test`).
-    public func shutdown() {
+    public func shutdown() async {
         guard directory != nil else { return }
-        try? pgCtl(["-m", "immediate", "stop"])
+        try? await pgCtl(["-m", "immediate", "stop"])
     }
 
-    private func pgCtl(_ arguments: [String]) throws {
+    private func pgCtl(_ arguments: [String]) async throws {
         // pg_ctl keeps the original options (port, socket directory) in postmaster.opts for restart;
         // start needs them again, so they are read back from there.
         var command = [controlProgram, "-D", dataDirectory, "-l", (dataDirectory as NSString).deletingLastPathComponent + "/server.log"]
         if arguments.last == "start", let options = try? Self.postmasterOptions(dataDirectory) {
             command += ["-o", options]
         }
-        try Self.run(command + arguments, as: try Self.ownerName(of: dataDirectory))
+        try await Self.run(command + arguments, as: try Self.ownerName(of: dataDirectory))
     }
 
     /// Polls with a real connection: pg_ctl's wait ends when the postmaster is up, which can be a
@@ -161,21 +161,50 @@ public final class PostgresTestServer: Sendable {
         return String(cString: entry.pointee.pw_name)
     }
 
-    private static func run(_ command: [String], as user: String?) throws {
-        let process = Process()
+    /// Runs a server program to its end, its output in a file.
+    ///
+    /// Spawned directly rather than with `Process`: the server that `pg_ctl start` leaves running
+    /// would inherit `Process`'s exit-watching socket (and any other open descriptor of this test
+    /// process), and `Process` would then wait for the server instead of pg_ctl. Here the child gets
+    /// only stdin, stdout and stderr.
+    private static func run(_ command: [String], as user: String?) async throws {
         let arguments = user.map { ["/usr/sbin/runuser", "-u", $0, "--"] + command } ?? command
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        // Server programs run as another user, who may not be allowed into the current directory.
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CommandFailed(command: arguments, status: process.terminationStatus, output: text)
+        let outputPath = NSTemporaryDirectory() + "/ingest-pg-command-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // glibc has these (2.29, 2.34) but Swift's Glibc module does not show them.
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        }
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addchdir_np") {
+            // Server programs run as another user, who may not be allowed into the current directory.
+            typealias ChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+            _ = unsafeBitCast(symbol, to: ChangeDirectory.self)(&actions, "/")
+        }
+        var argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        guard spawned == 0 else { throw CommandFailed(command: arguments, status: spawned, output: String(cString: strerror(spawned))) }
+        let child = pid
+        // waitpid blocks, so it gets a thread of its own rather than one of the few the tests share.
+        let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            Thread.detachNewThread {
+                var status: Int32 = 0
+                while waitpid(child, &status, 0) == -1 && errno == EINTR {}
+                continuation.resume(returning: status)
+            }
+        }
+        let exitedCleanly = status & 0x7f == 0 && (status >> 8) & 0xff == 0
+        guard exitedCleanly else {
+            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            throw CommandFailed(command: arguments, status: status, output: text)
         }
     }
 
