@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import IngestCore
+import IngestPostgres
 import IngestRedis
+import Logging
 import IngestSQLite
 
 /// Where the broker (queues, jobs, counters) and the catalog live. Shared by every command.
@@ -27,7 +29,7 @@ struct ConnectionOptions: ParsableArguments {
     var keyPrefix: String?
 
     @Option(help: ArgumentHelp(
-        "Catalog: sqlite:PATH. Default: $INGEST_CATALOG_URL, else sqlite:$INGEST_HOME/catalog.sqlite.",
+        "Catalog: postgres://user:password@host:5432/db or sqlite:PATH. Default: $INGEST_CATALOG_URL, else the config file, else sqlite:$INGEST_HOME/catalog.sqlite.",
         valueName: "url"))
     var catalog: String?
 
@@ -121,8 +123,15 @@ struct ConnectionOptions: ParsableArguments {
         url.firstIndex(of: ":").map { url[..<$0].lowercased() } ?? ""
     }
 
-    func openCatalog() throws -> any Catalog {
-        try SQLiteCatalog(path: Self.sqlitePath(catalogURL(), option: "--catalog"))
+    /// The catalog: a PostgreSQL database shared by many machines, or the embedded SQLite file.
+    func openCatalog() async throws -> any Catalog {
+        let url = try catalogURL()
+        let scheme = Self.scheme(of: url)
+        if scheme == "postgres" || scheme == "postgresql" {
+            let logger = Logger(label: "ingest.catalog", factory: { _ in SwiftLogNoOpLogHandler() })
+            return try await PostgresCatalog.connect(url: url, logger: logger)
+        }
+        return try SQLiteCatalog(path: Self.sqlitePath(url, option: "--catalog"))
     }
 
     /// Accepts `sqlite:PATH`, `sqlite://PATH` and `sqlite:///ABSOLUTE`; names the fix for anything else.

@@ -40,7 +40,7 @@ struct WorkerCommand: AsyncParsableCommand {
             // A server that may evict keys would silently drop queued work: refuse before claiming any.
             try await redis.checkEvictionPolicy()
         }
-        let catalog = try connection.openCatalog()
+        let catalog = try await connection.openCatalog()
         let worker = Worker(
             broker: broker, handlers: SyncJob.handlers(catalog: catalog),
             configuration: WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds),

@@ -1,8 +1,10 @@
 import Foundation
 import IngestCore
+import IngestPostgres
 import IngestRedis
 import IngestSQLite
 import IngestTesting
+import Logging
 import Testing
 
 /// The command-line suites start worker processes; running them one at a time keeps a loaded
@@ -56,9 +58,23 @@ final class CLIWorld: @unchecked Sendable {
 
     private var redisBroker: RedisBroker?
 
-    func catalog() throws -> SQLiteCatalog {
-        try SQLiteCatalog(path: home.subpath("catalog.sqlite"))
+    func catalog() async throws -> any Catalog {
+        if let catalogURL {
+            if let postgresCatalog { return postgresCatalog }
+            postgresCatalog = try await PostgresCatalog.connect(url: catalogURL, logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            return postgresCatalog!
+        }
+        return try SQLiteCatalog(path: home.subpath("catalog.sqlite"))
     }
+
+    /// Points every later command (and `catalog()`) at a PostgreSQL database.
+    func usePostgres(_ url: String) {
+        catalogURL = url
+        ingest.extraEnvironment["INGEST_CATALOG_URL"] = url
+    }
+
+    private var catalogURL: String?
+    private var postgresCatalog: PostgresCatalog?
 
     /// Waits until `condition` holds for the job, failing the test after `timeout` seconds.
     @discardableResult
@@ -75,7 +91,7 @@ final class CLIWorld: @unchecked Sendable {
 
     /// Every data object below `collection`, walked through the catalog.
     func objects(under collection: String) async throws -> [CatalogEntry] {
-        let catalog = try catalog()
+        let catalog = try await catalog()
         var result: [CatalogEntry] = []
         var pending = [collection]
         while let next = pending.popLast() {
