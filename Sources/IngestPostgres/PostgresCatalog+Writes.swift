@@ -30,8 +30,9 @@ extension PostgresCatalog {
     /// never renamed or removed, so an id once read stays right.
     /// - Throws: `IngestError.invalidOption` naming the first unknown resource and the defined ones.
     func resourceIDs(for names: [String]) async throws -> [String: Int64] {
-        var known = resourceIDCache.withLock { cache in cache.filter { names.contains($0.key) } }
-        let missing = Array(Set(names).subtracting(known.keys))
+        let wanted = Set(names)
+        var known = resourceIDCache.withLock { cache in cache.filter { wanted.contains($0.key) } }
+        let missing = Array(wanted.subtracting(known.keys))
         guard !missing.isEmpty else { return known }
         for row in try await rows("SELECT name, id FROM resources WHERE name = ANY(\(missing))") {
             let (name, id) = try row.decode((String, Int64).self)
@@ -145,7 +146,8 @@ extension PostgresCatalog {
         let now = currentTimestamp()
         let (url, logger) = (url, logger)
         return try await transaction { connection in
-            let collections = try await Self.ensureCollections(registrations.map(\.collection), now: now, on: connection, logger: logger)
+            let collections = try await Self.ensureCollections(
+                Array(Set(registrations.map(\.collection))), now: now, on: connection, logger: logger)
             let keys = registrations.map { registration in
                 (object: ObjectKey(collectionID: collections.ids[registration.collection]!, name: registration.name),
                  resourceID: resourceIDs[registration.resource]!)

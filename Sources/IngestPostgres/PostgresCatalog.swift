@@ -7,10 +7,11 @@ import Synchronization
 /// The distributed catalog: the same namespace as `SQLiteCatalog` (collections, data objects,
 /// replicas, resources, metadata) in a PostgreSQL database that workers on many machines share.
 ///
-/// Writes are batched (one statement per batch, arrays bound as parameters), keyed upserts taken in
-/// sorted key order so concurrent batches from many workers cannot deadlock each other, and run in
-/// transactions where `SQLiteCatalog` uses them. A transaction that PostgreSQL aborts as a deadlock
-/// or serialization victim is run again.
+/// Writes are batched (a few statements per directory slice whatever its size, arrays bound as
+/// parameters), keyed upserts that take row locks in sorted key order so that concurrent batches
+/// from many workers do not wait on each other in opposite orders, in transactions where
+/// `SQLiteCatalog` uses them. A transaction that PostgreSQL still aborts as a deadlock or
+/// serialization victim is run again.
 ///
 /// Lifecycle: `connect(url:logger:)` starts a connection pool (postgres-nio's `PostgresClient`,
 /// whose `run()` this catalog runs in a task it owns) and migrates the schema; `close()` stops the
@@ -32,8 +33,8 @@ public final class PostgresCatalog: Catalog {
         }
     }
 
-    /// The server and database, without the password.
-    public let url: PostgresURL
+    /// Holds the password: never printed whole (`redacted` and `server` are for messages).
+    let url: PostgresURL
     let client: PostgresClient
     let logger: Logger
     let options: Options
@@ -77,6 +78,9 @@ public final class PostgresCatalog: Catalog {
         }
         return catalog
     }
+
+    /// The server and database (`host:port/database`), for messages.
+    public var server: String { url.server }
 
     /// Stops the connection pool. Operations after this throw `PostgresCatalogError.unavailable`.
     public func close() async {

@@ -8,35 +8,36 @@ import Testing
 /// so the tests sharing `scripts/test`'s server are not disturbed.
 @Suite(.serialized) struct PostgresRestartTests {
     @Test func operationsSucceedAfterTheServerRestarts() async throws {
-        let server = try await PostgresTestServer.startPrivate()
-        let catalog = try await PostgresCatalog.connect(url: server.url(), logger: .quiet)
-        _ = try await catalog.register([registration("before.txt")])
+        try await PostgresTestServer.withPrivate { server in
+            let catalog = try await PostgresCatalog.connect(url: server.url(), logger: .quiet)
+            _ = try await catalog.register([registration("before.txt")])
 
-        try await server.restart()
+            try await server.restart()
 
-        #expect(try await catalog.register([registration("after.txt")]) == [.created])
-        #expect(try await catalog.children(of: "/zone/data").objects.sorted() == ["after.txt", "before.txt"])
-        await catalog.close()
-        await server.shutdown()
+            #expect(try await catalog.register([registration("after.txt")]) == [.created])
+            #expect(try await catalog.children(of: "/zone/data").objects.sorted() == ["after.txt", "before.txt"])
+            await catalog.close()
+        }
     }
 
     @Test func anOperationDuringTheOutageThrowsAndTheNextOneAfterItSucceeds() async throws {
-        let server = try await PostgresTestServer.startPrivate()
-        let catalog = try await PostgresCatalog.connect(
-            url: server.url(), logger: .quiet, options: .init(connectionWaitLimit: .seconds(2)))
-        _ = try await catalog.register([registration("before.txt")])
+        try await PostgresTestServer.withPrivate { server in
+            // Long enough for the pool's next reconnection attempt after the server is back.
+            let catalog = try await PostgresCatalog.connect(
+                url: server.url(), logger: .quiet, options: .init(connectionWaitLimit: .seconds(5)))
+            _ = try await catalog.register([registration("before.txt")])
 
-        try await server.stop()
-        let error = await #expect(throws: PostgresCatalogError.self) {
-            _ = try await catalog.register([registration("during.txt")])
+            try await server.stop()
+            let error = await #expect(throws: PostgresCatalogError.self) {
+                _ = try await catalog.register([registration("during.txt")])
+            }
+            #expect(error?.description.contains("unavailable") == true)
+            try await server.start()
+
+            #expect(try await catalog.register([registration("during.txt")]) == [.created])
+            #expect(try await catalog.kind(of: "/zone/data/before.txt") == .dataObject)
+            await catalog.close()
         }
-        #expect(error?.description.contains("unavailable") == true)
-        try await server.start()
-
-        #expect(try await catalog.register([registration("during.txt")]) == [.created])
-        #expect(try await catalog.kind(of: "/zone/data/before.txt") == .dataObject)
-        await catalog.close()
-        await server.shutdown()
     }
 
     private func registration(_ name: String) -> ObjectRegistration {

@@ -30,9 +30,9 @@ public final class PostgresTestServer: Sendable {
     private let dataDirectory: String
     private let controlProgram: String
     /// The private server's directory (data, socket, log), removed with the server.
-    private let directory: TemporaryDirectory?
+    private let directory: ServerDirectory?
 
-    private init(url: String, dataDirectory: String, controlProgram: String, directory: TemporaryDirectory?) {
+    private init(url: String, dataDirectory: String, controlProgram: String, directory: ServerDirectory?) {
         serverURL = url
         self.dataDirectory = dataDirectory
         self.controlProgram = controlProgram
@@ -55,12 +55,26 @@ public final class PostgresTestServer: Sendable {
     /// This server's URL, for the database the server was created with.
     public func url() -> String { serverURL }
 
+    /// Runs `body` with a new cluster of its own, stopped afterwards whether `body` throws or not.
+    public static func withPrivate<Result>(_ body: (PostgresTestServer) async throws -> Result) async throws -> Result {
+        let server = try await startPrivate()
+        do {
+            let result = try await body(server)
+            await server.shutdown()
+            return result
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+    }
+
     /// Starts a new cluster of its own (initdb into a temporary directory, a free loopback port),
-    /// with the same programs, user and password as the shared server. Call `shutdown()` when done.
+    /// with the same programs, user and password as the shared server. Call `shutdown()` when done;
+    /// `scripts/test` also stops, on exit, any that a killed test run left behind.
     public static func startPrivate() async throws -> PostgresTestServer {
         let shared = try shared()
         let sharedURL = try PostgresURL(parsing: shared.serverURL)
-        let directory = try TemporaryDirectory(prefix: "ingest-postgres")
+        let directory = try ServerDirectory()
         let bin = (shared.controlProgram as NSString).deletingLastPathComponent
         let passwordFile = directory.subpath("password")
         try Data(((sharedURL.password ?? "") + "\n").utf8).write(to: URL(fileURLWithPath: passwordFile))
@@ -206,6 +220,28 @@ public final class PostgresTestServer: Sendable {
             let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
             throw CommandFailed(command: arguments, status: status, output: text)
         }
+    }
+
+    /// A directory for one private server, where `scripts/test` looks for servers to stop
+    /// (`INGEST_TEST_POSTGRES_SCRATCH`), else under `TMPDIR`; removed when released.
+    private final class ServerDirectory: Sendable {
+        let path: String
+
+        init() throws {
+            let environment = ProcessInfo.processInfo.environment
+            let base = environment["INGEST_TEST_POSTGRES_SCRATCH"] ?? environment["TMPDIR"] ?? NSTemporaryDirectory()
+            var template = Array((base as NSString).appendingPathComponent("ingest-postgres.XXXXXX").utf8CString)
+            guard let created = mkdtemp(&template) else { throw CommandFailed(command: ["mkdtemp", base], status: errno, output: "") }
+            path = String(cString: created)
+            // The server runs as the postgres user and keeps its data and socket in here.
+            chmod(path, 0o777)
+        }
+
+        deinit {
+            _ = try? FileManager.default.removeItem(atPath: path)
+        }
+
+        func subpath(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
     }
 
     private static func freePort() throws -> Int {
