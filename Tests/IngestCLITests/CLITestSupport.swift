@@ -73,6 +73,12 @@ final class CLIWorld: @unchecked Sendable {
         ingest.extraEnvironment["INGEST_CATALOG_URL"] = url
     }
 
+    /// Closes the PostgreSQL catalog opened by `catalog()`, before its server goes away.
+    func closeCatalog() async {
+        await postgresCatalog?.close()
+        postgresCatalog = nil
+    }
+
     private var catalogURL: String?
     private var postgresCatalog: PostgresCatalog?
 

@@ -63,30 +63,32 @@ extension CommandLineTests {
                 let listing = try world.ingest.run(["ls", world.target + "/group0/dir0"])
                 #expect(listing.status == 0, "\(listing.stderr)")
                 #expect(listing.stdout.contains("file0.txt"))
+                await world.closeCatalog()
             }
         }
 
         @Test func postgresRestartedMidSyncTasksRetryAndTheJobCompletes() async throws {
-            let server = try await PostgresTestServer.startPrivate()
-            defer { Task { await server.shutdown() } }
-            let world = try CLIWorld(backend: .redis)
-            world.usePostgres(server.url())
-            let files = try TreeBuilder.grid(world.source.path, directories: 60, filesPerDirectory: 50)
-            try world.ingest.run([
-                "start", world.source.path, world.target, "--job_name", "pgbounce", "--files_per_task", "10",
-                "--max_retries", "5", "--delay", "1",
-            ])
-            let workers = try (0..<2).map { _ in try world.ingest.launch(["worker", "-c", "2"]) }
-            defer { for worker in workers { worker.stop(with: SIGTERM) } }
-            let midway = try await world.waitForJob("pgbounce") { $0.counter(Counter.entriesCreated) >= 300 || $0.state.isTerminal }
-            #expect(!midway.state.isTerminal, "the server must go down in the middle of the sync")
+            try await PostgresTestServer.withPrivate { server in
+                let world = try CLIWorld(backend: .redis)
+                world.usePostgres(server.url())
+                let files = try TreeBuilder.grid(world.source.path, directories: 60, filesPerDirectory: 50)
+                try world.ingest.run([
+                    "start", world.source.path, world.target, "--job_name", "pgbounce", "--files_per_task", "10",
+                    "--max_retries", "5", "--delay", "1",
+                ])
+                let workers = try (0..<2).map { _ in try world.ingest.launch(["worker", "-c", "2"]) }
+                defer { for worker in workers { worker.stop(with: SIGTERM) } }
+                let midway = try await world.waitForJob("pgbounce") { $0.counter(Counter.entriesCreated) >= 300 || $0.state.isTerminal }
+                #expect(!midway.state.isTerminal, "the server must go down in the middle of the sync")
 
-            try await server.restart()
+                try await server.restart()
 
-            let status = try await world.waitForJob("pgbounce", timeout: 180) { $0.state.isTerminal }
-            let failures = try await world.broker().failedTasks(job: "pgbounce", queue: nil, limit: 5)
-            #expect(status.tasksFailed == 0, "\(failures)")
-            try await expectEveryFileRegisteredOnce(world, files: files, job: "pgbounce")
+                let status = try await world.waitForJob("pgbounce", timeout: 180) { $0.state.isTerminal }
+                let failures = try await world.broker().failedTasks(job: "pgbounce", queue: nil, limit: 5)
+                #expect(status.tasksFailed == 0, "\(failures)")
+                try await expectEveryFileRegisteredOnce(world, files: files, job: "pgbounce")
+                await world.closeCatalog()
+            }
         }
 
         @Test func theSeedsRedisSettingsReachTheSameBroker() async throws {
