@@ -1,0 +1,235 @@
+import Foundation
+import GRDB
+
+/// What a graph store records about its graph, so workers and queries need nothing else.
+public struct GraphMeta: Codable, Sendable, Equatable {
+    public var graphID: String
+    public var geometry: GraphGeometry
+    public var directories: DatasetDirectories
+    /// The dataset file the graph was started from, for messages.
+    public var datasetFile: String
+
+    public init(graphID: String, geometry: GraphGeometry, directories: DatasetDirectories, datasetFile: String) {
+        self.graphID = graphID
+        self.geometry = geometry
+        self.directories = directories
+        self.datasetFile = datasetFile
+    }
+
+    public var layout: NodeIDLayout { NodeIDLayout(geometry) }
+}
+
+/// The embedded graph store: one SQLite file per graph (WAL), shared by every worker on the machine.
+///
+/// A node is one row keyed by its id; a chunk's nodes are the id range of that chunk, so a parent
+/// reads its children with one range scan per child chunk. A chunk's rows are written in one
+/// transaction, and a re-run writes the same rows (node ids are derived from the input).
+public final class GraphStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens the store at `path`, creating it when `create` is set.
+    /// - Throws: `GraphError.graphNotFound` when the file does not exist and `create` is not set.
+    public init(path: String, create: Bool = true, graphID: String = "") throws {
+        if !create && !FileManager.default.fileExists(atPath: path) {
+            throw GraphError.graphNotFound(graph: graphID, store: path)
+        }
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(60)
+        configuration.maximumReaderCount = 4
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("graph v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE graph_meta (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+                CREATE TABLE nodes (
+                    id INTEGER PRIMARY KEY,
+                    parent INTEGER,
+                    children BLOB NOT NULL,
+                    cross_edges BLOB NOT NULL
+                );
+                CREATE TABLE chunks (
+                    id INTEGER PRIMARY KEY,
+                    layer INTEGER NOT NULL,
+                    nodes INTEGER NOT NULL,
+                    run TEXT NOT NULL,
+                    token TEXT NOT NULL,
+                    sequence INTEGER NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: - Meta
+
+    public func meta() throws -> GraphMeta? {
+        try pool.read { db in
+            guard let data = try Data.fetchOne(db, sql: "SELECT value FROM graph_meta WHERE key = 'graph'") else { return nil }
+            return try JSONDecoder().decode(GraphMeta.self, from: data)
+        }
+    }
+
+    public func setMeta(_ meta: GraphMeta) throws {
+        let data = try JSONEncoder().encode(meta)
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO graph_meta (key, value) VALUES ('graph', ?)", arguments: [data])
+        }
+    }
+
+    /// Whether any chunk has been built.
+    public func isEmpty() throws -> Bool {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM chunks LIMIT 1)") == 0 }
+    }
+
+    // MARK: - Chunk builds
+
+    /// The first of `chunks` not built yet, or nil when all are.
+    public func firstUnbuilt(_ chunks: [ChunkCoordinate], layout: NodeIDLayout) async throws -> ChunkCoordinate? {
+        try await pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT 1 FROM chunks WHERE id = ?")
+            for chunk in chunks where try Int.fetchOne(statement, arguments: [Self.stored(layout.chunkID(chunk))]) == nil {
+                return chunk
+            }
+            return nil
+        }
+    }
+
+    /// Every node of `chunks` with its cross edges: what a parent build reads.
+    public func childNodes(of chunks: [ChunkCoordinate], layout: NodeIDLayout) async throws -> [ChildNode] {
+        try await pool.read { db in
+            var result: [ChildNode] = []
+            let statement = try db.cachedStatement(sql: "SELECT id, cross_edges FROM nodes WHERE id BETWEEN ? AND ?")
+            for chunk in chunks {
+                let range = Self.range(of: chunk, layout: layout)
+                let rows = try Row.fetchCursor(statement, arguments: [range.lower, range.upper])
+                while let row = try rows.next() {
+                    result.append(ChildNode(
+                        id: UInt64(bitPattern: row[0] as Int64), crossEdges: NodeBlobs.decodeCrossEdges(row[1] as Data)))
+                }
+            }
+            return result
+        }
+    }
+
+    /// Writes a chunk's nodes and its children's parents in one transaction, and records the build.
+    ///
+    /// - Parameters:
+    ///   - run: the ingest run that queued the build; `token` is unique to the task that asked for it
+    ///     (kept across re-deliveries and requeues; a new `ingest chunk` task has a new one).
+    /// - Returns: whether the build counts towards the run's completed chunks: the first build of
+    ///   the chunk in this run, or the same task again (its first completion was never recorded).
+    ///   A deliberate re-run (`ingest chunk`) writes the same rows and does not count twice.
+    @discardableResult
+    public func writeChunk(
+        _ chunk: ChunkCoordinate, nodes: [GraphNode], parentOfChild: [(child: UInt64, parent: UInt64)],
+        run: String, token: String, layout: NodeIDLayout
+    ) async throws -> Bool {
+        let range = Self.range(of: chunk, layout: layout)
+        let chunkID = Self.stored(layout.chunkID(chunk))
+        let encoded = nodes.map { (Self.stored($0.id), NodeBlobs.encode(ids: $0.children), NodeBlobs.encode(crossEdges: $0.crossEdges)) }
+        return try await pool.write { db in
+            // Rows of an earlier build from other input (more segments than now) go.
+            try db.execute(
+                sql: "DELETE FROM nodes WHERE id > ? AND id <= ?",
+                arguments: [range.lower + Int64(nodes.count), range.upper])
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO nodes (id, parent, children, cross_edges) VALUES (?, NULL, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET children = excluded.children, cross_edges = excluded.cross_edges
+                """)
+            for (id, children, crossEdges) in encoded {
+                try upsert.execute(arguments: [id, children, crossEdges])
+            }
+            let setParent = try db.cachedStatement(sql: "UPDATE nodes SET parent = ? WHERE id = ?")
+            for (child, parent) in parentOfChild {
+                try setParent.execute(arguments: [Self.stored(parent), Self.stored(child)])
+            }
+            let previous = try Row.fetchOne(db, sql: "SELECT run, token FROM chunks WHERE id = ?", arguments: [chunkID])
+            let counts = previous == nil || previous!["run"] as String != run || previous!["token"] as String == token
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO chunks (id, layer, nodes, run, token, sequence)
+                    VALUES (?, ?, ?, ?, ?, (SELECT IFNULL(MAX(sequence), 0) + 1 FROM chunks))
+                    """,
+                arguments: [chunkID, chunk.layer, nodes.count, run, token])
+            return counts
+        }
+    }
+
+    // MARK: - Reading nodes
+
+    public func node(_ id: UInt64) throws -> GraphNode? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE id = ?", arguments: [Self.stored(id)]).map(Self.node(from:))
+        }
+    }
+
+    /// The nodes of one chunk, by id.
+    public func nodes(in chunk: ChunkCoordinate, layout: NodeIDLayout) throws -> [GraphNode] {
+        let range = Self.range(of: chunk, layout: layout)
+        return try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM nodes WHERE id BETWEEN ? AND ? ORDER BY id", arguments: [range.lower, range.upper])
+                .map(Self.node(from:))
+        }
+    }
+
+    /// The layer-2 node holding a supervoxel, found among the nodes of the supervoxel's chunk.
+    public func layer2Node(ofSupervoxel supervoxel: UInt64, layout: NodeIDLayout) throws -> GraphNode? {
+        try nodes(in: layout.layer2Chunk(ofSupervoxel: supervoxel), layout: layout).first { $0.children.contains(supervoxel) }
+    }
+
+    /// The node at `layer` above `id` (a supervoxel or a node), or nil when the chain is not built that far.
+    public func ancestor(of id: UInt64, layer: Int, layout: NodeIDLayout) throws -> UInt64? {
+        var current = id
+        if layout.layer(of: current) == 1 {
+            guard let node = try layer2Node(ofSupervoxel: current, layout: layout) else { return nil }
+            current = node.id
+        }
+        while layout.layer(of: current) < layer {
+            guard let parent = try node(current)?.parent else { return nil }
+            current = parent
+        }
+        return layout.layer(of: current) == layer ? current : nil
+    }
+
+    /// Every node row, ordered by id: for comparing two builds.
+    public func allNodes() throws -> [GraphNode] {
+        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY id").map(Self.node(from:)) }
+    }
+
+    /// Built chunks in the order their builds committed.
+    public func buildOrder(layout: NodeIDLayout) throws -> [ChunkCoordinate] {
+        try pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM chunks ORDER BY sequence").map { layout.chunk(of: UInt64(bitPattern: $0)) }
+        }
+    }
+
+    // MARK: - Encoding
+
+    /// Ids are stored as SQLite's signed integers with the same bits.
+    static func stored(_ id: UInt64) -> Int64 { Int64(bitPattern: id) }
+
+    static func range(of chunk: ChunkCoordinate, layout: NodeIDLayout) -> (lower: Int64, upper: Int64) {
+        let lower = layout.chunkID(chunk)
+        return (stored(lower), stored(lower | layout.segmentMask(layer: chunk.layer)))
+    }
+
+    static func node(from row: Row) -> GraphNode {
+        GraphNode(
+            id: UInt64(bitPattern: row["id"]), parent: (row["parent"] as Int64?).map { UInt64(bitPattern: $0) },
+            children: NodeBlobs.decodeIDs(row["children"]), crossEdges: NodeBlobs.decodeCrossEdges(row["cross_edges"]))
+    }
+}
