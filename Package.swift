@@ -76,6 +76,6 @@ let package = Package(
         .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
         .testTarget(name: "IngestGraphTests", dependencies: ["IngestCore", "IngestGraph", "IngestEngine", "IngestSQLite", "IngestTesting"]),
-        .testTarget(name: "IngestCLITests", dependencies: ["IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestTesting"]),
+        .testTarget(name: "IngestCLITests", dependencies: ["IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestGraph", "IngestTesting"]),
     ]
 )
