@@ -117,6 +117,20 @@ public struct GraphGeometry: Codable, Sendable, Equatable {
         return ChunkCoordinate(layer: 3, x: counts[0] / 2, y: counts[1] / 2, z: counts[2] / 2)
     }
 
+    /// A number for every chunk of every layer, unique in the graph: layer 2's chunks first.
+    public func ordinal(of chunk: ChunkCoordinate) -> Int {
+        var offset = 0
+        for layer in 2..<chunk.layer { offset += chunkCount(layer: layer) }
+        let counts = chunkCounts(layer: chunk.layer)
+        return offset + chunk.x + counts[0] * (chunk.y + counts[1] * chunk.z)
+    }
+
+    public var totalChunkCount: Int { buildLayers.reduce(0) { $0 + chunkCount(layer: $1) } }
+
+    /// Root segment ids are split between the chunks that complete objects: the high bits number
+    /// the chunk (`ordinal(of:)`), these low bits the root within it.
+    public var rootLocalBits: Int { segmentBits(layer: rootLayer) - bitWidth(totalChunkCount) }
+
     // MARK: - Id bits
 
     /// Bits per coordinate in ids of `layer`: enough for `FANOUT^(layers - layer)` chunks
@@ -150,6 +164,9 @@ public struct GraphGeometry: Codable, Sendable, Equatable {
         guard coordinateBits(layer: 2) <= spatialBits else {
             throw GraphError.invalidGeometry(
                 "SPATIAL_BITS \(spatialBits) cannot number \(grid.max()!) chunks per dimension; raise it to \(coordinateBits(layer: 2))")
+        }
+        guard rootLocalBits >= 16 else {
+            throw GraphError.invalidGeometry("root ids cannot number the roots of \(totalChunkCount) chunks; lower LAYER_ID_BITS")
         }
         for layer in 1...layerCount where segmentBits(layer: layer) < 8 {
             throw GraphError.invalidGeometry(

@@ -155,11 +155,9 @@ struct ChunkHandler: TaskHandler {
         do {
             let nodeCount: Int
             let counted: Bool
+            let build: ChunkBuild
             if chunk.layer == 2 {
-                let nodes = try Layer2Builder(layout: layout, directories: meta.directories).build(chunk)
-                try context.cancellation.check()
-                nodeCount = nodes.count
-                counted = try await store.writeChunk(chunk, nodes: nodes, parentOfChild: [], run: payload.run, token: payload.token, layout: layout)
+                build = try Layer2Builder(layout: layout, directories: meta.directories).build(chunk)
             } else {
                 let children = meta.geometry.children(of: chunk)
                 if let missing = try await store.firstUnbuilt(children, layout: layout) {
@@ -167,13 +165,11 @@ struct ChunkHandler: TaskHandler {
                 }
                 let childNodes = try await store.childNodes(of: children, layout: layout)
                 try context.cancellation.check()
-                let build = try ParentBuilder(layout: layout).build(chunk, children: childNodes) { supervoxel, layer in
-                    try store.ancestor(of: supervoxel, layer: layer, layout: layout)
-                }
-                nodeCount = build.nodes.count
-                counted = try await store.writeChunk(
-                    chunk, nodes: build.nodes, parentOfChild: build.parentOfChild, run: payload.run, token: payload.token, layout: layout)
+                build = try ParentBuilder(layout: layout).build(chunk, children: childNodes)
             }
+            try context.cancellation.check()
+            nodeCount = build.nodes.count + build.roots.count
+            counted = try await store.writeChunk(chunk, build: build, run: payload.run, token: payload.token, layout: layout)
             var result = TaskResult()
             if counted {
                 result.add(1, to: GraphCounter.chunksDone(layer: chunk.layer))

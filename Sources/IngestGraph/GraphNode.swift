@@ -48,9 +48,7 @@ public struct GraphNode: Equatable, Sendable {
 /// records (UInt8 layer, UInt64 local, UInt64 remote).
 enum NodeBlobs {
     static func encode(ids: [UInt64]) -> Data {
-        var data = Data(capacity: ids.count * 8)
-        for id in ids { data.appendLittleEndian(id) }
-        return data
+        ids.map(\.littleEndian).withUnsafeBytes { Data($0) }
     }
 
     static func decodeIDs(_ data: Data) -> [UInt64] {
@@ -60,13 +58,16 @@ enum NodeBlobs {
     }
 
     static func encode(crossEdges: [CrossEdge]) -> Data {
-        var data = Data(capacity: crossEdges.count * 17)
-        for edge in crossEdges {
-            data.append(UInt8(edge.layer))
-            data.appendLittleEndian(edge.local)
-            data.appendLittleEndian(edge.remote)
+        var bytes = [UInt8](repeating: 0, count: crossEdges.count * 17)
+        bytes.withUnsafeMutableBytes { buffer in
+            for (index, edge) in crossEdges.enumerated() {
+                let offset = index * 17
+                buffer[offset] = UInt8(edge.layer)
+                buffer.storeBytes(of: edge.local.littleEndian, toByteOffset: offset + 1, as: UInt64.self)
+                buffer.storeBytes(of: edge.remote.littleEndian, toByteOffset: offset + 9, as: UInt64.self)
+            }
         }
-        return data
+        return Data(bytes)
     }
 
     static func decodeCrossEdges(_ data: Data) -> [CrossEdge] {

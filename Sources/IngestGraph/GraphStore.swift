@@ -108,11 +108,12 @@ public final class GraphStore: Sendable {
         }
     }
 
-    /// Every node of `chunks` with its cross edges: what a parent build reads.
+    /// The nodes of `chunks` that still have cross edges: what a parent build reads (the others
+    /// already have their roots).
     public func childNodes(of chunks: [ChunkCoordinate], layout: NodeIDLayout) async throws -> [ChildNode] {
         try await pool.read { db in
             var result: [ChildNode] = []
-            let statement = try db.cachedStatement(sql: "SELECT id, cross_edges FROM nodes WHERE id BETWEEN ? AND ?")
+            let statement = try db.cachedStatement(sql: "SELECT id, cross_edges FROM nodes WHERE id BETWEEN ? AND ? AND length(cross_edges) > 0")
             for chunk in chunks {
                 let range = Self.range(of: chunk, layout: layout)
                 let rows = try Row.fetchCursor(statement, arguments: [range.lower, range.upper])
@@ -125,7 +126,7 @@ public final class GraphStore: Sendable {
         }
     }
 
-    /// Writes a chunk's nodes and its children's parents in one transaction, and records the build.
+    /// Writes a chunk build in one transaction: its nodes, the roots it made, its children's parents.
     ///
     /// - Parameters:
     ///   - run: the ingest run that queued the build; `token` is unique to the task that asked for it
@@ -134,27 +135,33 @@ public final class GraphStore: Sendable {
     ///   the chunk in this run, or the same task again (its first completion was never recorded).
     ///   A deliberate re-run (`ingest chunk`) writes the same rows and does not count twice.
     @discardableResult
-    public func writeChunk(
-        _ chunk: ChunkCoordinate, nodes: [GraphNode], parentOfChild: [(child: UInt64, parent: UInt64)],
-        run: String, token: String, layout: NodeIDLayout
-    ) async throws -> Bool {
-        let range = Self.range(of: chunk, layout: layout)
+    public func writeChunk(_ chunk: ChunkCoordinate, build: ChunkBuild, run: String, token: String, layout: NodeIDLayout) async throws -> Bool {
+        let own = Self.range(of: chunk, layout: layout)
+        let firstRoot = Self.stored(layout.rootID(completedIn: chunk, index: 0))
+        let rows = (build.nodes + build.roots).map { node in
+            (Self.stored(node.id), node.parent.map(Self.stored), NodeBlobs.encode(ids: node.children), NodeBlobs.encode(crossEdges: node.crossEdges))
+        }
         let chunkID = Self.stored(layout.chunkID(chunk))
-        let encoded = nodes.map { (Self.stored($0.id), NodeBlobs.encode(ids: $0.children), NodeBlobs.encode(crossEdges: $0.crossEdges)) }
         return try await pool.write { db in
-            // Rows of an earlier build from other input (more segments than now) go.
+            // Rows of an earlier build from other input (more nodes or roots than now) go. The root
+            // chunk's range holds every chunk's roots; there each build clears its own part only.
+            if chunk.layer < layout.geometry.rootLayer {
+                try db.execute(
+                    sql: "DELETE FROM nodes WHERE id > ? AND id <= ?", arguments: [own.lower + Int64(build.nodes.count), own.upper])
+            }
             try db.execute(
-                sql: "DELETE FROM nodes WHERE id > ? AND id <= ?",
-                arguments: [range.lower + Int64(nodes.count), range.upper])
+                sql: "DELETE FROM nodes WHERE id >= ? AND id <= ?",
+                arguments: [firstRoot + Int64(build.roots.count), firstRoot - 1 + Int64(layout.maximumRootsPerChunk)])
             let upsert = try db.cachedStatement(sql: """
-                INSERT INTO nodes (id, parent, children, cross_edges) VALUES (?, NULL, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET children = excluded.children, cross_edges = excluded.cross_edges
+                INSERT INTO nodes (id, parent, children, cross_edges) VALUES (?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET
+                    children = excluded.children, cross_edges = excluded.cross_edges, parent = IFNULL(excluded.parent, parent)
                 """)
-            for (id, children, crossEdges) in encoded {
-                try upsert.execute(arguments: [id, children, crossEdges])
+            for (id, parent, children, crossEdges) in rows {
+                try upsert.execute(arguments: [id, parent, children, crossEdges])
             }
             let setParent = try db.cachedStatement(sql: "UPDATE nodes SET parent = ? WHERE id = ?")
-            for (child, parent) in parentOfChild {
+            for (child, parent) in build.parentOfChild {
                 try setParent.execute(arguments: [Self.stored(parent), Self.stored(child)])
             }
             let previous = try Row.fetchOne(db, sql: "SELECT run, token FROM chunks WHERE id = ?", arguments: [chunkID])
@@ -164,7 +171,7 @@ public final class GraphStore: Sendable {
                     INSERT OR REPLACE INTO chunks (id, layer, nodes, run, token, sequence)
                     VALUES (?, ?, ?, ?, ?, (SELECT IFNULL(MAX(sequence), 0) + 1 FROM chunks))
                     """,
-                arguments: [chunkID, chunk.layer, nodes.count, run, token])
+                arguments: [chunkID, chunk.layer, build.nodes.count + build.roots.count, run, token])
             return counts
         }
     }
@@ -220,7 +227,7 @@ public final class GraphStore: Sendable {
     // MARK: - Encoding
 
     /// Ids are stored as SQLite's signed integers with the same bits.
-    static func stored(_ id: UInt64) -> Int64 { Int64(bitPattern: id) }
+    @inline(__always) static func stored(_ id: UInt64) -> Int64 { Int64(bitPattern: id) }
 
     static func range(of chunk: ChunkCoordinate, layout: NodeIDLayout) -> (lower: Int64, upper: Int64) {
         let lower = layout.chunkID(chunk)

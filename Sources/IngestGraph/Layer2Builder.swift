@@ -26,9 +26,10 @@ public struct Layer2Builder: Sendable {
         self.directories = directories
     }
 
-    /// The chunk's nodes, ordered by id; the same files always give the same nodes.
+    /// The chunk's nodes, ordered by id, and the roots of the objects that lie wholly inside it;
+    /// the same files always give the same nodes.
     /// - Throws: `GraphError.badChunkFile` naming the file, the record and the problem.
-    public func build(_ chunk: ChunkCoordinate) throws -> [GraphNode] {
+    public func build(_ chunk: ChunkCoordinate) throws -> ChunkBuild {
         let componentsPath = directories.componentsPath(chunk)
         var supervoxels: [UInt64] = []
         var components: [UInt64] = []
@@ -86,11 +87,21 @@ public struct Layer2Builder: Sendable {
             let layer = layout.geometry.meetingLayer(chunk, layout.layer2Chunk(ofSupervoxel: remote))
             crossEdges[nodeOfSupervoxel[local]].append(CrossEdge(layer: layer, local: supervoxels[local], remote: remote))
         }
-        return groups.enumerated().map { node, group in
-            GraphNode(
-                id: layout.id(chunk: chunk, segment: UInt64(node + 1)), children: group.map { supervoxels[$0] },
-                crossEdges: Array(Set(crossEdges[node])).sorted())
+        var build = ChunkBuild(nodes: [], roots: [], parentOfChild: [])
+        build.nodes.reserveCapacity(groups.count)
+        for (position, group) in groups.enumerated() {
+            var node = GraphNode(
+                id: layout.id(chunk: chunk, segment: UInt64(position + 1)), children: group.map { supervoxels[$0] },
+                crossEdges: uniqueSorted(crossEdges[position]))
+            if node.crossEdges.isEmpty {
+                // Nothing leaves the chunk: the object is whole, and its root is made here.
+                let root = layout.rootID(completedIn: chunk, index: build.roots.count)
+                node.parent = root
+                build.roots.append(GraphNode(id: root, children: [node.id], crossEdges: []))
+            }
+            build.nodes.append(node)
         }
+        return build
     }
 
     /// Between-chunk edges whose two supervoxels share a component, reading each neighbour's

@@ -9,9 +9,15 @@ public struct ChildNode: Sendable {
     }
 }
 
-/// What a chunk build of layer 3 or up writes: the new nodes and the parent of every child node.
-public struct ParentChunkBuild: Sendable {
+/// What one chunk build writes.
+public struct ChunkBuild: Sendable {
+    /// Nodes of the chunk's own layer, segments 1, 2, ...: objects that still have cross edges
+    /// above. (Layer 2: every node, with its parent set when its root is made here.)
     public var nodes: [GraphNode]
+    /// Roots of the objects whose last cross edge became internal in this chunk (ids from
+    /// `NodeIDLayout.rootID(completedIn:index:)`): no nodes are written for them in between.
+    public var roots: [GraphNode]
+    /// The parent of every child node read (layer 3 and up).
     public var parentOfChild: [(child: UInt64, parent: UInt64)]
 }
 
@@ -24,18 +30,13 @@ public struct ParentBuilder: Sendable {
         self.layout = layout
     }
 
-    /// - Parameters:
-    ///   - children: every node of the chunk's child chunks.
-    ///   - ancestor: the node at `layer` holding a supervoxel, for the rare edge whose other half no
-    ///     child carries (an edge listed in one chunk's file only).
-    public func build(
-        _ chunk: ChunkCoordinate, children: [ChildNode], ancestor: (UInt64, Int) throws -> UInt64?
-    ) throws -> ParentChunkBuild {
+    /// - Parameter children: every node of the chunk's child chunks. Those without cross edges
+    ///   already have their root and are passed over.
+    /// - Throws: `GraphError.badChunkFile` for an edge only one of its two chunks lists.
+    public func build(_ chunk: ChunkCoordinate, children: [ChildNode]) throws -> ChunkBuild {
         let layer = chunk.layer
-        let ordered = children.sorted { $0.id < $1.id }
+        let ordered = children.filter { !$0.crossEdges.isEmpty }.sorted { $0.id < $1.id }
         var sets = UnionFind(count: ordered.count)
-        var index = IDIndexMap(capacity: ordered.count)
-        for (position, child) in ordered.enumerated() { index.insert(child.id, position) }
         // The first half seen of each edge that becomes internal here, waiting for its other half.
         var unpaired: [EdgePairKey: (child: Int, edge: CrossEdge)] = [:]
         for (position, child) in ordered.enumerated() {
@@ -47,27 +48,42 @@ public struct ParentBuilder: Sendable {
                 }
             }
         }
-        for (child, edge) in unpaired.values.sorted(by: { $0.edge < $1.edge }) {
-            guard let node = try ancestor(edge.remote, layer - 1), let other = index.get(node) else { continue }
-            sets.union(child, other)
+        if let (_, edge) = unpaired.values.min(by: { $0.edge < $1.edge }) {
+            let near = layout.layer2Chunk(ofSupervoxel: edge.local), far = layout.layer2Chunk(ofSupervoxel: edge.remote)
+            throw GraphError.badChunkFile(
+                path: "edges file \(EdgeFile.name(far))",
+                reason: "the edge between supervoxels \(edge.local) and \(edge.remote) is active in \(EdgeFile.name(near)) but missing or inactive here; "
+                    + "an edge between two chunks must be listed in both chunks' files, with the same kind")
         }
 
-        let groups = sets.groups()  // ordered by smallest member, and members are ordered by id
-        guard UInt64(groups.count) <= layout.maximumSegment(layer: layer) else {
-            throw GraphError.invalidNode("chunk \(chunk) would hold \(groups.count) nodes, more than ids of layer \(layer) can number; lower SPATIAL_BITS")
-        }
-        var nodes: [GraphNode] = []
-        var parentOfChild: [(UInt64, UInt64)] = []
-        nodes.reserveCapacity(groups.count)
-        for (position, group) in groups.enumerated() {
-            let id = layout.id(chunk: chunk, segment: UInt64(position + 1))
+        var build = ChunkBuild(nodes: [], roots: [], parentOfChild: [])
+        for group in sets.groups() {  // ordered by smallest member; members ordered by id
             var crossEdges: [CrossEdge] = []
-            for member in group {
-                parentOfChild.append((ordered[member].id, id))
-                crossEdges += ordered[member].crossEdges.filter { $0.layer > layer }
-            }
-            nodes.append(GraphNode(id: id, children: group.map { ordered[$0].id }, crossEdges: Array(Set(crossEdges)).sorted()))
+            for member in group { crossEdges += ordered[member].crossEdges.lazy.filter { $0.layer > layer } }
+            let complete = crossEdges.isEmpty
+            let id = complete
+                ? layout.rootID(completedIn: chunk, index: build.roots.count)
+                : layout.id(chunk: chunk, segment: UInt64(build.nodes.count + 1))
+            let node = GraphNode(id: id, children: group.map { ordered[$0].id }, crossEdges: uniqueSorted(crossEdges))
+            if complete { build.roots.append(node) } else { build.nodes.append(node) }
+            for member in group { build.parentOfChild.append((ordered[member].id, id)) }
         }
-        return ParentChunkBuild(nodes: nodes, parentOfChild: parentOfChild)
+        guard UInt64(build.nodes.count) <= layout.maximumSegment(layer: layer), build.roots.count <= layout.maximumRootsPerChunk else {
+            throw GraphError.invalidNode("chunk \(chunk) would hold more nodes than ids of layer \(layer) can number; lower SPATIAL_BITS")
+        }
+        return build
     }
+}
+
+/// Sorted, without repeats (cheaper than a `Set` for the few edges one node carries).
+func uniqueSorted(_ edges: [CrossEdge]) -> [CrossEdge] {
+    guard edges.count > 1 else { return edges }
+    var sorted = edges.sorted()
+    var kept = 1
+    for index in 1..<sorted.count where sorted[index] != sorted[kept - 1] {
+        sorted[kept] = sorted[index]
+        kept += 1
+    }
+    sorted.removeLast(sorted.count - kept)
+    return sorted
 }

@@ -1,6 +1,8 @@
 import Foundation
 import IngestCore
+import IngestEngine
 import IngestGraph
+import Logging
 import Testing
 
 /// Builds generated datasets through the broker and real SQLite, and checks what a user would see.
@@ -162,5 +164,51 @@ import Testing
         let status = try await fixture.build("g")
         #expect(status.state == .completed)
         #expect(samePartition(try roots(in: fixture.store("g")), try groundTruth(dataset: dataset)))
+    }
+}
+
+extension GraphBuildTests {
+    @Test func anExistingGraphIsRefusedUnlessRetried() async throws {
+        let fixture = try GraphFixture()
+        let dataset = try fixture.generate(chunks: [2, 2, 2], seed: 6)
+        try await fixture.submit("g", dataset: dataset)
+        try await fixture.build("g")
+        let before = try fixture.store("g").allNodes()
+        await #expect(throws: GraphError.graphExists(graph: "g", store: fixture.storePath("g"))) {
+            try await fixture.submit("g", dataset: dataset)
+        }
+        try await fixture.submit("g", dataset: dataset, retry: true)
+        let status = try await fixture.build("g")
+        #expect(status.state == .completed)
+        #expect(status.counter(GraphCounter.chunksDone(layer: 2)) == 8, "a new run counts its chunks afresh")
+        #expect(try fixture.store("g").allNodes() == before)
+    }
+
+    @Test func aWorkerOnEveryQueuePicksUpQueuesThatAppearLater() async throws {
+        let fixture = try GraphFixture()
+        var logger = Logger(label: "ingest.graph.test")
+        logger.logLevel = .critical
+        let worker = AllQueuesWorker(
+            broker: fixture.broker, handlers: GraphJob.handlers(),
+            configuration: WorkerConfiguration(queues: [], concurrency: 2, leaseDuration: 10), refreshInterval: 0.2, logger: logger)
+        let running = Task { try await worker.run() }
+        defer { running.cancel() }
+        // A 2x2x1 graph has queues l2 and l3; an 8x1x1 graph adds l4 and l5 later.
+        try await fixture.submit("small", dataset: try fixture.generate("small", chunks: [2, 2, 1]))
+        try await waitUntilEnded("small", fixture)
+        try await fixture.submit("wide", dataset: try fixture.generate("wide", chunks: [8, 1, 1]))
+        let wide = try await waitUntilEnded("wide", fixture)
+        #expect(wide.state == .completed)
+        #expect(wide.counter(GraphCounter.chunksDone(layer: 5)) == 1)
+    }
+
+    @discardableResult
+    private func waitUntilEnded(_ job: String, _ fixture: GraphFixture) async throws -> JobStatus {
+        for _ in 0..<600 {
+            if let status = try await fixture.broker.job(named: job), status.state.isTerminal { return status }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("job \(job) did not end in 30 s")
+        return try await fixture.broker.job(named: job)!
     }
 }

@@ -70,14 +70,24 @@ func roots(in store: GraphStore) throws -> [UInt64: UInt64] {
     let nodes = try store.allNodes()
     var parent: [UInt64: UInt64] = [:]
     for node in nodes { parent[node.id] = node.parent }
+    let ids = Set(nodes.map(\.id))
     let layout = try store.meta()!.layout
     var result: [UInt64: UInt64] = [:]
     for node in nodes where layout.layer(of: node.id) == 2 {
         var top = node.id
-        while let next = parent[top] { top = next }
+        while let next = parent[top] {
+            guard ids.contains(next) else {
+                throw DanglingParent(description: "node \(top) names parent \(next), which is not in the store")
+            }
+            top = next
+        }
         for supervoxel in node.children { result[supervoxel] = top }
     }
     return result
+}
+
+struct DanglingParent: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// Ground truth written apart from the engine: a union-find over every active edge of the

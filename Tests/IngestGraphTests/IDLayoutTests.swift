@@ -27,6 +27,24 @@ import Testing
         }
     }
 
+    @Test(arguments: geometries.indices)
+    func rootIDsAreDistinctPerCompletingChunkAndLieInTheRootChunk(_ index: Int) throws {
+        let (grid, fanout) = Self.geometries[index]
+        let geometry = try GraphGeometry(grid: grid, fanout: fanout)
+        let layout = NodeIDLayout(geometry)
+        var seen = Set<UInt64>()
+        for layer in geometry.buildLayers {
+            for chunk in geometry.chunks(layer: layer) {
+                for rootIndex in [0, 1, layout.maximumRootsPerChunk - 1] {
+                    let id = layout.rootID(completedIn: chunk, index: rootIndex)
+                    #expect(layout.layer(of: id) == geometry.rootLayer)
+                    #expect(layout.chunk(of: id) == ChunkCoordinate(layer: geometry.rootLayer, x: 0, y: 0, z: 0))
+                    #expect(seen.insert(id).inserted)
+                }
+            }
+        }
+    }
+
     @Test func layerCountsFollowTheSeed() throws {
         let geometry = try GraphGeometry(grid: [4, 4, 4], fanout: 2)
         #expect(geometry.layerCount == 4)
