@@ -39,7 +39,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)
         let handlers = JobHandlers.all(catalog: catalog)
         let worker: any Service = queues == nil
-            ? AllQueuesWorker(broker: broker, handlers: handlers, configuration: configuration, logger: logger)
+            ? AllQueuesWorker(broker: broker, handlers: handlers, configuration: configuration, order: QueuePriority.order, logger: logger)
             : Worker(broker: broker, handlers: handlers, configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

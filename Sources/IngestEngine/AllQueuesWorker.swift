@@ -14,17 +14,20 @@ public final class AllQueuesWorker: Service {
     private let handlers: [any TaskHandler]
     private let configuration: WorkerConfiguration
     private let refreshInterval: Double
+    private let order: @Sendable ([String]) -> [String]
     private let logger: Logger
     private let state = Mutex<(stopped: Bool, current: Worker?)>((false, nil))
 
+    /// - Parameter order: puts the broker's queue names in the priority order the worker claims in.
     public init(
         broker: any Broker, handlers: [any TaskHandler], configuration: WorkerConfiguration, refreshInterval: Double = 5,
-        logger: Logger
+        order: @escaping @Sendable ([String]) -> [String] = { $0 }, logger: Logger
     ) {
         self.broker = broker
         self.handlers = handlers
         self.configuration = configuration
         self.refreshInterval = refreshInterval
+        self.order = order
         self.logger = logger
     }
 
@@ -57,7 +60,7 @@ public final class AllQueuesWorker: Service {
                 continue
             }
             var configuration = configuration
-            configuration.queues = queues
+            configuration.queues = order(queues)
             let worker = Worker(broker: broker, handlers: handlers, configuration: configuration, logger: logger)
             let stopped = state.withLock { state in
                 state.current = worker

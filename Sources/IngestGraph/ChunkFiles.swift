@@ -53,6 +53,27 @@ public enum EdgeFile {
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
+    /// The whole file's edges with the index where each section starts (one chunk's file is small:
+    /// about 24 bytes per edge of one chunk).
+    /// - Returns: nil when the file does not exist.
+    public static func readAll(path: String) throws -> (edges: [Edge], betweenStart: Int, crossStart: Int)? {
+        guard let reader = try RecordFileReader(path: path) else { return nil }
+        let header = try reader.header(size: headerSize, magic: magic, format: "an edges file (INGEDGE1)")
+        let counts = (0..<3).map { Int(clamping: header.loadLittleEndianUInt64(at: 8 + 8 * $0)) }
+        try reader.expectRecords(counts.map(UInt64.init), recordSize: recordSize)
+        var edges: [Edge] = []
+        edges.reserveCapacity(counts.reduce(0, +))
+        try reader.forEachBlock(size: recordSize) { block in
+            for offset in stride(from: 0, to: block.count, by: recordSize) {
+                edges.append(Edge(
+                    block.loadLittleEndianUInt64(at: offset), block.loadLittleEndianUInt64(at: offset + 8),
+                    affinity: Float(bitPattern: block.loadLittleEndianUInt32(at: offset + 16)),
+                    area: block.loadLittleEndianUInt32(at: offset + 20)))
+            }
+        }
+        return (edges, counts[0], counts[0] + counts[1])
+    }
+
     /// Streams the file's edges in file order through `body` without holding the file in memory.
     /// - Returns: false when the file does not exist (a chunk without edges).
     /// - Throws: `GraphError.badChunkFile` for a wrong magic, a truncated file or trailing bytes.
@@ -105,6 +126,24 @@ public enum ComponentsFile {
             data.appendLittleEndian(entry.component)
         }
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    /// The whole file as two parallel arrays; nil when the file does not exist.
+    public static func readAll(path: String) throws -> (supervoxels: [UInt64], components: [UInt64])? {
+        guard let reader = try RecordFileReader(path: path) else { return nil }
+        let header = try reader.header(size: headerSize, magic: magic, format: "a components file (INGCOMP1)")
+        let count = header.loadLittleEndianUInt64(at: 8)
+        try reader.expectRecords([count], recordSize: recordSize)
+        var supervoxels: [UInt64] = [], components: [UInt64] = []
+        supervoxels.reserveCapacity(Int(count))
+        components.reserveCapacity(Int(count))
+        try reader.forEachBlock(size: recordSize) { block in
+            for offset in stride(from: 0, to: block.count, by: recordSize) {
+                supervoxels.append(block.loadLittleEndianUInt64(at: offset))
+                components.append(block.loadLittleEndianUInt64(at: offset + 8))
+            }
+        }
+        return (supervoxels, components)
     }
 
     /// Streams `(supervoxel, component)` pairs through `body`.
@@ -176,7 +215,19 @@ final class RecordFileReader {
     }
 
     func forEachRecord(size: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let capacity = max(size, Self.bufferSize / size * size)
+        try forEachBlock(size: size) { block in
+            var offset = 0
+            while offset < block.count {
+                try body(UnsafeRawBufferPointer(rebasing: block[offset..<offset + size]))
+                offset += size
+            }
+        }
+    }
+
+    /// Hands over the records a buffer at a time (a whole number of records each time).
+    func forEachBlock(size: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        // No bigger than the file: most chunk files are far smaller than the buffer's bound.
+        let capacity = max(size, min(Self.bufferSize / size, expectedRecords) * size)
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         defer { buffer.deallocate() }
         var remaining = expectedRecords
@@ -186,11 +237,7 @@ final class RecordFileReader {
             guard got == want else {
                 throw GraphError.badChunkFile(path: path, reason: "changed while it was read; it ended early")
             }
-            var offset = 0
-            while offset < got {
-                try body(UnsafeRawBufferPointer(start: buffer + offset, count: size))
-                offset += size
-            }
+            try body(UnsafeRawBufferPointer(start: buffer, count: got))
             remaining -= got / size
         }
     }

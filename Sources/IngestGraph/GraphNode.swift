@@ -48,12 +48,19 @@ public struct GraphNode: Equatable, Sendable {
 /// records (UInt8 layer, UInt64 local, UInt64 remote).
 enum NodeBlobs {
     static func encode(ids: [UInt64]) -> Data {
-        ids.map(\.littleEndian).withUnsafeBytes { Data($0) }
+        #if _endian(little)
+        return ids.withUnsafeBytes { Data($0) }
+        #else
+        return ids.map { $0.littleEndian }.withUnsafeBytes { Data($0) }
+        #endif
     }
 
     static func decodeIDs(_ data: Data) -> [UInt64] {
         data.withUnsafeBytes { bytes in
-            (0..<bytes.count / 8).map { bytes.loadLittleEndianUInt64(at: $0 * 8) }
+            [UInt64](unsafeUninitializedCapacity: bytes.count / 8) { buffer, count in
+                for index in 0..<bytes.count / 8 { buffer[index] = bytes.loadLittleEndianUInt64(at: index * 8) }
+                count = bytes.count / 8
+            }
         }
     }
 

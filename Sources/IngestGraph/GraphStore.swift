@@ -69,6 +69,7 @@ public final class GraphStore: Sendable {
                     token TEXT NOT NULL,
                     sequence INTEGER NOT NULL
                 );
+                CREATE INDEX chunks_by_sequence ON chunks (sequence);
                 """)
         }
         return migrator

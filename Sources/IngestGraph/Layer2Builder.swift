@@ -31,40 +31,37 @@ public struct Layer2Builder: Sendable {
     /// - Throws: `GraphError.badChunkFile` naming the file, the record and the problem.
     public func build(_ chunk: ChunkCoordinate) throws -> ChunkBuild {
         let componentsPath = directories.componentsPath(chunk)
-        var supervoxels: [UInt64] = []
-        var components: [UInt64] = []
-        var index = IDIndexMap(capacity: 1024)
-        try ComponentsFile.read(path: componentsPath) { supervoxel, component in
+        let (supervoxels, components) = try ComponentsFile.readAll(path: componentsPath) ?? ([], [])
+        var index = IDIndexMap(capacity: supervoxels.count)
+        for (position, supervoxel) in supervoxels.enumerated() {
             try checkInChunk(supervoxel, chunk, path: componentsPath, role: "supervoxel")
-            if index.insert(supervoxel, supervoxels.count) != nil {
+            if index.insert(supervoxel, position) != nil {
                 throw GraphError.badChunkFile(path: componentsPath, reason: "lists supervoxel \(supervoxel) twice; list each supervoxel once")
             }
-            supervoxels.append(supervoxel)
-            components.append(component)
         }
 
         let edgesPath = directories.edgesPath(chunk)
+        let (edges, betweenStart, crossStart) = try EdgeFile.readAll(path: edgesPath) ?? ([], 0, 0)
         var sets = UnionFind(count: supervoxels.count)
         // Edges leaving the chunk: (index of the local supervoxel, the remote supervoxel).
         var between: [(Int, UInt64)] = []
         var leaving: [(Int, UInt64)] = []
-        var record = 0
-        try EdgeFile.read(path: edgesPath) { kind, edge in
-            record += 1
+        for (position, edge) in edges.enumerated() {
+            let record = position + 1
             guard let first = index.get(edge.first) else {
                 try checkInChunk(edge.first, chunk, path: edgesPath, role: "edge \(record): first supervoxel")
                 throw GraphError.badChunkFile(
                     path: edgesPath, reason: "edge \(record): supervoxel \(edge.first) is not listed in \(componentsPath); list it there")
             }
-            switch kind {
-            case .inChunk:
+            if position < betweenStart {
                 guard let second = index.get(edge.second) else {
                     try checkInChunk(edge.second, chunk, path: edgesPath, role: "in-chunk edge \(record): second supervoxel")
                     throw GraphError.badChunkFile(
                         path: edgesPath, reason: "edge \(record): supervoxel \(edge.second) is not listed in \(componentsPath); list it there")
                 }
                 if components[first] == components[second] { sets.union(first, second) }
-            case .betweenChunk, .crossChunk:
+            } else {
+                let kind: EdgeKind = position < crossStart ? .betweenChunk : .crossChunk
                 try checkOutsideChunk(edge.second, chunk, path: edgesPath, record: record, kind: kind)
                 if kind == .crossChunk { leaving.append((first, edge.second)) } else { between.append((first, edge.second)) }
             }
@@ -114,13 +111,15 @@ public struct Layer2Builder: Sendable {
         }
         var active: [(Int, UInt64)] = []
         for (neighbour, positions) in byChunk.sorted(by: { $0.key < $1.key }) {
-            var wanted = IDIndexMap(capacity: positions.count)
-            var found = [UInt64?](repeating: nil, count: positions.count)
-            for (slot, position) in positions.enumerated() { wanted.insert(edges[position].1, slot) }
             // Several edges can reach one remote supervoxel: the map keeps its first slot, and lookups use that slot.
+            var wanted = IDIndexMap(capacity: positions.count)
+            for (slot, position) in positions.enumerated() { wanted.insert(edges[position].1, slot) }
+            var found = [UInt64?](repeating: nil, count: positions.count)
             let path = directories.componentsPath(neighbour)
-            try ComponentsFile.read(path: path) { supervoxel, component in
-                if let slot = wanted.get(supervoxel) { found[slot] = component }
+            if let (supervoxels, components) = try ComponentsFile.readAll(path: path) {
+                for (position, supervoxel) in supervoxels.enumerated() {
+                    if let slot = wanted.get(supervoxel) { found[slot] = components[position] }
+                }
             }
             for position in positions {
                 let remote = edges[position].1
