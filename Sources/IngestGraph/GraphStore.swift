@@ -45,6 +45,7 @@ public final class GraphStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
@@ -144,15 +145,19 @@ public final class GraphStore: Sendable {
         }
         let chunkID = Self.stored(layout.chunkID(chunk))
         return try await pool.write { db in
-            // Rows of an earlier build from other input (more nodes or roots than now) go. The root
-            // chunk's range holds every chunk's roots; there each build clears its own part only.
-            if chunk.layer < layout.geometry.rootLayer {
+            // A chunk's rows and its record are written together: without a record there is nothing to replace.
+            let previous = try Row.fetchOne(db, sql: "SELECT run, token FROM chunks WHERE id = ?", arguments: [chunkID])
+            if previous != nil {
+                // Rows of an earlier build from other input (more nodes or roots than now) go. The root
+                // chunk's range holds every chunk's roots; there each build clears its own part only.
+                if chunk.layer < layout.geometry.rootLayer {
+                    try db.execute(
+                        sql: "DELETE FROM nodes WHERE id > ? AND id <= ?", arguments: [own.lower + Int64(build.nodes.count), own.upper])
+                }
                 try db.execute(
-                    sql: "DELETE FROM nodes WHERE id > ? AND id <= ?", arguments: [own.lower + Int64(build.nodes.count), own.upper])
+                    sql: "DELETE FROM nodes WHERE id >= ? AND id <= ?",
+                    arguments: [firstRoot + Int64(build.roots.count), firstRoot - 1 + Int64(layout.maximumRootsPerChunk)])
             }
-            try db.execute(
-                sql: "DELETE FROM nodes WHERE id >= ? AND id <= ?",
-                arguments: [firstRoot + Int64(build.roots.count), firstRoot - 1 + Int64(layout.maximumRootsPerChunk)])
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO nodes (id, parent, children, cross_edges) VALUES (?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
@@ -165,7 +170,6 @@ public final class GraphStore: Sendable {
             for (child, parent) in build.parentOfChild {
                 try setParent.execute(arguments: [Self.stored(parent), Self.stored(child)])
             }
-            let previous = try Row.fetchOne(db, sql: "SELECT run, token FROM chunks WHERE id = ?", arguments: [chunkID])
             let counts = previous == nil || previous!["run"] as String != run || previous!["token"] as String == token
             try db.execute(
                 sql: """
