@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(name: "ingest", dependencies: ["IngestCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(
             name: "IngestTesting",
-            dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestSync"],
+            dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis"],
             path: "Tests/IngestTesting"
         ),
         .testTarget(name: "BrokerConformanceTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),

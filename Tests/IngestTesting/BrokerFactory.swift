@@ -1,21 +1,28 @@
 import Foundation
 import IngestCore
+import IngestRedis
 import IngestSQLite
 
 /// The brokers the conformance suite runs against. Each gives a fresh, empty broker.
 public enum BrokerFactory: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite
+    case redis
 
     public var description: String { rawValue }
 
-    /// Brokers usable here; server-backed ones join when their URL is in the environment.
-    public static var available: [BrokerFactory] { [.sqlite] }
+    /// Every broker runs every conformance test. The Redis cases fail (not skip) when the test
+    /// command did not start a server, so a run can never silently leave a broker untested.
+    public static var available: [BrokerFactory] { [.sqlite, .redis] }
 
     public func make() throws -> BrokerUnderTest {
         let directory = try TemporaryDirectory(prefix: "ingest-broker")
         switch self {
         case .sqlite:
             return BrokerUnderTest(broker: try SQLiteBroker(path: directory.subpath("state.sqlite")), directory: directory)
+        case .redis:
+            // Each test gets its own key prefix on the shared server, so tests run in parallel.
+            let broker = RedisBroker(url: try TestServers.redisURL(), keyPrefix: "ingest-test-\(UUID().uuidString):")
+            return BrokerUnderTest(broker: broker, directory: directory)
         }
     }
 }

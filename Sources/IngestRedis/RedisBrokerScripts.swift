@@ -1,0 +1,563 @@
+/// The Lua scripts behind `RedisBroker`: every transition that touches more than one key runs as
+/// one script, so it is atomic however many workers call at once.
+///
+/// Layout under the key base `B` (the key prefix and a hash tag, so every key of one namespace
+/// hashes to one cluster slot and a script may touch any of them):
+///
+/// | key | type | holds |
+/// |---|---|---|
+/// | `seq` | string | the last task id |
+/// | `t:ID` | hash | one unfinished task: job, queue, kind, key, payload, state, fence, attempts, retries, policy, pass, error |
+/// | `ready:QUEUE` | list | ids of ready tasks, oldest first (ids of cancelled tasks are skipped when popped) |
+/// | `delayed` | sorted set | ready tasks that may not run before their score (retry delay, next periodic pass) |
+/// | `inflight` | sorted set | running tasks by lease deadline |
+/// | `failed` | sorted set | the failed registry, by task id |
+/// | `job:NAME` | hash | kind, spec, state, times, pending/running/blocked counts, schedule, pass, last pass |
+/// | `jc:NAME` | hash | the job's counters |
+/// | `jq:NAME` | hash | the job's unfinished tasks per queue: `r:`/`b:`/`u:`/`f:` + queue |
+/// | `jt:NAME` | set | ids of the job's unfinished tasks (for stop and resubmission) |
+/// | `jp:NAME` | hash | pass number to that pass's summary (JSON) |
+/// | `keys:NAME` | hash | task key to how many unfinished tasks carry it (dependency checks) |
+/// | `deps:LEN:NAME:KEY` | set | ids of tasks waiting for a task with that key to succeed |
+/// | `tdeps:ID` | set | the keys task ID still waits for |
+/// | `jobs` | sorted set | job names by submission time |
+/// | `queues` | set | every queue that has held a task |
+/// | `unscheduled` | set | periodic jobs whose next pass the Swift side must still queue (cron is computed there) |
+///
+/// Task states: `r` ready, `d` delayed, `u` running (under lease), `f` failed, `b` blocked.
+/// Timestamps travel and are stored as the decimal text Swift sent, never computed on in Lua
+/// beyond comparisons, so no precision is lost to Lua's number formatting.
+enum RedisBrokerScripts {
+    /// Helpers shared by the mutating scripts. `ARGV[1]` is the key base, `ARGV[2]` the time.
+    static let prelude = """
+        local B = ARGV[1]
+        local nowText = ARGV[2]
+        local now = tonumber(nowText)
+
+        local function jkey(job) return B .. 'job:' .. job end
+        local function tkey(id) return B .. 't:' .. id end
+        local function depkey(job, key) return B .. 'deps:' .. #job .. ':' .. job .. ':' .. key end
+
+        local function counter(job, name, delta)
+          if delta ~= 0 then redis.call('HINCRBY', B .. 'jc:' .. job, name, delta) end
+        end
+        local function jobadd(job, field, delta)
+          if delta ~= 0 then redis.call('HINCRBY', jkey(job), field, delta) end
+        end
+        local function qadd(job, queue, kind, delta)
+          if delta ~= 0 then
+            local field = kind .. ':' .. queue
+            if redis.call('HINCRBY', B .. 'jq:' .. job, field, delta) == 0 then
+              redis.call('HDEL', B .. 'jq:' .. job, field)
+            end
+          end
+        end
+        local function push_ready(id, queue, notBefore)
+          if notBefore > now then
+            redis.call('HSET', tkey(id), 'state', 'd')
+            redis.call('ZADD', B .. 'delayed', notBefore, id)
+          else
+            redis.call('HSET', tkey(id), 'state', 'r')
+            redis.call('RPUSH', B .. 'ready:' .. queue, id)
+          end
+        end
+        -- Removes a task that ended or was cancelled, with its place in the job.
+        local function forget(id, job, key)
+          redis.call('DEL', tkey(id), B .. 'tdeps:' .. id)
+          redis.call('SREM', B .. 'jt:' .. job, id)
+          if redis.call('HINCRBY', B .. 'keys:' .. job, key, -1) <= 0 then
+            redis.call('HDEL', B .. 'keys:' .. job, key)
+          end
+        end
+        -- Takes a blocked task out of the sets of the keys it waits for.
+        local function unlink_deps(id, job)
+          for _, key in ipairs(redis.call('SMEMBERS', B .. 'tdeps:' .. id)) do
+            redis.call('SREM', depkey(job, key), id)
+          end
+        end
+        -- A task with `key` succeeded: each task waiting for it drops the key, and one whose
+        -- set became empty is ready, in this same script, so exactly one completion releases it.
+        local function release_dependents(job, key)
+          local dk = depkey(job, key)
+          local waiters = redis.call('SMEMBERS', dk)
+          if #waiters == 0 then return end
+          redis.call('DEL', dk)
+          for _, w in ipairs(waiters) do
+            local tdk = B .. 'tdeps:' .. w
+            redis.call('SREM', tdk, key)
+            if redis.call('SCARD', tdk) == 0 then
+              local t = redis.call('HMGET', tkey(w), 'state', 'queue')
+              if t[1] == 'b' then
+                push_ready(w, t[2], 0)
+                jobadd(job, 'pending', 1)
+                jobadd(job, 'blocked', -1)
+                qadd(job, t[2], 'b', -1)
+                qadd(job, t[2], 'r', 1)
+              end
+            end
+          end
+        end
+        -- Skips `count` encoded tasks starting at ARGV[i]; returns the index after them.
+        local function skip_tasks(i, count)
+          for _ = 1, count do i = i + 12 + tonumber(ARGV[i + 11]) end
+          return i
+        end
+        -- Inserts `count` encoded tasks starting at ARGV[i]: job, queue, kind, key, payload,
+        -- max_retries, delay, timeout, entries, failed_error ('' for none), not_before, ndeps, deps...
+        -- `pass` nil means each job's current pass.
+        local function insert_tasks(i, count, pass)
+          local dependents = {}
+          for _ = 1, count do
+            local job, queue, kind, key = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+            local entries, failedError = tonumber(ARGV[i + 8]), ARGV[i + 9]
+            local notBefore, ndeps = tonumber(ARGV[i + 10]), tonumber(ARGV[i + 11])
+            local id = redis.call('INCR', B .. 'seq')
+            local taskPass = pass or redis.call('HGET', jkey(job), 'pass')
+            redis.call('HSET', tkey(id), 'job', job, 'queue', queue, 'kind', kind, 'key', key,
+              'payload', ARGV[i + 4], 'max_retries', ARGV[i + 5], 'delay', ARGV[i + 6], 'timeout', ARGV[i + 7],
+              'entries', entries, 'fence', 0, 'attempts', 0, 'retries', 0, 'pass', taskPass)
+            redis.call('SADD', B .. 'jt:' .. job, id)
+            redis.call('HINCRBY', B .. 'keys:' .. job, key, 1)
+            redis.call('SADD', B .. 'queues', queue)
+            counter(job, 'tasks.queued', 1)
+            if failedError ~= '' then
+              redis.call('HSET', tkey(id), 'state', 'f', 'error', failedError, 'failed_at', nowText)
+              redis.call('ZADD', B .. 'failed', id, id)
+              counter(job, 'tasks.failed', 1)
+              counter(job, 'entries.failed', entries)
+              qadd(job, queue, 'f', 1)
+            elseif ndeps > 0 then
+              redis.call('HSET', tkey(id), 'state', 'b')
+              local deps = {}
+              for d = 1, ndeps do deps[d] = ARGV[i + 11 + d] end
+              dependents[#dependents + 1] = { id, job, queue, key, deps, notBefore }
+            else
+              push_ready(id, queue, notBefore)
+              jobadd(job, 'pending', 1)
+              qadd(job, queue, 'r', 1)
+            end
+            i = i + 12 + ndeps
+          end
+          -- Resolved after the whole batch is in, so a parent may come before its children.
+          for _, d in ipairs(dependents) do
+            local id, job, queue, ownKey, deps, notBefore = d[1], d[2], d[3], d[4], d[5], d[6]
+            local waiting = false
+            for _, key in ipairs(deps) do
+              local unfinished = tonumber(redis.call('HGET', B .. 'keys:' .. job, key) or '0')
+              if key == ownKey then unfinished = unfinished - 1 end
+              if unfinished > 0 and redis.call('SADD', B .. 'tdeps:' .. id, key) == 1 then
+                redis.call('SADD', depkey(job, key), id)
+                waiting = true
+              end
+            end
+            if waiting then
+              jobadd(job, 'blocked', 1)
+              qadd(job, queue, 'b', 1)
+            else
+              push_ready(id, queue, notBefore)
+              jobadd(job, 'pending', 1)
+              qadd(job, queue, 'r', 1)
+            end
+          end
+          return i
+        end
+        local function reopen(job)
+          local state = redis.call('HGET', jkey(job), 'state')
+          if state == 'completed' or state == 'failed' or state == 'stopped' or state == 'waiting' then
+            redis.call('HSET', jkey(job), 'state', 'running')
+            redis.call('HDEL', jkey(job), 'finished_at')
+          end
+        end
+        -- A job ends exactly when nothing is ready or running. A periodic job records the pass and
+        -- waits in `unscheduled` until the Swift side queues its next pass.
+        local function finalize(job)
+          local jk = jkey(job)
+          local f = redis.call('HMGET', jk, 'state', 'pending', 'schedule', 'pass', 'created_at', 'blocked', 'pass_tasks')
+          local state = f[1]
+          if not state or tonumber(f[2]) > 0 then return end
+          if state ~= 'queued' and state ~= 'running' and state ~= 'stopping' then return end
+          local ck = B .. 'jc:' .. job
+          local c = redis.call('HMGET', ck, 'tasks.failed', 'entries.failed', 'tasks.done')
+          local failed, entriesFailed, done = tonumber(c[1] or '0'), tonumber(c[2] or '0'), tonumber(c[3] or '0')
+          local endState = 'completed'
+          if state == 'stopping' then
+            endState = 'stopped'
+          elseif failed > 0 or entriesFailed > 0 or tonumber(f[6]) > 0 then
+            endState = 'failed'
+          end
+          if not f[3] then
+            redis.call('HSET', jk, 'state', endState, 'finished_at', nowText)
+            return
+          end
+          local pass = tonumber(f[4])
+          if done + failed > 0 then
+            local summary = cjson.encode({ pass = pass, state = endState, started_at = f[5], finished_at = nowText,
+              counters = redis.call('HGETALL', ck) })
+            redis.call('HSET', B .. 'jp:' .. job, pass, summary)
+            redis.call('HSET', jk, 'last_pass', summary)
+            redis.call('HDEL', B .. 'jp:' .. job, pass - 100)
+          end
+          if endState == 'stopped' or not f[7] then
+            redis.call('HSET', jk, 'state', endState, 'finished_at', nowText)
+            redis.call('HDEL', jk, 'next_run_at')
+            return
+          end
+          -- State stays bounded however many passes run: failures of earlier passes go, and so do
+          -- tasks left blocked by this pass's failures (the next pass queues them afresh).
+          for _, id in ipairs(redis.call('SMEMBERS', B .. 'jt:' .. job)) do
+            local t = redis.call('HMGET', tkey(id), 'state', 'pass', 'key', 'queue')
+            local taskPass = tonumber(t[2])
+            if (t[1] == 'f' and taskPass < pass) or (t[1] == 'b' and taskPass <= pass) then
+              if t[1] == 'f' then
+                redis.call('ZREM', B .. 'failed', id)
+                qadd(job, t[4], 'f', -1)
+              else
+                jobadd(job, 'blocked', -1)
+                qadd(job, t[4], 'b', -1)
+              end
+              unlink_deps(id, job)
+              forget(id, job, t[3])
+            end
+          end
+          redis.call('HSET', jk, 'state', 'waiting', 'pass', pass + 1, 'pass_ended_at', nowText)
+          redis.call('HDEL', jk, 'next_run_at', 'finished_at')
+          redis.call('SADD', B .. 'unscheduled', job)
+        end
+        -- Deletes everything of an ended job before it is submitted again.
+        local function purge_job(job)
+          for _, id in ipairs(redis.call('SMEMBERS', B .. 'jt:' .. job)) do
+            for _, key in ipairs(redis.call('SMEMBERS', B .. 'tdeps:' .. id)) do
+              redis.call('DEL', depkey(job, key))
+            end
+            redis.call('ZREM', B .. 'failed', id)
+            redis.call('ZREM', B .. 'delayed', id)
+            redis.call('ZREM', B .. 'inflight', id)
+            redis.call('DEL', tkey(id), B .. 'tdeps:' .. id)
+          end
+          redis.call('DEL', jkey(job), B .. 'jt:' .. job, B .. 'jc:' .. job, B .. 'jq:' .. job, B .. 'jp:' .. job,
+            B .. 'keys:' .. job)
+          redis.call('SREM', B .. 'unscheduled', job)
+        end
+
+        """
+
+    /// ARGV: base, now, name, kind, spec, schedule, profile, pass template, first run ('' when
+    /// absent), task count, tasks.
+    static let submit = RedisScript(prelude + """
+        local job = ARGV[3]
+        local jk = jkey(job)
+        local state = redis.call('HGET', jk, 'state')
+        if state then
+          if state ~= 'stopped' and state ~= 'completed' and state ~= 'failed' then
+            return redis.error_reply('ACTIVE job is still active')
+          end
+          purge_job(job)
+        end
+        local firstRun = ARGV[9]
+        local createdAt = nowText
+        local initial = 'queued'
+        if firstRun ~= '' then
+          createdAt = firstRun
+          initial = 'waiting'
+          redis.call('HSET', jk, 'next_run_at', firstRun)
+        end
+        redis.call('HSET', jk, 'kind', ARGV[4], 'spec', ARGV[5], 'state', initial, 'created_at', createdAt,
+          'pending', 0, 'running', 0, 'blocked', 0, 'pass', 1)
+        if ARGV[6] ~= '' then redis.call('HSET', jk, 'schedule', ARGV[6], 'pass_tasks', ARGV[8]) end
+        if ARGV[7] ~= '' then redis.call('HSET', jk, 'profile', ARGV[7]) end
+        redis.call('ZADD', B .. 'jobs', now, job)
+        insert_tasks(11, tonumber(ARGV[10]), 1)
+        finalize(job)
+        return 'OK'
+        """)
+
+    /// ARGV: base, now, task count, tasks. Every task's job must exist and not be stopping.
+    static let enqueue = RedisScript(prelude + """
+        local count = tonumber(ARGV[3])
+        local jobs = {}
+        local i = 4
+        for _ = 1, count do
+          jobs[ARGV[i]] = true
+          i = skip_tasks(i, 1)
+        end
+        for job in pairs(jobs) do
+          local state = redis.call('HGET', jkey(job), 'state')
+          if not state then return redis.error_reply('NOJOB ' .. job) end
+          if state == 'stopping' then return redis.error_reply('STOPPING ' .. job) end
+        end
+        insert_tasks(4, count, nil)
+        for job in pairs(jobs) do
+          reopen(job)
+          finalize(job)
+        end
+        return 'OK'
+        """)
+
+    /// ARGV: base, now, lease deadline, worker, limit, queues... Returns one array per claimed task.
+    static let claim = RedisScript(prelude + """
+        local deadlineText, worker, limit = ARGV[3], ARGV[4], tonumber(ARGV[5])
+        local due = redis.call('ZRANGEBYSCORE', B .. 'delayed', '-inf', nowText, 'LIMIT', 0, 1000)
+        for _, id in ipairs(due) do
+          redis.call('ZREM', B .. 'delayed', id)
+          local queue = redis.call('HGET', tkey(id), 'queue')
+          if queue then
+            redis.call('HSET', tkey(id), 'state', 'r')
+            redis.call('RPUSH', B .. 'ready:' .. queue, id)
+          end
+        end
+        local out = {}
+        local profiles = {}
+        for qi = 6, #ARGV do
+          local queue = ARGV[qi]
+          local rk = B .. 'ready:' .. queue
+          while #out < limit do
+            local ids = redis.call('LPOP', rk, limit - #out)
+            if not ids then break end
+            for _, id in ipairs(ids) do
+              local tk = tkey(id)
+              local t = redis.call('HMGET', tk, 'state', 'job', 'kind', 'key', 'payload', 'max_retries', 'delay',
+                'timeout', 'entries')
+              if t[1] == 'r' then
+                local fence = redis.call('HINCRBY', tk, 'fence', 1)
+                local attempts = redis.call('HINCRBY', tk, 'attempts', 1)
+                redis.call('HSET', tk, 'state', 'u', 'worker', worker)
+                redis.call('ZADD', B .. 'inflight', deadlineText, id)
+                local job = t[2]
+                jobadd(job, 'running', 1)
+                qadd(job, queue, 'r', -1)
+                qadd(job, queue, 'u', 1)
+                if profiles[job] == nil then
+                  local j = redis.call('HMGET', jkey(job), 'state', 'profile')
+                  if j[1] == 'queued' then
+                    redis.call('HSET', jkey(job), 'state', 'running')
+                  elseif j[1] == 'waiting' then
+                    redis.call('HSET', jkey(job), 'state', 'running', 'created_at', nowText)
+                    redis.call('HDEL', jkey(job), 'next_run_at')
+                  end
+                  profiles[job] = j[2] or ''
+                end
+                out[#out + 1] = { tonumber(id), fence, job, queue, t[3], t[4], t[5], attempts, t[6], t[7], t[8], t[9],
+                  profiles[job] }
+              end
+            end
+          end
+        end
+        return out
+        """)
+
+    /// ARGV: base, now, lease deadline, then id/fence pairs. Returns `R` renewed, `L` lost or
+    /// `S` job stopping, per pair.
+    static let renew = RedisScript(prelude + """
+        local out = {}
+        for i = 4, #ARGV, 2 do
+          local id, fence = ARGV[i], ARGV[i + 1]
+          local t = redis.call('HMGET', tkey(id), 'state', 'fence', 'job')
+          if t[1] == 'u' and t[2] == fence then
+            redis.call('ZADD', B .. 'inflight', ARGV[3], id)
+            local state = redis.call('HGET', jkey(t[3]), 'state')
+            if state == 'stopping' or state == 'stopped' then out[#out + 1] = 'S' else out[#out + 1] = 'R' end
+          else
+            out[#out + 1] = 'L'
+          end
+        end
+        return out
+        """)
+
+    /// ARGV: base, now, completion count, then per completion: id, fence, outcome (`s` succeeded,
+    /// `r` failed and retryable, `p` failed for good), error, counter count, name/value pairs,
+    /// spawned count, spawned tasks. Returns the ids whose completion was applied.
+    static let finish = RedisScript(prelude + """
+        local applied = {}
+        local touched = {}
+        local i = 4
+        for _ = 1, tonumber(ARGV[3]) do
+          local id, fence, outcome, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+          local counterCount = tonumber(ARGV[i + 4])
+          local countersAt = i + 5
+          i = countersAt + 2 * counterCount
+          local spawnedCount = tonumber(ARGV[i])
+          local spawnedAt = i + 1
+          i = skip_tasks(spawnedAt, spawnedCount)
+          local tk = tkey(id)
+          local t = redis.call('HMGET', tk, 'state', 'fence', 'job', 'queue', 'key', 'retries', 'max_retries', 'delay',
+            'entries')
+          if t[1] == 'u' and t[2] == fence then
+            applied[#applied + 1] = tonumber(id)
+            local job, queue, key = t[3], t[4], t[5]
+            touched[job] = true
+            local j = redis.call('HMGET', jkey(job), 'state', 'pass')
+            local active = j[1] == 'queued' or j[1] == 'running'
+            redis.call('ZREM', B .. 'inflight', id)
+            jobadd(job, 'running', -1)
+            qadd(job, queue, 'u', -1)
+            if outcome == 's' then
+              forget(id, job, key)
+              jobadd(job, 'pending', -1)
+              counter(job, 'tasks.done', 1)
+              for c = 0, counterCount - 1 do
+                counter(job, ARGV[countersAt + 2 * c], tonumber(ARGV[countersAt + 2 * c + 1]))
+              end
+              release_dependents(job, key)
+              if active then insert_tasks(spawnedAt, spawnedCount, j[2]) end
+            elseif active and outcome == 'r' and tonumber(t[6]) < tonumber(t[7]) then
+              redis.call('HINCRBY', tk, 'retries', 1)
+              redis.call('HSET', tk, 'error', err)
+              redis.call('HDEL', tk, 'worker')
+              push_ready(id, queue, now + tonumber(t[8]))
+              qadd(job, queue, 'r', 1)
+              counter(job, 'tasks.retried', 1)
+            elseif active then
+              redis.call('HSET', tk, 'state', 'f', 'error', err, 'failed_at', nowText)
+              redis.call('HDEL', tk, 'worker')
+              redis.call('ZADD', B .. 'failed', id, id)
+              jobadd(job, 'pending', -1)
+              qadd(job, queue, 'f', 1)
+              counter(job, 'tasks.failed', 1)
+              counter(job, 'entries.failed', tonumber(t[9]))
+            else
+              forget(id, job, key)
+              jobadd(job, 'pending', -1)
+              counter(job, 'tasks.cancelled', 1)
+            end
+          end
+        end
+        for job in pairs(touched) do finalize(job) end
+        return applied
+        """)
+
+    /// ARGV: base, now, most lost deliveries. Re-delivers or ends tasks whose lease expired.
+    static let reap = RedisScript(prelude + """
+        local maximumLost = tonumber(ARGV[3])
+        local expired = redis.call('ZRANGEBYSCORE', B .. 'inflight', '-inf', '(' .. nowText, 'LIMIT', 0, 1000)
+        local touched = {}
+        for _, id in ipairs(expired) do
+          redis.call('ZREM', B .. 'inflight', id)
+          local tk = tkey(id)
+          local t = redis.call('HMGET', tk, 'state', 'job', 'queue', 'key', 'attempts', 'retries', 'entries')
+          if t[1] == 'u' then
+            local job, queue = t[2], t[3]
+            touched[job] = true
+            local state = redis.call('HGET', jkey(job), 'state')
+            local lost = tonumber(t[5]) - tonumber(t[6])
+            jobadd(job, 'running', -1)
+            qadd(job, queue, 'u', -1)
+            if state ~= 'queued' and state ~= 'running' then
+              forget(id, job, t[4])
+              jobadd(job, 'pending', -1)
+              counter(job, 'tasks.cancelled', 1)
+            elseif lost >= maximumLost then
+              local err = 'its worker stopped responding ' .. lost .. ' times (killed, crashed or out of memory); '
+                .. 'the task itself may be the cause'
+              redis.call('HSET', tk, 'state', 'f', 'error', err, 'failed_at', nowText)
+              redis.call('HDEL', tk, 'worker')
+              redis.call('ZADD', B .. 'failed', id, id)
+              jobadd(job, 'pending', -1)
+              qadd(job, queue, 'f', 1)
+              counter(job, 'tasks.failed', 1)
+              counter(job, 'entries.failed', tonumber(t[7]))
+            else
+              redis.call('HSET', tk, 'state', 'r')
+              redis.call('HDEL', tk, 'worker')
+              redis.call('LPUSH', B .. 'ready:' .. queue, id)
+              qadd(job, queue, 'r', 1)
+              counter(job, 'tasks.retried', 1)
+            end
+          end
+        end
+        for job in pairs(touched) do finalize(job) end
+        return #expired
+        """)
+
+    /// ARGV: base, now, job. Cancels the job's ready, delayed and blocked tasks.
+    static let stop = RedisScript(prelude + """
+        local job = ARGV[3]
+        local state = redis.call('HGET', jkey(job), 'state')
+        if not state then return redis.error_reply('NOJOB ' .. job) end
+        if state == 'stopped' or state == 'completed' or state == 'failed' then return 'OK' end
+        local cancelledReady, cancelledBlocked = 0, 0
+        for _, id in ipairs(redis.call('SMEMBERS', B .. 'jt:' .. job)) do
+          local t = redis.call('HMGET', tkey(id), 'state', 'queue', 'key')
+          if t[1] == 'r' or t[1] == 'd' then
+            redis.call('ZREM', B .. 'delayed', id)
+            forget(id, job, t[3])
+            qadd(job, t[2], 'r', -1)
+            cancelledReady = cancelledReady + 1
+          elseif t[1] == 'b' then
+            unlink_deps(id, job)
+            forget(id, job, t[3])
+            qadd(job, t[2], 'b', -1)
+            cancelledBlocked = cancelledBlocked + 1
+          end
+        end
+        counter(job, 'tasks.cancelled', cancelledReady + cancelledBlocked)
+        jobadd(job, 'pending', -cancelledReady)
+        jobadd(job, 'blocked', -cancelledBlocked)
+        -- Without its pass template a stopped periodic job never schedules another pass.
+        redis.call('HSET', jkey(job), 'state', 'stopping')
+        redis.call('HDEL', jkey(job), 'pass_tasks')
+        redis.call('SREM', B .. 'unscheduled', job)
+        finalize(job)
+        return 'OK'
+        """)
+
+    /// ARGV: base, now, job ('' for any), queue ('' for any). Returns how many were requeued.
+    static let requeue = RedisScript(prelude + """
+        local wantJob, wantQueue = ARGV[3], ARGV[4]
+        local count = 0
+        for _, id in ipairs(redis.call('ZRANGE', B .. 'failed', 0, -1)) do
+          local tk = tkey(id)
+          local t = redis.call('HMGET', tk, 'job', 'queue', 'entries', 'pass', 'state')
+          if t[5] == 'f' and (wantJob == '' or t[1] == wantJob) and (wantQueue == '' or t[2] == wantQueue) then
+            local job, queue = t[1], t[2]
+            local jobPass = redis.call('HGET', jkey(job), 'pass')
+            if jobPass then
+              redis.call('ZREM', B .. 'failed', id)
+              redis.call('HSET', tk, 'retries', 0, 'pass', jobPass)
+              redis.call('HDEL', tk, 'error', 'failed_at')
+              push_ready(id, queue, 0)
+              -- A failure of an earlier pass is not in this pass's counters; it simply joins this pass.
+              if t[4] == jobPass then
+                counter(job, 'tasks.failed', -1)
+                counter(job, 'entries.failed', -tonumber(t[3]))
+              end
+              counter(job, 'tasks.retried', 1)
+              jobadd(job, 'pending', 1)
+              qadd(job, queue, 'f', -1)
+              qadd(job, queue, 'r', 1)
+              reopen(job)
+              count = count + 1
+            end
+          end
+        end
+        return count
+        """)
+
+    /// ARGV: base, now, job, the pass it must be in, next run, task count, tasks. Queues a periodic
+    /// job's next pass once; returns 0 when another caller already did.
+    static let schedulePass = RedisScript(prelude + """
+        local job = ARGV[3]
+        if redis.call('SISMEMBER', B .. 'unscheduled', job) == 0 then return 0 end
+        if redis.call('HGET', jkey(job), 'pass') ~= ARGV[4] then return 0 end
+        redis.call('SREM', B .. 'unscheduled', job)
+        redis.call('DEL', B .. 'jc:' .. job)
+        redis.call('HSET', jkey(job), 'next_run_at', ARGV[5], 'created_at', ARGV[5])
+        insert_tasks(7, tonumber(ARGV[6]), tonumber(ARGV[4]))
+        return 1
+        """)
+
+    /// ARGV: base, job ('' for any), queue ('' for any), limit. Read-only: the failed registry,
+    /// oldest first, one array per task.
+    static let failedTasks = RedisScript("""
+        local B = ARGV[1]
+        local wantJob, wantQueue, limit = ARGV[2], ARGV[3], tonumber(ARGV[4])
+        local out = {}
+        for _, id in ipairs(redis.call('ZRANGE', B .. 'failed', 0, -1)) do
+          if #out >= limit then break end
+          local t = redis.call('HMGET', B .. 't:' .. id, 'job', 'queue', 'kind', 'key', 'error', 'attempts', 'failed_at')
+          if t[1] and (wantJob == '' or t[1] == wantJob) and (wantQueue == '' or t[2] == wantQueue) then
+            out[#out + 1] = { tonumber(id), t[1], t[2], t[3], t[4], t[5] or '', t[6], t[7] or '0' }
+          end
+        end
+        return out
+        """)
+}
