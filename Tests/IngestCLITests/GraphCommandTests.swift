@@ -130,5 +130,37 @@ extension CommandLineTests {
             let bad = try world.ingest.run(["graph", "root", "q", "42"])
             #expect(bad.status != 0 && bad.stderr.contains("is not a node id of graph q"))
         }
+
+        @Test func layersCanBeGatedByHandAndChunksQueuedOneByOne() async throws {
+            let world = try CLIWorld()
+            let dataset = try generate(world, chunks: "4,4,4")
+            #expect(try world.ingest.run(["graph", "g", dataset, "--test"]).status == 0)
+            let worker = try world.ingest.launch(["worker", "-c", "2"])
+            defer { worker.stop(with: SIGTERM) }
+            try await world.waitForJob("g") { $0.state.isTerminal }
+
+            let layer2 = try world.ingest.run(["layer", "2", "--no-autoqueue-parents"])
+            #expect(layer2.stdout.contains("queued 64 chunks of graph g on l2"), "\(layer2.stderr)")
+            try await world.waitForJob("g") { $0.state.isTerminal }
+            var status = try world.ingest.run(["status"]).stdout
+            #expect(status.contains("2: 64 / 64 "), "\(status)")
+            #expect(status.contains("3: 1 / 8 "), "layer 3 waits for `ingest layer 3`: \(status)")
+
+            #expect(try world.ingest.run(["layer", "3"]).status == 0)
+            let done = try await world.waitForJob("g") { $0.state.isTerminal }
+            #expect(done.state == .completed)
+            status = try world.ingest.run(["status", "g"]).stdout
+            #expect(status.contains("3: 8 / 8 ") && status.contains("4: 1 / 1 "), "\(status)")
+
+            let outside = try world.ingest.run(["chunk", "l3", "3", "9", "0", "0"])
+            #expect(outside.status != 0 && outside.stderr.contains("3_9_0_0 is not a chunk of graph g"))
+            let again = try world.ingest.run(["chunk", "l2", "2", "1", "2", "3"])
+            #expect(again.stdout.contains("queued chunk 2_1_2_3 of graph g on l2"))
+            let rebuilt = try await world.waitForJob("g") { $0.state.isTerminal }
+            #expect(rebuilt.state == .completed)
+            #expect(rebuilt.counter(GraphCounter.chunksDone(layer: 2)) == 64, "a chunk built again is not counted twice")
+            let rate = try world.ingest.run(["rate", "2", "--span", "0.2"])
+            #expect(rate.stdout.contains("chunks per second (layer 2: 64 / 64)"), "\(rate.stderr)")
+        }
     }
 }

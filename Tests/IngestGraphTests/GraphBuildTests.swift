@@ -2,6 +2,7 @@ import Foundation
 import IngestCore
 import IngestEngine
 import IngestGraph
+import IngestTesting
 import Logging
 import Testing
 
@@ -58,8 +59,9 @@ import Testing
         #expect(groupsOfComponent.values.contains { $0.count > 1 }, "no component falls apart into pieces")
     }
 
-    @Test func fourWorkersBuildTheSameGraphAsOneAndNoParentBeforeItsChildren() async throws {
-        let fixture = try GraphFixture()
+    @Test(arguments: BrokerFactory.available)
+    func fourWorkersBuildTheSameGraphAsOneAndNoParentBeforeItsChildren(_ brokerKind: BrokerFactory) async throws {
+        let fixture = try GraphFixture(brokerKind)
         let dataset = try fixture.generate(chunks: [4, 3, 4], seed: 11)
         try await fixture.submit("one", dataset: dataset)
         try await fixture.build("one", workers: 1)
@@ -68,6 +70,7 @@ import Testing
         #expect(status.state == .completed)
         let one = try fixture.store("one"), four = try fixture.store("four")
         #expect(try one.allNodes() == four.allNodes())
+        #expect(samePartition(try roots(in: four), try groundTruth(dataset: dataset)))
         let meta = try four.meta()!
         let order = try four.buildOrder(layout: meta.layout)
         #expect(order.count == meta.geometry.buildLayers.reduce(0) { $0 + meta.geometry.chunkCount(layer: $1) })

@@ -10,11 +10,26 @@ import Logging
 /// workers that build graphs to their end.
 final class GraphFixture: @unchecked Sendable {
     let directory: TemporaryDirectory
-    let broker: SQLiteBroker
+    let broker: any Broker
+    /// A broker connection for one more worker: its own SQLite connection, or the shared Redis client.
+    private let connect: @Sendable () throws -> any Broker
+    private let keepAlive: BrokerUnderTest?
 
-    init() throws {
-        directory = try TemporaryDirectory(prefix: "ingest-graph")
-        broker = try SQLiteBroker(path: directory.subpath("state.sqlite"))
+    /// Embedded SQLite state in the fixture's directory, or a fresh broker of the given kind
+    /// (Redis needs `INGEST_TEST_REDIS_URL`).
+    init(_ factory: BrokerFactory = .sqlite) throws {
+        let directory = try TemporaryDirectory(prefix: "ingest-graph")
+        self.directory = directory
+        if factory == .sqlite {
+            broker = try SQLiteBroker(path: directory.subpath("state.sqlite"))
+            connect = { try SQLiteBroker(path: directory.subpath("state.sqlite")) }
+            keepAlive = nil
+        } else {
+            let underTest = try factory.make()
+            broker = underTest.broker
+            connect = { underTest.broker }
+            keepAlive = underTest
+        }
     }
 
     /// Generates a dataset under `name` and returns its `dataset.yml`.
@@ -47,7 +62,7 @@ final class GraphFixture: @unchecked Sendable {
         logger.logLevel = .critical
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<workers {
-                let broker = try SQLiteBroker(path: directory.subpath("state.sqlite"))
+                let broker = try connect()
                 let worker = Worker(
                     broker: broker, handlers: GraphJob.handlers(),
                     configuration: WorkerConfiguration(
