@@ -215,3 +215,21 @@ extension GraphBuildTests {
         return try await fixture.broker.job(named: job)!
     }
 }
+
+extension GraphBuildTests {
+    @Test func anEdgeOnlyOneChunkListsFailsTheParentNamingBothFiles() async throws {
+        let fixture = try GraphFixture()
+        let dataset = try fixture.generate(chunks: [2, 1, 1], seed: 8)
+        // Chunk 1_0_0 forgets every edge it shares with chunk 0_0_0.
+        let path = fixture.directory.subpath("data/edges/1_0_0.edges")
+        let (edges, betweenStart, _) = try #require(try EdgeFile.readAll(path: path))
+        try EdgeFile.write(path: path, inChunk: Array(edges[..<betweenStart]), betweenChunk: [], crossChunk: [])
+        try await fixture.submit("g", dataset: dataset)
+        let status = try await fixture.build("g")
+        #expect(status.state == .failed)
+        let failed = try await fixture.broker.failedTasks(job: "g", queue: nil, limit: 10)
+        #expect(failed.map(\.key) == ["3_0_0_0"])
+        #expect(failed.first?.error.contains("is active in 0_0_0.edges but missing or inactive here") == true)
+        #expect(failed.first?.error.contains("edges file 1_0_0.edges") == true)
+    }
+}
