@@ -9,6 +9,11 @@ struct GraphCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph",
         abstract: "Build a hierarchical chunked graph layer by layer (PyChunkedGraph's ingest), generate datasets, query graphs.",
+        usage: """
+            ingest graph GRAPH_ID dataset.yml [--test] [--retry] [--synchronous]
+              ingest graph generate DIR --chunks X,Y,Z [--seed N] [--side N] [--object-size N] [--fanout F]
+              ingest graph root|leaves|children|parent GRAPH_ID NODE_ID [--json]
+            """,
         subcommands: [
             GraphIngestCommand.self, GraphGenerateCommand.self, GraphRootCommand.self, GraphLeavesCommand.self,
             GraphChildrenCommand.self, GraphParentCommand.self,
@@ -19,7 +24,7 @@ struct GraphCommand: AsyncParsableCommand {
 /// `ingest graph GRAPH_ID dataset.yml [--test] [--retry]`: queue every chunk of every layer.
 struct GraphIngestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "ingest",
+        commandName: "build",
         abstract: "Queue a graph build: every layer-2 chunk on queue l2, every parent on l3, l4, ... waiting for its children.")
 
     @Argument(help: "A name for the graph (the job name; the store is $INGEST_HOME/graphs/GRAPH_ID.sqlite unless the dataset file says otherwise).")
