@@ -50,6 +50,10 @@ struct GraphIngestCommand: AsyncParsableCommand {
 
     func run() async throws {
         let broker = try connection.openBroker()
+        // Refused before the store is touched, so a later try needs no --retry.
+        if let running = try await broker.job(named: graphID), !running.state.isTerminal {
+            throw IngestError.jobAlreadyActive(graphID)
+        }
         let dataset = try GraphDataset.load(path: dataset)
         let (job, tasks) = try GraphJob.prepare(
             dataset: dataset, graphID: graphID, test: test, retry: retry, defaultStore: GraphJobLookup.defaultStorePath(graphID))
