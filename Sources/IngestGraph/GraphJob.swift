@@ -44,6 +44,8 @@ public enum GraphCounter {
     public static func chunksDone(layer: Int) -> String { "chunks.l\(layer).done" }
     /// Nodes written by those builds: `nodes.l2`.
     public static func nodes(layer: Int) -> String { "nodes.l\(layer)" }
+    /// Milliseconds spent building the layer's chunks, re-runs included: `chunks.l2.ms`.
+    public static func buildMilliseconds(layer: Int) -> String { "chunks.l\(layer).ms" }
 }
 
 /// The chunked graph job (PyChunkedGraph's ingest): one `chunk` task per chunk on a queue per
@@ -152,6 +154,7 @@ struct ChunkHandler: TaskHandler {
             let counts = meta.geometry.buildLayers.map { "\($0): \(meta.geometry.chunkCounts(layer: $0).map(String.init).joined(separator: "x"))" }
             throw PermanentTaskError("chunk '\(task.key)' is not a chunk of graph \(meta.graphID); layers and grids are \(counts.joined(separator: ", "))")
         }
+        let started = ContinuousClock.now
         do {
             let nodeCount: Int
             let counted: Bool
@@ -171,6 +174,8 @@ struct ChunkHandler: TaskHandler {
             nodeCount = build.nodes.count + build.roots.count
             counted = try await store.writeChunk(chunk, build: build, run: payload.run, token: payload.token, layout: layout)
             var result = TaskResult()
+            let elapsed = ContinuousClock.now - started
+            result.add(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000, to: GraphCounter.buildMilliseconds(layer: chunk.layer))
             if counted {
                 result.add(1, to: GraphCounter.chunksDone(layer: chunk.layer))
                 result.add(Int64(nodeCount), to: GraphCounter.nodes(layer: chunk.layer))
