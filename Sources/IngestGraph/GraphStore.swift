@@ -45,6 +45,7 @@ public final class GraphStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
@@ -58,10 +59,14 @@ public final class GraphStore: Sendable {
                 CREATE TABLE graph_meta (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
                 CREATE TABLE nodes (
                     id INTEGER PRIMARY KEY,
-                    parent INTEGER,
                     children BLOB NOT NULL,
                     cross_edges BLOB NOT NULL
                 );
+                -- Apart from the nodes: setting a parent then writes a narrow row, not a node's children again.
+                CREATE TABLE parents (
+                    child INTEGER PRIMARY KEY,
+                    parent INTEGER NOT NULL
+                ) WITHOUT ROWID;
                 CREATE TABLE chunks (
                     id INTEGER PRIMARY KEY,
                     layer INTEGER NOT NULL,
@@ -141,8 +146,10 @@ public final class GraphStore: Sendable {
         let own = Self.range(of: chunk, layout: layout)
         let firstRoot = Self.stored(layout.rootID(completedIn: chunk, index: 0))
         let rows = (build.nodes + build.roots).map { node in
-            (Self.stored(node.id), node.parent.map(Self.stored), NodeBlobs.encode(ids: node.children), NodeBlobs.encode(crossEdges: node.crossEdges))
+            (Self.stored(node.id), NodeBlobs.encode(ids: node.children), NodeBlobs.encode(crossEdges: node.crossEdges))
         }
+        let links = build.parentOfChild.map { (Self.stored($0.child), Self.stored($0.parent)) }
+            + build.nodes.compactMap { node in node.parent.map { (Self.stored(node.id), Self.stored($0)) } }
         let chunkID = Self.stored(layout.chunkID(chunk))
         return try await pool.write { db in
             // A chunk's rows and its record are written together: without a record there is nothing to replace.
@@ -150,25 +157,23 @@ public final class GraphStore: Sendable {
             if previous != nil {
                 // Rows of an earlier build from other input (more nodes or roots than now) go. The root
                 // chunk's range holds every chunk's roots; there each build clears its own part only.
-                if chunk.layer < layout.geometry.rootLayer {
-                    try db.execute(
-                        sql: "DELETE FROM nodes WHERE id > ? AND id <= ?", arguments: [own.lower + Int64(build.nodes.count), own.upper])
+                var stale: [(Int64, Int64)] = [(firstRoot + Int64(build.roots.count), firstRoot - 1 + Int64(layout.maximumRootsPerChunk))]
+                if chunk.layer < layout.geometry.rootLayer { stale.append((own.lower + Int64(build.nodes.count) + 1, own.upper)) }
+                for (lower, upper) in stale {
+                    try db.execute(sql: "DELETE FROM nodes WHERE id BETWEEN ? AND ?", arguments: [lower, upper])
+                    try db.execute(sql: "DELETE FROM parents WHERE child BETWEEN ? AND ?", arguments: [lower, upper])
                 }
-                try db.execute(
-                    sql: "DELETE FROM nodes WHERE id >= ? AND id <= ?",
-                    arguments: [firstRoot + Int64(build.roots.count), firstRoot - 1 + Int64(layout.maximumRootsPerChunk)])
             }
             let upsert = try db.cachedStatement(sql: """
-                INSERT INTO nodes (id, parent, children, cross_edges) VALUES (?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET
-                    children = excluded.children, cross_edges = excluded.cross_edges, parent = IFNULL(excluded.parent, parent)
+                INSERT INTO nodes (id, children, cross_edges) VALUES (?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET children = excluded.children, cross_edges = excluded.cross_edges
                 """)
-            for (id, parent, children, crossEdges) in rows {
-                try upsert.execute(arguments: [id, parent, children, crossEdges])
+            for (id, children, crossEdges) in rows {
+                try upsert.execute(arguments: [id, children, crossEdges])
             }
-            let setParent = try db.cachedStatement(sql: "UPDATE nodes SET parent = ? WHERE id = ?")
-            for (child, parent) in build.parentOfChild {
-                try setParent.execute(arguments: [Self.stored(parent), Self.stored(child)])
+            let link = try db.cachedStatement(sql: "INSERT OR REPLACE INTO parents (child, parent) VALUES (?, ?)")
+            for (child, parent) in links {
+                try link.execute(arguments: [child, parent])
             }
             let counts = previous == nil || previous!["run"] as String != run || previous!["token"] as String == token
             try db.execute(
@@ -183,9 +188,11 @@ public final class GraphStore: Sendable {
 
     // MARK: - Reading nodes
 
+    static let nodeColumns = "n.id, n.children, n.cross_edges, p.parent FROM nodes n LEFT JOIN parents p ON p.child = n.id"
+
     public func node(_ id: UInt64) throws -> GraphNode? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM nodes WHERE id = ?", arguments: [Self.stored(id)]).map(Self.node(from:))
+            try Row.fetchOne(db, sql: "SELECT \(Self.nodeColumns) WHERE n.id = ?", arguments: [Self.stored(id)]).map(Self.node(from:))
         }
     }
 
@@ -193,7 +200,8 @@ public final class GraphStore: Sendable {
     public func nodes(in chunk: ChunkCoordinate, layout: NodeIDLayout) throws -> [GraphNode] {
         let range = Self.range(of: chunk, layout: layout)
         return try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM nodes WHERE id BETWEEN ? AND ? ORDER BY id", arguments: [range.lower, range.upper])
+            try Row.fetchAll(
+                db, sql: "SELECT \(Self.nodeColumns) WHERE n.id BETWEEN ? AND ? ORDER BY n.id", arguments: [range.lower, range.upper])
                 .map(Self.node(from:))
         }
     }
@@ -219,7 +227,7 @@ public final class GraphStore: Sendable {
 
     /// Every node row, ordered by id: for comparing two builds.
     public func allNodes() throws -> [GraphNode] {
-        try pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM nodes ORDER BY id").map(Self.node(from:)) }
+        try pool.read { db in try Row.fetchAll(db, sql: "SELECT \(Self.nodeColumns) ORDER BY n.id").map(Self.node(from:)) }
     }
 
     /// Built chunks in the order their builds committed.

@@ -37,23 +37,26 @@ public struct ParentBuilder: Sendable {
         let layer = chunk.layer
         let ordered = children.filter { !$0.crossEdges.isEmpty }.sorted { $0.id < $1.id }
         var sets = UnionFind(count: ordered.count)
-        // The first half seen of each edge that becomes internal here, waiting for its other half.
-        var unpaired: [EdgePairKey: (child: Int, edge: CrossEdge)] = [:]
+        // Both halves of each edge that becomes internal here: sorted by edge, the two halves lie side by side.
+        var halves: [(key: EdgePairKey, child: Int32, edge: CrossEdge)] = []
         for (position, child) in ordered.enumerated() {
             for edge in child.crossEdges where edge.layer == layer {
-                if let other = unpaired.removeValue(forKey: edge.pairKey) {
-                    sets.union(position, other.child)
-                } else {
-                    unpaired[edge.pairKey] = (position, edge)
-                }
+                halves.append((edge.pairKey, Int32(position), edge))
             }
         }
-        if let (_, edge) = unpaired.values.min(by: { $0.edge < $1.edge }) {
-            let near = layout.layer2Chunk(ofSupervoxel: edge.local), far = layout.layer2Chunk(ofSupervoxel: edge.remote)
-            throw GraphError.badChunkFile(
-                path: "edges file \(EdgeFile.name(far))",
-                reason: "the edge between supervoxels \(edge.local) and \(edge.remote) is active in \(EdgeFile.name(near)) but missing or inactive here; "
-                    + "an edge between two chunks must be listed in both chunks' files, with the same kind")
+        halves.sort { ($0.key.low, $0.key.high, $0.child) < ($1.key.low, $1.key.high, $1.child) }
+        var index = 0
+        while index < halves.count {
+            guard index + 1 < halves.count, halves[index + 1].key == halves[index].key else {
+                let edge = halves[index].edge
+                let near = layout.layer2Chunk(ofSupervoxel: edge.local), far = layout.layer2Chunk(ofSupervoxel: edge.remote)
+                throw GraphError.badChunkFile(
+                    path: "edges file \(EdgeFile.name(far))",
+                    reason: "the edge between supervoxels \(edge.local) and \(edge.remote) is active in \(EdgeFile.name(near)) but missing or inactive here; "
+                        + "an edge between two chunks must be listed in both chunks' files, with the same kind")
+            }
+            sets.union(Int(halves[index].child), Int(halves[index + 1].child))
+            index += 2
         }
 
         var build = ChunkBuild(nodes: [], roots: [], parentOfChild: [])
