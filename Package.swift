@@ -52,7 +52,10 @@ let package = Package(
         ),
         .target(
             name: "IngestGraph",
-            dependencies: ["IngestCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "IngestCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .target(
             name: "IngestCLI",
