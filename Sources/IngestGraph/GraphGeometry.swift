@@ -91,14 +91,6 @@ public struct GraphGeometry: Codable, Sendable, Equatable {
         return result
     }
 
-    /// The layer-2 chunks under `chunk`, as a box of layer-2 coordinates (inclusive lower, exclusive upper).
-    public func layer2Box(of chunk: ChunkCoordinate) -> (lower: [Int], upper: [Int]) {
-        let span = power(fanout, max(0, chunk.layer - 2))
-        let lower = [chunk.x * span, chunk.y * span, chunk.z * span]
-        let upper = zip(lower, grid).map { min($0 + span, $1) }
-        return (lower, upper)
-    }
-
     /// The lowest layer whose chunk holds both layer-2 chunks: where an edge between them becomes internal.
     public func meetingLayer(_ a: ChunkCoordinate, _ b: ChunkCoordinate) -> Int {
         var (ax, ay, az, bx, by, bz) = (a.x, a.y, a.z, b.x, b.y, b.z)

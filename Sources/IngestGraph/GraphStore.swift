@@ -239,20 +239,6 @@ public final class GraphStore: Sendable {
         try nodes(in: layout.layer2Chunk(ofSupervoxel: supervoxel), layout: layout).first { $0.children.contains(supervoxel) }
     }
 
-    /// The node at `layer` above `id` (a supervoxel or a node), or nil when the chain is not built that far.
-    public func ancestor(of id: UInt64, layer: Int, layout: NodeIDLayout) throws -> UInt64? {
-        var current = id
-        if layout.layer(of: current) == 1 {
-            guard let node = try layer2Node(ofSupervoxel: current, layout: layout) else { return nil }
-            current = node.id
-        }
-        while layout.layer(of: current) < layer {
-            guard let parent = try node(current)?.parent else { return nil }
-            current = parent
-        }
-        return layout.layer(of: current) == layer ? current : nil
-    }
-
     /// Every node row, ordered by id: for comparing two builds.
     public func allNodes() throws -> [GraphNode] {
         try pool.read { db in try Row.fetchAll(db, sql: "SELECT \(Self.nodeColumns) ORDER BY n.id").map(Self.node(from:)) }

@@ -71,7 +71,7 @@ public struct Layer2Builder: Sendable {
         var groups = sets.groups()
         for i in groups.indices { groups[i] = groups[i].sorted { supervoxels[$0] < supervoxels[$1] } }
         groups.sort { supervoxels[$0[0]] < supervoxels[$1[0]] }
-        guard UInt64(groups.count) <= layout.maximumSegment(layer: 2) else {
+        guard UInt64(groups.count) <= layout.maximumSegment(layer: 2), groups.count <= layout.maximumRootsPerChunk else {
             throw GraphError.badChunkFile(
                 path: componentsPath, reason: "makes \(groups.count) nodes, more than ids of layer 2 can number; lower SPATIAL_BITS")
         }
