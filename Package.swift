@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "IngestSQLite", targets: ["IngestSQLite"]),
         .library(name: "IngestPostgres", targets: ["IngestPostgres"]),
         .library(name: "IngestSync", targets: ["IngestSync"]),
+        .library(name: "IngestGraph", targets: ["IngestGraph"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -59,9 +60,16 @@ let package = Package(
             dependencies: ["IngestCore", "CIngestSystem", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
+            name: "IngestGraph",
+            dependencies: [
+                "IngestCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
             name: "IngestCLI",
             dependencies: [
-                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres",
+                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres", "IngestGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -90,10 +98,11 @@ let package = Package(
         .testTarget(name: "IngestRedisTests", dependencies: ["IngestRedis", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
+        .testTarget(name: "IngestGraphTests", dependencies: ["IngestCore", "IngestGraph", "IngestEngine", "IngestSQLite", "IngestTesting"]),
         .testTarget(
             name: "IngestCLITests",
             dependencies: [
-                "IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestRedis", "IngestPostgres", "IngestTesting",
+                "IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestRedis", "IngestPostgres", "IngestGraph", "IngestTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -3,11 +3,11 @@ import Foundation
 import IngestCore
 import IngestEngine
 
-/// `ingest failed JOB`: each failed entry with its path and error.
+/// `ingest failed JOB` or (the graph seed's spelling) `ingest failed QUEUE`: each failed entry with its path and error.
 struct FailedCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "failed", abstract: "List a job's failed entries with their paths and errors.")
+    static let configuration = CommandConfiguration(commandName: "failed", abstract: "List failed entries with their paths (or chunks) and errors: a job's, a queue's, or all.")
 
-    @Argument(help: "The job whose failures to list (default: every job).")
+    @Argument(help: "The job, or else the queue (such as l2), whose failures to list (default: every job).")
     var job: String?
 
     @Option(help: "Show at most this many (default: 1000).")
@@ -20,10 +20,13 @@ struct FailedCommand: AsyncParsableCommand {
 
     func run() async throws {
         let broker = try connection.openBroker()
-        if let job, try await broker.job(named: job) == nil {
-            throw IngestError.jobNotFound(job)
+        var queue: String?
+        var job = job
+        if let name = job, try await broker.job(named: name) == nil {
+            guard try await broker.queueNames().contains(name) else { throw IngestError.jobNotFound(name) }
+            (job, queue) = (nil, name)
         }
-        let failed = try await broker.failedTasks(job: job, queue: nil, limit: limit)
+        let failed = try await broker.failedTasks(job: job, queue: queue, limit: limit)
         if json {
             print(try Output.json(failed))
             return

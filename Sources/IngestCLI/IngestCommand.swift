@@ -11,6 +11,7 @@ public struct IngestCommand: AsyncParsableCommand {
             FailedCommand.self, RequeueCommand.self, FlushCommand.self,
             LsCommand.self, StatCommand.self, ResourceCommand.self, VerifyCommand.self, HistoryCommand.self,
             ProfileCommand.self,
+            GraphCommand.self, StatusCommand.self, RateCommand.self, LayerCommand.self, ChunkCommand.self,
         ]
     )
 

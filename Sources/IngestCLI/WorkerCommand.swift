@@ -5,14 +5,14 @@ import IngestRedis
 import IngestSync
 import ServiceLifecycle
 
-/// `ingest worker -Q restart,path,file -c N`: process queued tasks until SIGTERM or SIGINT.
+/// `ingest worker [-Q restart,path,file] -c N`: process queued tasks until SIGTERM or SIGINT.
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Process tasks from queues until stopped; SIGTERM or SIGINT lets running tasks finish first.")
 
-    @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues, in priority order (default: restart,path,file).")
-    var queues: String = "restart,path,file"
+    @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues, in priority order (default: every queue, looked up again every 5 seconds).")
+    var queues: String?
 
     @Option(name: .shortAndLong, help: "Tasks run at once (default: 4 per CPU).")
     var concurrency: Int = WorkerConfiguration.defaultConcurrency
@@ -24,13 +24,13 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if queueList.isEmpty { throw ValidationError("-Q needs at least one queue name, such as -Q restart,path,file") }
+        if queues != nil && queueList.isEmpty { throw ValidationError("-Q needs at least one queue name, such as -Q restart,path,file") }
         if concurrency < 1 { throw ValidationError("-c must be at least 1, got \(concurrency)") }
         if leaseSeconds <= 0 { throw ValidationError("--lease_seconds must be more than 0, got \(leaseSeconds)") }
     }
 
     private var queueList: [String] {
-        queues.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        (queues ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     func run() async throws {
@@ -41,10 +41,11 @@ struct WorkerCommand: AsyncParsableCommand {
             try await redis.checkEvictionPolicy()
         }
         let catalog = try await connection.openCatalog()
-        let worker = Worker(
-            broker: broker, handlers: SyncJob.handlers(catalog: catalog),
-            configuration: WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds),
-            logger: logger)
+        let configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)
+        let handlers = JobHandlers.all(catalog: catalog)
+        let worker: any Service = queues == nil
+            ? AllQueuesWorker(broker: broker, handlers: handlers, configuration: configuration, order: QueuePriority.order, logger: logger)
+            : Worker(broker: broker, handlers: handlers, configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

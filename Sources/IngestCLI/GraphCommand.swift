@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+import IngestEngine
+import IngestGraph
+
+/// `ingest graph ...`: build a chunked graph, generate a dataset, and query a built graph.
+struct GraphCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Build a hierarchical chunked graph layer by layer (PyChunkedGraph's ingest), generate datasets, query graphs.",
+        usage: """
+            ingest graph GRAPH_ID dataset.yml [--test] [--retry] [--synchronous]
+              ingest graph generate DIR --chunks X,Y,Z [--seed N] [--side N] [--object-size N] [--fanout F]
+              ingest graph root|leaves|children|parent GRAPH_ID NODE_ID [--json]
+            """,
+        subcommands: [
+            GraphIngestCommand.self, GraphGenerateCommand.self, GraphRootCommand.self, GraphLeavesCommand.self,
+            GraphChildrenCommand.self, GraphParentCommand.self,
+        ],
+        defaultSubcommand: GraphIngestCommand.self)
+}
+
+/// `ingest graph GRAPH_ID dataset.yml [--test] [--retry]`: queue every chunk of every layer.
+struct GraphIngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Queue a graph build: every layer-2 chunk on queue l2, every parent on l3, l4, ... waiting for its children.")
+
+    @Argument(help: "A name for the graph (the job name; the store is $INGEST_HOME/graphs/GRAPH_ID.sqlite unless the dataset file says otherwise).")
+    var graphID: String
+
+    @Argument(help: "The dataset file: data_source, graph_config, backend_client, ingest_config.")
+    var dataset: String
+
+    @Flag(help: "Queue only the layer-2 chunks under the central layer-3 chunk and that chunk, to try a dataset out.")
+    var test = false
+
+    @Flag(help: "Run the ingest again into an existing graph store (chunk builds write the same rows again).")
+    var retry = false
+
+    @Flag(help: "Build the graph in this process and return when it is done (default: queue it for `ingest worker`).")
+    var synchronous = false
+
+    @Option(name: .shortAndLong, help: "Chunks built at once with --synchronous (default: one per CPU).")
+    var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        let broker = try connection.openBroker()
+        // Refused before the store is touched, so a later try needs no --retry.
+        if let running = try await broker.job(named: graphID), !running.state.isTerminal {
+            throw IngestError.jobAlreadyActive(graphID)
+        }
+        let dataset = try GraphDataset.load(path: dataset)
+        let (job, tasks) = try GraphJob.prepare(
+            dataset: dataset, graphID: graphID, test: test, retry: retry, defaultStore: GraphJobLookup.defaultStorePath(graphID))
+        try await broker.submit(job, tasks: tasks)
+        let spec = try JSONDecoder().decode(GraphSpec.self, from: job.spec)
+        let layers = spec.geometry.buildLayers
+        guard synchronous else {
+            print("graph \(graphID): \(tasks.count) chunk tasks queued on \(layers.map { GraphQueues.name(layer: $0) }.joined(separator: ", ")); "
+                + "run `ingest worker` to build it and `ingest status \(graphID)` to follow it")
+            return
+        }
+        let logger = try logging.makeLogger(label: "ingest.graph", configuration: connection.configuration().logging)
+        let worker = Worker(
+            broker: broker, handlers: GraphJob.handlers(),
+            configuration: WorkerConfiguration(
+                queues: layers.reversed().map { GraphQueues.name(layer: $0) }, concurrency: concurrency, stopWhenJobEnds: graphID),
+            logger: logger)
+        let status = try await WorkerRunner.runUntilJobEnds(worker: worker, broker: broker, job: graphID, showProgress: false, logger: logger)
+        print(GraphStatusReport(status: status, spec: spec, queues: try await broker.queueCounts(job: graphID)).text)
+        if !status.succeeded { throw ExitCode.failure }
+    }
+}
+
+/// `ingest graph generate DIR --chunks X,Y,Z`: a synthetic dataset to try Ingest on.
+struct GraphGenerateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Write a synthetic dataset (watershed info, edges, components, dataset.yml) into DIR.")
+
+    @Argument(help: "The directory to write into (created if missing).")
+    var directory: String
+
+    @Option(help: "Layer-2 chunks along x, y and z, such as 4,4,2.")
+    var chunks: String
+
+    @Option(help: "Random seed: the same seed writes the same dataset (default: 1).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Supervoxels along each side of a chunk; a chunk has about 3·side³ edges (default: 12).")
+    var side: Int = 12
+
+    @Option(name: [.customLong("object-size"), .customLong("object_size")], help: "Mean supervoxels per object (default: 150).")
+    var objectSize: Int = 150
+
+    @Option(help: "FANOUT written into dataset.yml (default: 2).")
+    var fanout: Int = 2
+
+    @Option(name: [.customLong("chunk-size"), .customLong("chunk_size")], help: "CHUNK_SIZE in voxels written into dataset.yml and the info file (default: 256,256,64).")
+    var chunkSize: String = "256,256,64"
+
+    func validate() throws {
+        guard Self.triple(chunks) != nil else { throw ValidationError("--chunks takes three positive numbers such as 4,4,2, got '\(chunks)'") }
+        guard Self.triple(chunkSize) != nil else { throw ValidationError("--chunk-size takes three positive numbers such as 256,256,64, got '\(chunkSize)'") }
+        if side < 1 { throw ValidationError("--side must be at least 1, got \(side)") }
+        if objectSize < 1 { throw ValidationError("--object-size must be at least 1, got \(objectSize)") }
+        if fanout < 2 { throw ValidationError("--fanout must be at least 2, got \(fanout)") }
+    }
+
+    static func triple(_ text: String) -> [Int]? {
+        let values = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        return values.count == 3 && values.allSatisfy { $0 >= 1 } ? values : nil
+    }
+
+    func run() async throws {
+        var options = DatasetGenerator.Options(chunks: Self.triple(chunks)!)
+        options.seed = seed
+        options.supervoxelsPerSide = side
+        options.objectSize = objectSize
+        options.fanout = fanout
+        options.chunkSize = Self.triple(chunkSize)!
+        let generator = try DatasetGenerator(options)
+        let path = try generator.write(to: URL(fileURLWithPath: directory).standardizedFileURL.path)
+        let chunkCount = options.chunks.reduce(1, *)
+        let edges = chunkCount * 3 * side * side * max(0, side - 1)
+        print("wrote \(Format.count(Int64(chunkCount))) chunks of \(side)³ supervoxels (about \(Format.count(Int64(edges))) in-chunk edges) and \(path)")
+        print("build it with `ingest graph GRAPH_ID \(path)`")
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import IngestCore
+import IngestGraph
+
+/// `ingest layer L`: queue every chunk of a layer (and, unless told not to, every layer above it,
+/// each chunk waiting for its children).
+struct LayerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "layer", abstract: "Queue every chunk of a layer of a graph; parents above follow when their children are done.")
+
+    @Argument(help: "The layer (2 and up).")
+    var layer: Int
+
+    @Flag(name: [.customLong("no-autoqueue-parents"), .customLong("no_autoqueue_parents")], help: "Queue only this layer; queue the next with another `ingest layer` (default: parents follow).")
+    var noAutoqueueParents = false
+
+    @Option(help: "The graph (default: the graph job started last).")
+    var graph: String?
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let broker = try connection.openBroker()
+        let (_, spec) = try await GraphJobLookup.find(graph, broker: broker)
+        guard spec.geometry.buildLayers.contains(layer) else {
+            throw ValidationFailure("graph \(spec.graphID) has layers 2-\(spec.geometry.rootLayer); there is no layer \(layer)")
+        }
+        let layers = noAutoqueueParents ? layer...layer : layer...spec.geometry.rootLayer
+        let chunks = layers.flatMap { spec.geometry.chunks(layer: $0) }
+        // Each waits for its children's unfinished tasks, if any; a child with none is taken as built.
+        try await broker.enqueue(GraphJob.tasks(for: chunks, spec: spec, dependOnChildren: true))
+        print("queued \(chunks.count) chunks of graph \(spec.graphID) on \(layers.map { GraphQueues.name(layer: $0) }.joined(separator: ", "))")
+    }
+}
+
+/// `ingest chunk QUEUE L X Y Z`: queue one chunk.
+struct ChunkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chunk", abstract: "Queue one chunk of a graph on a queue; a chunk of layer 3 or up needs its children built.")
+
+    @Argument(help: "The queue, such as l2.")
+    var queue: String
+
+    @Argument(help: "The chunk's layer.")
+    var layer: Int
+
+    @Argument(help: "The chunk's x coordinate.")
+    var x: Int
+
+    @Argument(help: "The chunk's y coordinate.")
+    var y: Int
+
+    @Argument(help: "The chunk's z coordinate.")
+    var z: Int
+
+    @Option(help: "The graph (default: the graph job started last).")
+    var graph: String?
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let broker = try connection.openBroker()
+        let (_, spec) = try await GraphJobLookup.find(graph, broker: broker)
+        let chunk = ChunkCoordinate(layer: layer, x: x, y: y, z: z)
+        guard layer >= 2, spec.geometry.contains(chunk) else {
+            let grids = spec.geometry.buildLayers.map { "\($0): \(spec.geometry.chunkCounts(layer: $0).map(String.init).joined(separator: "x"))" }
+            throw ValidationFailure("\(chunk.key) is not a chunk of graph \(spec.graphID); layers and grids are \(grids.joined(separator: ", "))")
+        }
+        try await broker.enqueue(GraphJob.tasks(for: [chunk], spec: spec, dependOnChildren: false, queue: queue))
+        print("queued chunk \(chunk.key) of graph \(spec.graphID) on \(queue)")
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import IngestCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A worker on every queue the broker knows (`ingest worker` without `-Q`).
+///
+/// It runs an ordinary `Worker` on the broker's queue names and looks at them again every
+/// `refreshInterval` seconds; when new queues have appeared it lets the running tasks finish and
+/// starts again on the new list, so the `Worker` itself keeps a fixed list.
+public final class AllQueuesWorker: Service {
+    private let broker: any Broker
+    private let handlers: [any TaskHandler]
+    private let configuration: WorkerConfiguration
+    private let refreshInterval: Double
+    private let order: @Sendable ([String]) -> [String]
+    private let logger: Logger
+    private let state = Mutex<(stopped: Bool, current: Worker?)>((false, nil))
+
+    /// - Parameter order: puts the broker's queue names in the priority order the worker claims in.
+    public init(
+        broker: any Broker, handlers: [any TaskHandler], configuration: WorkerConfiguration, refreshInterval: Double = 5,
+        order: @escaping @Sendable ([String]) -> [String] = { $0 }, logger: Logger
+    ) {
+        self.broker = broker
+        self.handlers = handlers
+        self.configuration = configuration
+        self.refreshInterval = refreshInterval
+        self.order = order
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await self.runLoop()
+        } onGracefulShutdown: {
+            let current = self.state.withLock { state in
+                state.stopped = true
+                return state.current
+            }
+            current?.beginDrain()
+        }
+    }
+
+    private var isStopped: Bool { state.withLock { $0.stopped } }
+
+    private func runLoop() async throws {
+        while !isStopped {
+            let queues: [String]
+            do {
+                queues = try await broker.queueNames()
+            } catch {
+                logger.error("could not read the queue names; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(refreshInterval))
+                continue
+            }
+            guard !queues.isEmpty else {
+                try? await Task.sleep(for: .seconds(min(refreshInterval, 1)))
+                continue
+            }
+            var configuration = configuration
+            configuration.queues = order(queues)
+            let worker = Worker(broker: broker, handlers: handlers, configuration: configuration, logger: logger)
+            let stopped = state.withLock { state in
+                state.current = worker
+                return state.stopped
+            }
+            if stopped { break }
+            let queuesChanged = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await worker.run()
+                    return false
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(self.refreshInterval))
+                        if Task.isCancelled { return false }
+                        if let now = try? await self.broker.queueNames(), Set(now) != Set(queues) {
+                            self.logger.info("new queues; restarting on them once running tasks end", metadata: ["queues": "\(now.joined(separator: ","))"])
+                            worker.beginDrain()
+                            return true
+                        }
+                    }
+                    return false
+                }
+                let first = try await group.next() ?? false
+                if first {
+                    _ = try await group.next()  // the worker, draining
+                } else {
+                    group.cancelAll()
+                }
+                return first
+            }
+            // The worker ended on its own: a signal, or the job it waited for has ended.
+            if !queuesChanged { break }
+        }
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+internal import Yams
+
+/// Where a graph's nodes are written (`backend_client`).
+public enum GraphBackend: Codable, Sendable, Equatable {
+    /// An SQLite file; nil means `$INGEST_HOME/graphs/GRAPH_ID.sqlite`.
+    case sqlite(path: String?)
+    /// A PostgreSQL database (accepted in dataset files; this build refuses to run it).
+    case postgres(url: String?)
+}
+
+/// A dataset file (the seed's `dataset.yml`): where the inputs are, the graph's shape, and where
+/// the graph goes. Every key is checked: an unknown or missing key is an error naming it.
+public struct GraphDataset: Sendable, Equatable {
+    public var file: String
+    public var directories: DatasetDirectories
+    /// The directory holding the watershed's CloudVolume-style `info`.
+    public var watershed: String
+    public var chunkSize: [Int]
+    public var fanout: Int
+    public var layerIDBits: Int
+    public var spatialBits: Int
+    public var backend: GraphBackend
+
+    static let sections: [String: [String]] = [
+        "data_source": ["EDGES", "COMPONENTS", "WATERSHED", "DATA_VERSION"],
+        "graph_config": ["CHUNK_SIZE", "FANOUT", "LAYER_ID_BITS", "SPATIAL_BITS"],
+        "backend_client": ["TYPE", "CONFIG"],
+        "ingest_config": ["AGGLOMERATION"],
+    ]
+
+    /// Reads and checks a dataset file; relative paths in it are taken from the file's directory.
+    /// - Throws: `GraphError.invalidDataset` naming the key (and line) and the fix.
+    public static func load(path: String) throws -> GraphDataset {
+        let file = URL(fileURLWithPath: path).standardizedFileURL.path
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw GraphError.invalidDataset(file: path, key: "(file)", reason: "cannot be read; give the path of an existing dataset.yml")
+        }
+        let root: Yams.Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch {
+            throw GraphError.invalidDataset(file: file, key: "(YAML)", reason: "is not valid YAML: \(String(describing: error).split(separator: "\n").first ?? "")")
+        }
+        return try DatasetParser(file: file).dataset(from: root)
+    }
+
+    /// Reads the watershed's `info` and derives the chunk grid from its scale-0 size and `CHUNK_SIZE`.
+    public func geometry() throws -> GraphGeometry {
+        let info = try WatershedInfo.load(directory: watershed, datasetFile: file)
+        let grid = zip(info.size, chunkSize).map { ($0 + $1 - 1) / $1 }
+        do {
+            return try GraphGeometry(grid: grid, chunkSize: chunkSize, fanout: fanout, layerIDBits: layerIDBits, spatialBits: spatialBits)
+        } catch let error as GraphError {
+            throw GraphError.invalidDataset(file: file, key: "graph_config", reason: error.description.replacingOccurrences(of: "graph_config: ", with: ""))
+        }
+    }
+}
+
+/// The scale-0 bounds of a CloudVolume-style `info` file.
+public struct WatershedInfo: Sendable, Equatable {
+    public var size: [Int]
+    public var voxelOffset: [Int]
+    public var resolution: [Double]
+
+    public static func load(directory: String, datasetFile: String) throws -> WatershedInfo {
+        let path = directory + "/info"
+        func bad(_ reason: String) -> GraphError {
+            GraphError.invalidDataset(file: datasetFile, key: "data_source.WATERSHED", reason: "\(path) \(reason)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw bad("does not exist; WATERSHED names a directory holding a CloudVolume info file")
+        }
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw bad("is not a JSON object") }
+        guard let scales = json["scales"] as? [[String: Any]], let scale = scales.first else {
+            throw bad("has no \"scales\" list; scale 0 gives the volume's size")
+        }
+        func numbers(_ key: String) -> [Double]? {
+            guard let values = scale[key] as? [Any], values.count == 3 else { return nil }
+            let numbers = values.compactMap { ($0 as? NSNumber)?.doubleValue }
+            return numbers.count == 3 ? numbers : nil
+        }
+        guard let size = numbers("size"), size.allSatisfy({ $0 >= 1 && $0 == $0.rounded() }) else {
+            throw bad("scale 0 needs \"size\": three positive whole numbers of voxels")
+        }
+        return WatershedInfo(
+            size: size.map { Int($0) }, voxelOffset: (numbers("voxel_offset") ?? [0, 0, 0]).map { Int($0) },
+            resolution: numbers("resolution") ?? [1, 1, 1])
+    }
+
+    /// Writes an `info` file with one scale.
+    public static func write(directory: String, size: [Int], chunkSize: [Int], resolution: [Double] = [8, 8, 40]) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let info: [String: Any] = [
+            "type": "segmentation", "data_type": "uint64", "num_channels": 1,
+            "scales": [[
+                "key": "\(Int(resolution[0]))_\(Int(resolution[1]))_\(Int(resolution[2]))", "size": size,
+                "voxel_offset": [0, 0, 0], "resolution": resolution, "chunk_sizes": [chunkSize], "encoding": "raw",
+            ]],
+        ]
+        let data = try JSONSerialization.data(withJSONObject: info, options: [.prettyPrinted, .sortedKeys])
+        try data.write(to: URL(fileURLWithPath: directory + "/info"))
+    }
+}
+
+/// Turns the YAML tree into a `GraphDataset`, naming the key path and line of any problem.
+private struct DatasetParser {
+    let file: String
+
+    func fail(_ key: String, _ node: Yams.Node?, _ reason: String) -> GraphError {
+        let line = node?.mark.map { " (line \($0.line))" } ?? ""
+        return GraphError.invalidDataset(file: file, key: key + line, reason: reason)
+    }
+
+    func mapping(_ node: Yams.Node?, key: String, allowed: [String]) throws -> [String: Yams.Node] {
+        guard let node else { return [:] }
+        guard let pairs = node.mapping else { throw fail(key, node, "must be a mapping of keys to values") }
+        var result: [String: Yams.Node] = [:]
+        for (keyNode, value) in pairs {
+            guard let name = keyNode.string else { throw fail(key, keyNode, "has a key that is not text") }
+            let path = key.isEmpty ? name : "\(key).\(name)"
+            guard allowed.contains(name) else {
+                throw fail(path, keyNode, "unknown key; \(key.isEmpty ? "sections are" : "\(key) takes") \(allowed.joined(separator: ", "))")
+            }
+            result[name] = value
+        }
+        return result
+    }
+
+    func dataset(from root: Yams.Node?) throws -> GraphDataset {
+        guard let root, root.mapping != nil else {
+            throw fail("(top level)", root, "must be a mapping with data_source, graph_config, backend_client and ingest_config")
+        }
+        let top = try mapping(root, key: "", allowed: GraphDataset.sections.keys.sorted())
+        guard let source = top["data_source"] else { throw fail("data_source", nil, "is missing; it names EDGES, COMPONENTS and WATERSHED") }
+        guard let config = top["graph_config"] else { throw fail("graph_config", nil, "is missing; it gives CHUNK_SIZE (and FANOUT, LAYER_ID_BITS, SPATIAL_BITS)") }
+        let data = try mapping(source, key: "data_source", allowed: GraphDataset.sections["data_source"]!)
+        let graph = try mapping(config, key: "graph_config", allowed: GraphDataset.sections["graph_config"]!)
+        let backend = try mapping(top["backend_client"], key: "backend_client", allowed: GraphDataset.sections["backend_client"]!)
+        _ = try mapping(top["ingest_config"], key: "ingest_config", allowed: GraphDataset.sections["ingest_config"]!)
+
+        let edges = try directory(data["EDGES"], key: "data_source.EDGES", what: "the directory of per-chunk edge files")
+        let components = try directory(data["COMPONENTS"], key: "data_source.COMPONENTS", what: "the directory of per-chunk components files")
+        let watershed = try directory(data["WATERSHED"], key: "data_source.WATERSHED", what: "the directory holding the watershed's info file")
+        guard let chunkNode = graph["CHUNK_SIZE"] else {
+            throw fail("graph_config.CHUNK_SIZE", config, "is missing; give the layer-2 chunk size in voxels, such as [256, 256, 512]")
+        }
+        let chunkSize = try integers(chunkNode, key: "graph_config.CHUNK_SIZE")
+        return GraphDataset(
+            file: file, directories: DatasetDirectories(edges: edges, components: components), watershed: watershed,
+            chunkSize: chunkSize,
+            fanout: try integer(graph["FANOUT"], key: "graph_config.FANOUT", default: 2, minimum: 2),
+            layerIDBits: try integer(graph["LAYER_ID_BITS"], key: "graph_config.LAYER_ID_BITS", default: 8, minimum: 1),
+            spatialBits: try integer(graph["SPATIAL_BITS"], key: "graph_config.SPATIAL_BITS", default: 10, minimum: 1),
+            backend: try self.backend(backend))
+    }
+
+    func backend(_ section: [String: Yams.Node]) throws -> GraphBackend {
+        let type = section["TYPE"]?.string?.lowercased() ?? "sqlite"
+        let config = section["CONFIG"]
+        switch type {
+        case "sqlite":
+            let options = try mapping(config, key: "backend_client.CONFIG", allowed: ["PATH", "ADMIN", "READ_ONLY"])
+            return .sqlite(path: try options["PATH"].map { try resolve($0, key: "backend_client.CONFIG.PATH") })
+        case "postgres", "postgresql":
+            let options = try mapping(config, key: "backend_client.CONFIG", allowed: ["URL", "ADMIN", "READ_ONLY"])
+            return .postgres(url: options["URL"]?.string)
+        default:
+            throw fail("backend_client.TYPE", section["TYPE"], "'\(type)' is not supported; use sqlite (or postgres)")
+        }
+    }
+
+    func resolve(_ node: Yams.Node, key: String) throws -> String {
+        guard let value = node.string, !value.isEmpty else { throw fail(key, node, "must be a path") }
+        if let scheme = ["gs://", "s3://", "http://", "https://", "file://"].first(where: { value.hasPrefix($0) }) {
+            if scheme == "file://" { return String(value.dropFirst(7)) }
+            throw fail(key, node, "'\(value)' is remote; this build reads local directories, so copy the data locally and give its path")
+        }
+        let base = (file as NSString).deletingLastPathComponent
+        let absolute = value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
+        return URL(fileURLWithPath: absolute).standardizedFileURL.path
+    }
+
+    func directory(_ node: Yams.Node?, key: String, what: String) throws -> String {
+        guard let node else { throw fail(key, nil, "is missing; give \(what)") }
+        let path = try resolve(node, key: key)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw fail(key, node, "\(path) is not a directory; give \(what)")
+        }
+        return path
+    }
+
+    func integer(_ node: Yams.Node?, key: String, default value: Int, minimum: Int) throws -> Int {
+        guard let node else { return value }
+        guard let number = node.int, number >= minimum else { throw fail(key, node, "must be a whole number of at least \(minimum)") }
+        return number
+    }
+
+    func integers(_ node: Yams.Node, key: String) throws -> [Int] {
+        guard let items = node.sequence, items.count == 3 else { throw fail(key, node, "must be a list of three numbers, such as [256, 256, 512]") }
+        let numbers = items.compactMap(\.int)
+        guard numbers.count == 3, numbers.allSatisfy({ $0 >= 1 }) else {
+            throw fail(key, node, "must be three whole numbers of at least 1, such as [256, 256, 512]")
+        }
+        return numbers
+    }
+}

@@ -1,0 +1,38 @@
+/// Errors of the graph job; each names the file, key or chunk and the fix.
+public enum GraphError: Error, CustomStringConvertible, Equatable {
+    /// The dataset file cannot be used: `file` is the dataset file, `key` the offending key.
+    case invalidDataset(file: String, key: String, reason: String)
+    case invalidGeometry(String)
+    /// A chunk's input file is malformed.
+    case badChunkFile(path: String, reason: String)
+    /// A parent chunk was run before one of its children was built.
+    case childNotBuilt(chunk: String, child: String)
+    case graphExists(graph: String, store: String)
+    case graphNotFound(graph: String, store: String)
+    case nodeNotFound(UInt64)
+    case unsupportedBackend(String)
+    case invalidNode(String)
+
+    public var description: String {
+        switch self {
+        case .invalidDataset(let file, let key, let reason):
+            "dataset file \(file): \(key): \(reason)"
+        case .invalidGeometry(let reason):
+            "graph_config: \(reason)"
+        case .badChunkFile(let path, let reason):
+            "\(path): \(reason)"
+        case .childNotBuilt(let chunk, let child):
+            "chunk \(chunk) cannot be built before its child chunk \(child); build that first (`ingest chunk l\(child.split(separator: "_").first ?? "2") \(child.split(separator: "_").joined(separator: " "))`) or wait for it"
+        case .graphExists(let graph, let store):
+            "graph '\(graph)' already exists in \(store); pick another GRAPH_ID, or pass --retry to run its ingest again into the same store"
+        case .graphNotFound(let graph, let store):
+            "no graph '\(graph)' in \(store); `ingest graph GRAPH_ID dataset.yml` builds one (or pass --store)"
+        case .nodeNotFound(let id):
+            "node \(id) is not in the graph; ids come from `ingest graph leaves` or `ingest graph root`"
+        case .unsupportedBackend(let reason):
+            "backend_client: \(reason)"
+        case .invalidNode(let reason):
+            reason
+        }
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import IngestCore
+import IngestGraph
+import IngestTesting
+import Testing
+
+extension CommandLineTests {
+    /// The graph job as a user drives it: `ingest graph`, `ingest worker`, `ingest status`, queries.
+    @Suite struct GraphCommandTests {
+        /// Generates a dataset in the world's source directory and returns its dataset.yml.
+        private func generate(_ world: CLIWorld, chunks: String, side: Int = 4) throws -> String {
+            let result = try world.ingest.run(["graph", "generate", world.source.path, "--chunks", chunks, "--side", String(side), "--object-size", "20"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return world.source.subpath("dataset.yml")
+        }
+
+        private func store(_ world: CLIWorld, _ graph: String) throws -> GraphStore {
+            try GraphStore(path: world.home.subpath("graphs/\(graph).sqlite"), create: false)
+        }
+
+        @Test func testRunStatusReadsLikeTheSeed() async throws {
+            let world = try CLIWorld()
+            let dataset = try generate(world, chunks: "4,4,4")
+            let queued = try world.ingest.run(["graph", "trial", dataset, "--test"])
+            #expect(queued.status == 0, "\(queued.stderr)")
+            let worker = try world.ingest.launch(["worker", "-c", "2"])
+            defer { worker.stop(with: SIGTERM) }
+            try await world.waitForJob("trial") { $0.state.isTerminal }
+            let status = try world.ingest.run(["status"])
+            #expect(status.status == 0, "\(status.stderr)")
+            let lines = status.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.contains { $0.hasPrefix("2: 8 / 64 ") })
+            #expect(lines.contains { $0.hasPrefix("3: 1 / 8 ") })
+            #expect(lines.contains { $0.hasPrefix("4: 0 / 1 ") })
+            let json = try #require(try world.ingest.json(["status", "trial"]) as? [String: Any])
+            let layers = try #require(json["layers"] as? [[String: Any]])
+            #expect(layers.map { $0["completed"] as? Int } == [8, 1, 0])
+            #expect(layers.map { $0["failed"] as? Int } == [0, 0, 0])
+        }
+
+        @Test func killedWorkerLeavesTheSameGraphAsOneCleanWorker() async throws {
+            let clean = try CLIWorld()
+            let dataset = try generate(clean, chunks: "4,4,3", side: 8)
+            #expect(try clean.ingest.run(["graph", "g", dataset, "--synchronous"]).status == 0)
+
+            let world = try CLIWorld()
+            #expect(try world.ingest.run(["graph", "g", dataset]).status == 0)
+            let doomed = try world.ingest.launch(["worker", "-c", "2", "--lease_seconds", "1"])
+            let midway = try await world.waitForJob("g") {
+                ($0.counter(GraphCounter.chunksDone(layer: 2)) >= 10 && $0.runningTasks > 0) || $0.state.isTerminal
+            }
+            doomed.stop(with: SIGKILL)
+            #expect(!midway.state.isTerminal, "the worker must be killed in the middle of the build")
+            let survivor = try world.ingest.launch(["worker", "-c", "2", "--lease_seconds", "1"])
+            let status = try await world.waitForJob("g") { $0.state.isTerminal }
+            survivor.stop(with: SIGTERM)
+            #expect(status.state == .completed)
+            #expect(status.counter(GraphCounter.chunksDone(layer: 2)) == 48, "every chunk counted once")
+            #expect(try store(world, "g").allNodes() == store(clean, "g").allNodes())
+        }
+
+        @Test func badChunkFilesFailTheirChunksAndAreListedByQueue() async throws {
+            let world = try CLIWorld()
+            let dataset = try generate(world, chunks: "2,2,2")
+            let truncated = world.source.subpath("edges/1_1_0.edges")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: truncated))
+            try bytes.prefix(bytes.count - 5).write(to: URL(fileURLWithPath: truncated))
+            #expect(try world.ingest.run(["graph", "g", dataset]).status == 0)
+            let worker = try world.ingest.launch(["worker", "-c", "2"])
+            defer { worker.stop(with: SIGTERM) }
+            let status = try await world.waitForJob("g") { $0.state.isTerminal }
+            #expect(status.state == .failed)
+            let failed = try world.ingest.run(["failed", "l2"])
+            #expect(failed.status == 0, "\(failed.stderr)")
+            #expect(failed.stdout.contains("2_1_1_0"))
+            #expect(failed.stdout.contains("1_1_0.edges: is truncated"))
+            let report = try world.ingest.run(["status", "g"])
+            #expect(report.stdout.contains("2: 7 / 8 "))
+            #expect(report.stdout.contains("failed 1"))
+        }
+
+        @Test func datasetFileMistakesNameTheKey() async throws {
+            let world = try CLIWorld()
+            let dataset = try generate(world, chunks: "1,1,1")
+            let text = try String(contentsOfFile: dataset, encoding: .utf8)
+            try text.replacingOccurrences(of: "FANOUT: 2", with: "FANOUT: 2\n  FANNOUT: 3").write(toFile: dataset, atomically: true, encoding: .utf8)
+            let unknown = try world.ingest.run(["graph", "g", dataset])
+            #expect(unknown.status != 0)
+            #expect(unknown.stderr.contains("graph_config.FANNOUT"))
+            #expect(unknown.stderr.contains("unknown key"))
+
+            try text.replacingOccurrences(of: "TYPE: sqlite", with: "TYPE: postgres").write(toFile: dataset, atomically: true, encoding: .utf8)
+            let postgres = try world.ingest.run(["graph", "g", dataset])
+            #expect(postgres.status != 0)
+            #expect(postgres.stderr.contains("postgres is not available in this build"))
+
+            try text.replacingOccurrences(of: "  EDGES: edges\n", with: "").write(toFile: dataset, atomically: true, encoding: .utf8)
+            let missing = try world.ingest.run(["graph", "g", dataset])
+            #expect(missing.stderr.contains("data_source.EDGES: is missing"))
+            #expect(try await world.broker().jobs().isEmpty, "refused input queues nothing")
+        }
+
+        @Test func queriesWalkTheBuiltGraph() async throws {
+            let world = try CLIWorld()
+            let dataset = try generate(world, chunks: "2,3,2")
+            #expect(try world.ingest.run(["graph", "q", dataset, "--synchronous"]).status == 0)
+            let meta = try #require(try store(world, "q").meta())
+            let supervoxel = meta.layout.id(chunk: ChunkCoordinate(layer: 1, x: 1, y: 2, z: 1), segment: 5)
+            let root = try #require(try world.ingest.json(["graph", "root", "q", String(supervoxel)]) as? [String: Any])
+            let rootID = try #require(root["root"] as? UInt64)
+            #expect(root["root_layer"] as? Int == meta.geometry.rootLayer)
+            let leaves = try #require(try world.ingest.json(["graph", "leaves", "q", String(rootID)]) as? [String: Any])
+            let leafIDs = try #require(leaves["leaves"] as? [UInt64])
+            #expect(leafIDs.contains(supervoxel))
+            // Every leaf of the root has that root; the parent chain climbs to it (skipping the layers
+            // above the one where the object became whole).
+            for leaf in leafIDs.prefix(5) {
+                #expect(try world.ingest.run(["graph", "root", "q", String(leaf)]).stdout == "\(rootID)\n")
+            }
+            var current = supervoxel
+            while current != rootID {
+                let parent = try world.ingest.run(["graph", "parent", "q", String(current)]).stdout.trimmingCharacters(in: .newlines)
+                let id = try #require(UInt64(parent))
+                #expect(meta.layout.layer(of: id) > meta.layout.layer(of: current))
+                let children = try world.ingest.run(["graph", "children", "q", parent]).stdout.split(separator: "\n")
+                #expect(children.contains(Substring(String(current))))
+                current = id
+            }
+            #expect(try world.ingest.run(["graph", "parent", "q", String(rootID)]).stdout == "none\n")
+            let bad = try world.ingest.run(["graph", "root", "q", "42"])
+            #expect(bad.status != 0 && bad.stderr.contains("is not a node id of graph q"))
+        }
+
+        @Test func layersCanBeGatedByHandAndChunksQueuedOneByOne() async throws {
+            let world = try CLIWorld()
+            let dataset = try generate(world, chunks: "4,4,4")
+            #expect(try world.ingest.run(["graph", "g", dataset, "--test"]).status == 0)
+            let worker = try world.ingest.launch(["worker", "-c", "2"])
+            defer { worker.stop(with: SIGTERM) }
+            try await world.waitForJob("g") { $0.state.isTerminal }
+
+            let layer2 = try world.ingest.run(["layer", "2", "--no-autoqueue-parents"])
+            #expect(layer2.stdout.contains("queued 64 chunks of graph g on l2"), "\(layer2.stderr)")
+            try await world.waitForJob("g") { $0.state.isTerminal }
+            var status = try world.ingest.run(["status"]).stdout
+            #expect(status.contains("2: 64 / 64 "), "\(status)")
+            #expect(status.contains("3: 1 / 8 "), "layer 3 waits for `ingest layer 3`: \(status)")
+
+            #expect(try world.ingest.run(["layer", "3"]).status == 0)
+            let done = try await world.waitForJob("g") { $0.state.isTerminal }
+            #expect(done.state == .completed)
+            status = try world.ingest.run(["status", "g"]).stdout
+            #expect(status.contains("3: 8 / 8 ") && status.contains("4: 1 / 1 "), "\(status)")
+
+            let outside = try world.ingest.run(["chunk", "l3", "3", "9", "0", "0"])
+            #expect(outside.status != 0 && outside.stderr.contains("3_9_0_0 is not a chunk of graph g"))
+            let again = try world.ingest.run(["chunk", "l2", "2", "1", "2", "3"])
+            #expect(again.stdout.contains("queued chunk 2_1_2_3 of graph g on l2"))
+            let rebuilt = try await world.waitForJob("g") { $0.state.isTerminal }
+            #expect(rebuilt.state == .completed)
+            #expect(rebuilt.counter(GraphCounter.chunksDone(layer: 2)) == 64, "a chunk built again is not counted twice")
+            let rate = try world.ingest.run(["rate", "2", "--span", "0.2"])
+            #expect(rate.stdout.contains("chunks per second (layer 2: 64 / 64)"), "\(rate.stderr)")
+        }
+    }
+}

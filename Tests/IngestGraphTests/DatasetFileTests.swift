@@ -1,0 +1,104 @@
+import Foundation
+import IngestGraph
+import IngestTesting
+import Testing
+
+/// The dataset file and the chunk file formats: what a user gets told when one is wrong.
+@Suite struct DatasetFileTests {
+    /// A valid dataset directory and a way to write dataset files into it.
+    final class Files: @unchecked Sendable {
+        let directory: TemporaryDirectory
+
+        init() throws {
+            directory = try TemporaryDirectory(prefix: "ingest-dataset")
+            for sub in ["edges", "components"] {
+                try FileManager.default.createDirectory(atPath: directory.subpath(sub), withIntermediateDirectories: true)
+            }
+            try WatershedInfo.write(directory: directory.subpath("ws"), size: [1000, 600, 90], chunkSize: [256, 256, 64])
+        }
+
+        func write(_ yaml: String) throws -> String {
+            let path = directory.subpath("dataset.yml")
+            try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        func error(_ yaml: String) throws -> String {
+            do {
+                _ = try GraphDataset.load(path: try write(yaml)).geometry()
+                return ""
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+
+    static let valid = """
+        data_source:
+          EDGES: edges
+          COMPONENTS: components
+          WATERSHED: ws
+          DATA_VERSION: 4
+        graph_config:
+          CHUNK_SIZE: [256, 256, 64]
+          FANOUT: 2
+        backend_client:
+          TYPE: sqlite
+          CONFIG:
+            ADMIN: true
+        ingest_config:
+          AGGLOMERATION: gs://somewhere/agg
+        """
+
+    @Test func theSeedsKeysAreReadAndTheGridComesFromTheWatershedInfo() throws {
+        let files = try Files()
+        let dataset = try GraphDataset.load(path: try files.write(Self.valid))
+        #expect(dataset.directories.edges == files.directory.subpath("edges"))
+        #expect(dataset.backend == .sqlite(path: nil))
+        let geometry = try dataset.geometry()
+        #expect(geometry.grid == [4, 3, 2])
+        #expect(geometry.layerCount == 4)
+        #expect((geometry.layerIDBits, geometry.spatialBits) == (8, 10))
+    }
+
+    @Test func anUnknownKeyIsNamedWithItsLine() throws {
+        let message = try Files().error(Self.valid.replacingOccurrences(of: "  FANOUT: 2", with: "  FANOUT: 2\n  CHUNKSIZE: 3"))
+        #expect(message.contains("graph_config.CHUNKSIZE (line 9): unknown key; graph_config takes CHUNK_SIZE, FANOUT, LAYER_ID_BITS, SPATIAL_BITS"))
+    }
+
+    @Test func aMissingRequiredKeyIsNamed() throws {
+        let files = try Files()
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "  CHUNK_SIZE: [256, 256, 64]\n", with: "")).contains("graph_config.CHUNK_SIZE"))
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "  WATERSHED: ws\n", with: "")).contains("data_source.WATERSHED"))
+    }
+
+    @Test func badValuesNameTheKeyAndTheFix() throws {
+        let files = try Files()
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "FANOUT: 2", with: "FANOUT: 1")).contains("graph_config.FANOUT (line 8): must be a whole number of at least 2"))
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "[256, 256, 64]", with: "[256, 256]")).contains("must be a list of three numbers"))
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "EDGES: edges", with: "EDGES: gs://bucket/edges")).contains("copy the data locally"))
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "EDGES: edges", with: "EDGES: nowhere")).contains("is not a directory"))
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "TYPE: sqlite", with: "TYPE: bigtable")).contains("'bigtable' is not supported; use sqlite"))
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "WATERSHED: ws", with: "WATERSHED: edges")).contains("edges/info does not exist"))
+    }
+
+    @Test func edgeFilesRoundTripAndTruncationIsNamed() throws {
+        let files = try Files()
+        let path = files.directory.subpath("edges/0_0_0.edges")
+        let inChunk = [Edge(1, 2, affinity: 0.5, area: 7)], between = [Edge(1, 99, affinity: 0.25, area: 3)], cross = [Edge(2, 98)]
+        try EdgeFile.write(path: path, inChunk: inChunk, betweenChunk: between, crossChunk: cross)
+        var read: [(EdgeKind, Edge)] = []
+        try EdgeFile.read(path: path) { read.append(($0, $1)) }
+        #expect(read.map(\.0) == [.inChunk, .betweenChunk, .crossChunk])
+        #expect(read.map(\.1) == inChunk + between + cross)
+
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try (data + Data([0])).write(to: URL(fileURLWithPath: path))
+        #expect(throws: GraphError.badChunkFile(path: path, reason: "has 1 bytes after the 3 records its header promises; write it again")) {
+            try EdgeFile.read(path: path) { _, _ in }
+        }
+        try Data("not an edges file at all, really".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: GraphError.self) { try EdgeFile.read(path: path) { _, _ in } }
+        #expect(try EdgeFile.read(path: files.directory.subpath("edges/9_9_9.edges")) { _, _ in } == false)
+    }
+}
