@@ -76,6 +76,15 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "ingest", dependencies: ["IngestCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(
+            name: "ingest-queue-bench",
+            dependencies: [
+                "IngestCore", "IngestEngine", "IngestRedis",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "IngestTesting",
             dependencies: [

@@ -67,12 +67,15 @@ public final class Worker: Service {
                 try await self.maintainLeases()
                 return .tick
             }
-            var running = 0
             var tickPending = false
             let minimumPause = 0.001
             var pause = minimumPause
             while true {
                 let draining = isDraining
+                // Counted from the tasks themselves, not from the ended events this loop has read: the
+                // tasks that ended while the last claim was on the wire free their slots for this claim,
+                // so claims stay batched instead of taking one task per ended event.
+                let running = state.withLock { $0.inFlight.count }
                 if draining && running == 0 { break }
                 var wantsTick = false
                 if !draining && running < configuration.concurrency {
@@ -94,7 +97,6 @@ public final class Worker: Service {
                     for task in claimed {
                         let cancellation = TaskCancellation()
                         state.withLock { $0.inFlight[task.lease] = cancellation }
-                        running += 1
                         group.addTask {
                             await self.execute(task, cancellation: cancellation, committer: committer)
                             return .taskEnded
@@ -126,7 +128,6 @@ public final class Worker: Service {
                 guard let event = try await group.next() else { break }
                 switch event {
                 case .taskEnded:
-                    running -= 1
                     pause = minimumPause
                 case .tick:
                     tickPending = false

@@ -52,6 +52,31 @@ enum RedisBrokerScripts {
             end
           end
         end
+        -- Batched forms of `counter`, `jobadd` and `qadd` for the per-task hot paths of claim and
+        -- finish: the deltas of a whole batch go out as one HINCRBY per field. Increments commute, so
+        -- mixing them with the direct forms is safe as long as `flush_deltas` runs before anything
+        -- reads those fields (`finalize`) and before the script returns.
+        local deltas = { c = {}, j = {}, q = {} }
+        local function add_delta(kind, job, field, delta)
+          local fields = deltas[kind][job]
+          if not fields then
+            fields = {}
+            deltas[kind][job] = fields
+          end
+          fields[field] = (fields[field] or 0) + delta
+        end
+        local function flush_deltas()
+          for job, fields in pairs(deltas.c) do
+            for field, delta in pairs(fields) do counter(job, field, delta) end
+          end
+          for job, fields in pairs(deltas.j) do
+            for field, delta in pairs(fields) do jobadd(job, field, delta) end
+          end
+          for job, fields in pairs(deltas.q) do
+            for field, delta in pairs(fields) do qadd(job, string.sub(field, 3), string.sub(field, 1, 1), delta) end
+          end
+          deltas = { c = {}, j = {}, q = {} }
+        end
         local function push_ready(id, queue, notBefore)
           if notBefore > now then
             redis.call('HSET', tkey(id), 'state', 'd')
@@ -323,9 +348,9 @@ enum RedisBrokerScripts {
                 redis.call('HSET', tk, 'state', 'u', 'worker', worker)
                 redis.call('ZADD', B .. 'inflight', deadlineText, id)
                 local job = t[2]
-                jobadd(job, 'running', 1)
-                qadd(job, queue, 'r', -1)
-                qadd(job, queue, 'u', 1)
+                add_delta('j', job, 'running', 1)
+                add_delta('q', job, 'r:' .. queue, -1)
+                add_delta('q', job, 'u:' .. queue, 1)
                 if profiles[job] == nil then
                   local j = redis.call('HMGET', jkey(job), 'state', 'profile')
                   if j[1] == 'queued' then
@@ -342,6 +367,7 @@ enum RedisBrokerScripts {
             end
           end
         end
+        flush_deltas()
         return out
         """)
 
@@ -369,6 +395,7 @@ enum RedisBrokerScripts {
     static let finish = RedisScript(prelude + """
         local applied = {}
         local touched = {}
+        local jobs = {}
         local i = 4
         for _ = 1, tonumber(ARGV[3]) do
           local id, fence, outcome, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
@@ -385,17 +412,22 @@ enum RedisBrokerScripts {
             applied[#applied + 1] = tonumber(id)
             local job, queue, key = t[3], t[4], t[5]
             touched[job] = true
-            local j = redis.call('HMGET', jkey(job), 'state', 'pass')
+            -- No step of this loop changes a job's state or pass: read them once per job.
+            local j = jobs[job]
+            if not j then
+              j = redis.call('HMGET', jkey(job), 'state', 'pass')
+              jobs[job] = j
+            end
             local active = j[1] == 'queued' or j[1] == 'running'
             redis.call('ZREM', B .. 'inflight', id)
-            jobadd(job, 'running', -1)
-            qadd(job, queue, 'u', -1)
+            add_delta('j', job, 'running', -1)
+            add_delta('q', job, 'u:' .. queue, -1)
             if outcome == 's' then
               forget(id, job, key)
-              jobadd(job, 'pending', -1)
-              counter(job, 'tasks.done', 1)
+              add_delta('j', job, 'pending', -1)
+              add_delta('c', job, 'tasks.done', 1)
               for c = 0, counterCount - 1 do
-                counter(job, ARGV[countersAt + 2 * c], tonumber(ARGV[countersAt + 2 * c + 1]))
+                add_delta('c', job, ARGV[countersAt + 2 * c], tonumber(ARGV[countersAt + 2 * c + 1]))
               end
               release_dependents(job, key)
               if active then insert_tasks(spawnedAt, spawnedCount, j[2]) end
@@ -421,6 +453,7 @@ enum RedisBrokerScripts {
             end
           end
         end
+        flush_deltas()
         for job in pairs(touched) do finalize(job) end
         return applied
         """)
