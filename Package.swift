@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "IngestCore", targets: ["IngestCore"]),
         .library(name: "IngestEngine", targets: ["IngestEngine"]),
         .library(name: "IngestSQLite", targets: ["IngestSQLite"]),
+        .library(name: "IngestPostgres", targets: ["IngestPostgres"]),
         .library(name: "IngestSync", targets: ["IngestSync"]),
         .library(name: "IngestGraph", targets: ["IngestGraph"]),
     ],
@@ -20,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -47,6 +49,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "IngestPostgres",
+            dependencies: [
+                "IngestCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "IngestSync",
             dependencies: ["IngestCore", "CIngestSystem", .product(name: "Crypto", package: "swift-crypto")]
         ),
@@ -60,7 +69,7 @@ let package = Package(
         .target(
             name: "IngestCLI",
             dependencies: [
-                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestGraph",
+                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres", "IngestGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -69,16 +78,33 @@ let package = Package(
         .executableTarget(name: "ingest", dependencies: ["IngestCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(
             name: "IngestTesting",
-            dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis"],
+            dependencies: [
+                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/IngestTesting"
         ),
-        .testTarget(name: "BrokerConformanceTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
+        .testTarget(name: "BrokerConformanceTests", dependencies: ["IngestCore", "IngestSQLite", "IngestRedis", "IngestTesting"]),
         .testTarget(name: "IngestSQLiteTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
+        .testTarget(name: "CatalogConformanceTests", dependencies: ["IngestCore", "IngestTesting"]),
+        .testTarget(
+            name: "IngestPostgresTests",
+            dependencies: [
+                "IngestCore", "IngestPostgres", "IngestTesting", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore", "IngestTesting"]),
         .testTarget(name: "IngestRedisTests", dependencies: ["IngestRedis", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
         .testTarget(name: "IngestGraphTests", dependencies: ["IngestCore", "IngestGraph", "IngestEngine", "IngestSQLite", "IngestTesting"]),
-        .testTarget(name: "IngestCLITests", dependencies: ["IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestGraph", "IngestTesting"]),
+        .testTarget(
+            name: "IngestCLITests",
+            dependencies: [
+                "IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestRedis", "IngestPostgres", "IngestGraph", "IngestTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )

@@ -55,7 +55,7 @@ struct StatCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = try LogicalPath.normalize(self.path).get()
-        let catalog = try connection.openCatalog()
+        let catalog = try await connection.openCatalog()
         if let object = try await catalog.dataObject(at: path) {
             if json {
                 print(try Output.json(object))

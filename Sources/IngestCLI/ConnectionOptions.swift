@@ -1,17 +1,35 @@
 import ArgumentParser
 import Foundation
 import IngestCore
+import IngestPostgres
+import IngestRedis
+import Logging
 import IngestSQLite
 
 /// Where the broker (queues, jobs, counters) and the catalog live. Shared by every command.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Queues and job registry: sqlite:PATH. Default: $INGEST_BROKER_URL, else sqlite:$INGEST_HOME/state.sqlite.",
+        "Queues and job registry: redis://[:password@]host:6379/0 or sqlite:PATH. Default: $INGEST_BROKER_URL, "
+            + "else the --redis_* flags or $REDIS_HOST, else the config file, else sqlite:$INGEST_HOME/state.sqlite.",
         valueName: "url"))
     var broker: String?
 
+    @Option(name: [.customLong("redis_host"), .customLong("redis-host")], help: "Redis host, the seed's spelling of --broker redis://HOST (env REDIS_HOST).")
+    var redisHost: String?
+
+    @Option(name: [.customLong("redis_port"), .customLong("redis-port")], help: "Redis port (env REDIS_PORT; default 6379).")
+    var redisPort: Int?
+
+    @Option(name: [.customLong("redis_db"), .customLong("redis-db")], help: "Redis database number (env REDIS_DB; default 0).")
+    var redisDatabase: Int?
+
+    @Option(name: [.customLong("key_prefix"), .customLong("key-prefix")], help: ArgumentHelp(
+        "Prefix of every Redis key Ingest writes; `ingest flush` removes only these (env INGEST_KEY_PREFIX, config key_prefix; default ingest:).",
+        valueName: "prefix"))
+    var keyPrefix: String?
+
     @Option(help: ArgumentHelp(
-        "Catalog: sqlite:PATH. Default: $INGEST_CATALOG_URL, else sqlite:$INGEST_HOME/catalog.sqlite.",
+        "Catalog: postgres://user:password@host:5432/db or sqlite:PATH. Default: $INGEST_CATALOG_URL, else the config file, else sqlite:$INGEST_HOME/catalog.sqlite.",
         valueName: "url"))
     var catalog: String?
 
@@ -32,10 +50,46 @@ struct ConnectionOptions: ParsableArguments {
         return FileManager.default.homeDirectoryForCurrentUser.path + "/.ingest"
     }
 
-    /// Flag, then environment, then configuration file, then the embedded default.
+    /// Flag, then environment, then configuration file, then the embedded default. The seed's
+    /// `--redis_host` flags rank with `--broker`, its `REDIS_HOST` variables with `INGEST_BROKER_URL`.
     func brokerURL() throws -> String {
-        try broker ?? ProcessInfo.processInfo.environment["INGEST_BROKER_URL"] ?? configuration().broker
-            ?? "sqlite:\(Self.home)/state.sqlite"
+        let environment = ProcessInfo.processInfo.environment
+        if let broker { return broker }
+        if redisHost != nil || redisPort != nil || redisDatabase != nil {
+            return try Self.seedRedisURL(host: redisHost ?? environment["REDIS_HOST"], port: redisPort, database: redisDatabase)
+        }
+        if let url = environment["INGEST_BROKER_URL"], !url.isEmpty { return url }
+        if let host = environment["REDIS_HOST"], !host.isEmpty {
+            return try Self.seedRedisURL(host: host, port: nil, database: nil)
+        }
+        return try configuration().broker ?? "sqlite:\(Self.home)/state.sqlite"
+    }
+
+    /// A `redis://` URL from the seed's separate settings; `REDIS_PASSWORD`, `REDIS_PORT` and
+    /// `REDIS_DB` fill what the flags leave out.
+    static func seedRedisURL(host: String?, port: Int?, database: Int?) throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        func number(_ variable: String) throws -> Int? {
+            guard let text = environment[variable], !text.isEmpty else { return nil }
+            guard let value = Int(text), value >= 0 else {
+                throw IngestError.invalidOption(name: variable, reason: "'\(text)' is not a number; unset it or give e.g. \(variable)=0")
+            }
+            return value
+        }
+        let resolvedPort = try port ?? number("REDIS_PORT") ?? RedisURL.defaultPort
+        let resolvedDatabase = try database ?? number("REDIS_DB") ?? 0
+        var url = RedisURL(host: host ?? "localhost", port: resolvedPort, database: resolvedDatabase)
+        if let password = environment["REDIS_PASSWORD"], !password.isEmpty { url.password = password }
+        return url.unredacted
+    }
+
+    /// Flag, then `INGEST_KEY_PREFIX`, then the configuration file, then `ingest:`.
+    func redisKeyPrefix() throws -> String {
+        let prefix = try keyPrefix ?? ProcessInfo.processInfo.environment["INGEST_KEY_PREFIX"] ?? configuration().keyPrefix ?? "ingest:"
+        guard !prefix.isEmpty else {
+            throw IngestError.invalidOption(name: "--key_prefix", reason: "an empty prefix would let `ingest flush` remove every key of the database; give one such as ingest:")
+        }
+        return prefix
     }
 
     func catalogURL() throws -> String {
@@ -44,11 +98,40 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func openBroker() throws -> any Broker {
-        try SQLiteBroker(path: Self.sqlitePath(brokerURL(), option: "--broker"))
+        let url = try brokerURL()
+        if Self.scheme(of: url) == "redis" || Self.scheme(of: url) == "rediss" {
+            let redisURL = try RedisURL(parsing: url)
+            if redisURL.usesTLS {
+                throw IngestError.invalidURL(
+                    redisURL.redacted, reason: "this build has no TLS; use redis:// on a trusted network or a TLS tunnel (stunnel, spiped) to the server")
+            }
+            return RedisBroker(url: redisURL, keyPrefix: try redisKeyPrefix())
+        }
+        return try SQLiteBroker(path: Self.sqlitePath(url, option: "--broker"))
     }
 
-    func openCatalog() throws -> any Catalog {
-        try SQLiteCatalog(path: Self.sqlitePath(catalogURL(), option: "--catalog"))
+    /// The broker for messages: passwords masked, and for Redis the key prefix, since only keys
+    /// under it are Ingest's.
+    func brokerDescription() throws -> String {
+        let url = try brokerURL()
+        let scheme = Self.scheme(of: url)
+        guard scheme == "redis" || scheme == "rediss" else { return url }
+        return "\(RedisURL.redactedText(url)) (keys under '\(try redisKeyPrefix())')"
+    }
+
+    static func scheme(of url: String) -> String {
+        url.firstIndex(of: ":").map { url[..<$0].lowercased() } ?? ""
+    }
+
+    /// The catalog: a PostgreSQL database shared by many machines, or the embedded SQLite file.
+    func openCatalog() async throws -> any Catalog {
+        let url = try catalogURL()
+        let scheme = Self.scheme(of: url)
+        if scheme == "postgres" || scheme == "postgresql" {
+            let logger = Logger(label: "ingest.catalog", factory: { _ in SwiftLogNoOpLogHandler() })
+            return try await PostgresCatalog.connect(url: url, logger: logger)
+        }
+        return try SQLiteCatalog(path: Self.sqlitePath(url, option: "--catalog"))
     }
 
     /// Accepts `sqlite:PATH`, `sqlite://PATH` and `sqlite:///ABSOLUTE`; names the fix for anything else.
@@ -68,9 +151,12 @@ struct ConnectionOptions: ParsableArguments {
                 rest = FileManager.default.homeDirectoryForCurrentUser.path + rest.dropFirst()
             }
             return rest
-        case "redis", "rediss", "postgres", "postgresql":
+        case "redis", "rediss":
             throw IngestError.invalidURL(
-                url, reason: "this build runs the embedded backend only; use sqlite:PATH for \(option) (Redis and PostgreSQL arrive with the distributed backend)")
+                RedisURL.redactedText(url), reason: "\(option) cannot be Redis; the catalog is sqlite:PATH or postgres://user@host/db")
+        case "postgres", "postgresql":
+            throw IngestError.invalidURL(
+                url, reason: "\(option) cannot be PostgreSQL; the broker is redis://host:6379/0 or sqlite:PATH")
         default:
             throw IngestError.invalidURL(url, reason: "unknown scheme '\(scheme)'; \(option) takes sqlite:PATH")
         }

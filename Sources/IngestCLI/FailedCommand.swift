@@ -86,13 +86,13 @@ struct FlushCommand: AsyncParsableCommand {
 
     func run() async throws {
         if !yes {
-            FileHandle.standardError.write(Data("This removes every task and job record in \(try connection.brokerURL()). Type 'yes' to continue: ".utf8))
+            FileHandle.standardError.write(Data("This removes every task and job record in \(try connection.brokerDescription()). Type 'yes' to continue: ".utf8))
             guard let answer = readLine(), answer.trimmingCharacters(in: .whitespaces).lowercased() == "yes" else {
                 FileHandle.standardError.write(Data("nothing flushed (pass --yes to skip this question)\n".utf8))
                 throw ExitCode.failure
             }
         }
         try await connection.openBroker().flush()
-        print("flushed \(try connection.brokerURL())")
+        print("flushed \(try connection.brokerDescription())")
     }
 }

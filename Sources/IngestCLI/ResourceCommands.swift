@@ -57,7 +57,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = try LogicalPath.normalize(self.path).get()
-        let catalog = try connection.openCatalog()
+        let catalog = try await connection.openCatalog()
         guard try await catalog.kind(of: path) != nil else { throw IngestError.notFoundInCatalog(path) }
         let interactive = isatty(STDERR_FILENO) == 1
         let report = try await ReplicaVerifier.verify(path: path, catalog: catalog) { soFar in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestEngine
+import IngestRedis
 import IngestSync
 import ServiceLifecycle
 
@@ -35,7 +36,11 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = try logging.makeLogger(label: "ingest.worker", configuration: connection.configuration().logging)
         let broker = try connection.openBroker()
-        let catalog = try connection.openCatalog()
+        if let redis = broker as? RedisBroker {
+            // A server that may evict keys would silently drop queued work: refuse before claiming any.
+            try await redis.checkEvictionPolicy()
+        }
+        let catalog = try await connection.openCatalog()
         let configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)
         let handlers = JobHandlers.all(catalog: catalog)
         let worker: any Service = queues == nil

@@ -207,13 +207,32 @@ public final class Worker: Service {
             taskLogger.debug("task done")
         }
         profiler.record(task, worker: configuration.workerID, start: startedAt, end: currentTimestamp(), completion: completion)
-        do {
-            if try await !committer.commit(completion) {
-                taskLogger.warning("completion ignored: the task's lease had expired and it was handed to another worker")
+        await record(completion, committer: committer, logger: taskLogger)
+    }
+
+    /// Commits a completion, retrying while the broker is unreachable (a Redis restart, a network
+    /// blip) for as long as the lease would last: a fenced completion is safe to send twice, and
+    /// giving up early would throw away finished work that then has to run again.
+    private func record(_ completion: TaskCompletion, committer: CompletionCommitter, logger: Logger) async {
+        let clock = ContinuousClock()
+        let giveUpAt = clock.now + .seconds(configuration.leaseDuration)
+        var delay = 0.1
+        while true {
+            do {
+                if try await !committer.commit(completion) {
+                    logger.warning("completion ignored: the task's lease had expired and it was handed to another worker")
+                }
+                return
+            } catch {
+                guard clock.now + .seconds(delay) < giveUpAt else {
+                    // The lease will expire and the task will run again: nothing is lost.
+                    logger.error("could not record the task's end; it will be re-delivered", metadata: ["error": "\(error)"])
+                    return
+                }
+                logger.warning("could not record the task's end; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(delay))
+                delay = min(delay * 2, 2)
             }
-        } catch {
-            // The lease will expire and the task will run again: nothing is lost.
-            taskLogger.error("could not record the task's end; it will be re-delivered", metadata: ["error": "\(error)"])
         }
     }
 }

@@ -127,6 +127,7 @@ public final class RedisBroker: Broker {
             .sorted { $0.pass < $1.pass }
     }
 
+    @discardableResult
     public func stop(job name: String) async throws -> JobStatus {
         do {
             try await client.evalScript(RedisBrokerScripts.stop, arguments: [base, currentTimestamp(), name])
@@ -183,6 +184,7 @@ public final class RedisBroker: Broker {
         return result
     }
 
+    @discardableResult
     public func reapExpiredLeases() async throws -> Int {
         let reaped = try await client.evalScript(
             RedisBrokerScripts.reap, arguments: [base, currentTimestamp(), Self.maximumLostDeliveries]
@@ -194,6 +196,7 @@ public final class RedisBroker: Broker {
 
     // MARK: - Completion
 
+    @discardableResult
     public func finish(_ completions: [TaskCompletion]) async throws -> Set<TaskLease> {
         guard !completions.isEmpty else { return [] }
         var arguments: [any RESPArgument] = [base, currentTimestamp(), completions.count]
@@ -236,6 +239,7 @@ public final class RedisBroker: Broker {
         }
     }
 
+    @discardableResult
     public func requeueFailed(job: String?, queue: String?) async throws -> Int {
         try await client.evalScript(
             RedisBrokerScripts.requeue, arguments: [base, currentTimestamp(), job ?? "", queue ?? ""]

@@ -123,6 +123,24 @@ public struct RedisURL: Sendable, Equatable {
         }
     }
 
+    /// The full URL, password included and percent-encoded, which `init(parsing:)` reads back.
+    /// Only for handing to another component; print `redacted`.
+    public var unredacted: String {
+        var text = usesTLS ? "rediss://" : "redis://"
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        func encoded(_ part: String) -> String { part.addingPercentEncoding(withAllowedCharacters: allowed) ?? part }
+        if let password {
+            text += encoded(username ?? "") + ":" + encoded(password) + "@"
+        }
+        text += host.contains(":") ? "[\(host)]" : host
+        return text + ":\(port)/\(database)"
+    }
+
+    /// A possibly unparsable URL string with whatever sits where a password would be masked.
+    public static func redactedText(_ string: String) -> String {
+        mask(string)
+    }
+
     /// The URL with the password replaced by `***`, for logs and error messages.
     public var redacted: String {
         var text = usesTLS ? "rediss://" : "redis://"

@@ -1,7 +1,10 @@
 import Foundation
 import IngestCore
+import IngestPostgres
+import IngestRedis
 import IngestSQLite
 import IngestTesting
+import Logging
 import Testing
 
 /// The command-line suites start worker processes; running them one at a time keeps a loaded
@@ -15,20 +18,69 @@ final class CLIWorld: @unchecked Sendable {
     var ingest: IngestProcess
     let target = "/tempZone/home/rods/data"
 
-    init() throws {
+    /// Where the commands keep queues and jobs: the embedded SQLite file, or the test Redis
+    /// server under a key prefix of this world's own.
+    enum Backend: String, CaseIterable, Sendable, CustomStringConvertible {
+        case sqlite, redis
+        var description: String { rawValue }
+    }
+
+    let backend: Backend
+    let keyPrefix = "ingest-cli-\(UUID().uuidString):"
+    private var redisURL: RedisURL?
+
+    init(backend: Backend = .sqlite) throws {
         home = try TemporaryDirectory(prefix: "ingest-home")
         source = try TemporaryDirectory(prefix: "ingest-source")
         ingest = IngestProcess(home: home.path)
+        self.backend = backend
+        if backend == .redis {
+            try useRedis(TestServers.redisURL())
+        }
+    }
+
+    /// Points every later command (and `broker()`) at a Redis server.
+    func useRedis(_ url: RedisURL) {
+        redisURL = url
+        ingest.extraEnvironment["INGEST_BROKER_URL"] = url.unredacted
+        ingest.extraEnvironment["INGEST_KEY_PREFIX"] = keyPrefix
     }
 
     /// The broker the commands use, opened directly to follow jobs without spawning `ingest list`.
-    func broker() throws -> SQLiteBroker {
-        try SQLiteBroker(path: home.subpath("state.sqlite"))
+    func broker() throws -> any Broker {
+        if let redisURL {
+            if let redisBroker, redisBroker.client.url == redisURL { return redisBroker }
+            redisBroker = RedisBroker(url: redisURL, keyPrefix: keyPrefix)
+            return redisBroker!
+        }
+        return try SQLiteBroker(path: home.subpath("state.sqlite"))
     }
 
-    func catalog() throws -> SQLiteCatalog {
-        try SQLiteCatalog(path: home.subpath("catalog.sqlite"))
+    private var redisBroker: RedisBroker?
+
+    func catalog() async throws -> any Catalog {
+        if let catalogURL {
+            if let postgresCatalog { return postgresCatalog }
+            postgresCatalog = try await PostgresCatalog.connect(url: catalogURL, logger: .init(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+            return postgresCatalog!
+        }
+        return try SQLiteCatalog(path: home.subpath("catalog.sqlite"))
     }
+
+    /// Points every later command (and `catalog()`) at a PostgreSQL database.
+    func usePostgres(_ url: String) {
+        catalogURL = url
+        ingest.extraEnvironment["INGEST_CATALOG_URL"] = url
+    }
+
+    /// Closes the PostgreSQL catalog opened by `catalog()`, before its server goes away.
+    func closeCatalog() async {
+        await postgresCatalog?.close()
+        postgresCatalog = nil
+    }
+
+    private var catalogURL: String?
+    private var postgresCatalog: PostgresCatalog?
 
     /// Waits until `condition` holds for the job, failing the test after `timeout` seconds.
     @discardableResult
@@ -45,7 +97,7 @@ final class CLIWorld: @unchecked Sendable {
 
     /// Every data object below `collection`, walked through the catalog.
     func objects(under collection: String) async throws -> [CatalogEntry] {
-        let catalog = try catalog()
+        let catalog = try await catalog()
         var result: [CatalogEntry] = []
         var pending = [collection]
         while let next = pending.popLast() {

@@ -18,9 +18,9 @@ extension CommandLineTests {
             #expect(status.counter(Counter.entriesFailed) == 0)
         }
 
-        @Test(arguments: [2, 4])
-        func severalWorkerProcessesShareOneJob(_ workerCount: Int) async throws {
-            let world = try CLIWorld()
+        @Test(arguments: CLIWorld.Backend.allCases, [2, 4])
+        func severalWorkerProcessesShareOneJob(_ backend: CLIWorld.Backend, _ workerCount: Int) async throws {
+            let world = try CLIWorld(backend: backend)
             let files = try TreeBuilder.grid(world.source.path, directories: 30, filesPerDirectory: 40)
             try world.ingest.run(["start", world.source.path, world.target, "--job_name", "shared", "--files_per_task", "10"])
             let workers = try (0..<workerCount).map { _ in try world.ingest.launch(["worker", "-Q", "restart,path,file", "-c", "2"]) }
@@ -31,8 +31,9 @@ extension CommandLineTests {
             #expect(try await world.broker().job(named: "shared")?.counter(Counter.entriesCreated) == Int64(files.count + 30 + 3 + 1))
         }
 
-        @Test func workerKilledMidSyncLosesNothing() async throws {
-            let world = try CLIWorld()
+        @Test(arguments: CLIWorld.Backend.allCases)
+        func workerKilledMidSyncLosesNothing(_ backend: CLIWorld.Backend) async throws {
+            let world = try CLIWorld(backend: backend)
             let files = try TreeBuilder.grid(world.source.path, directories: 60, filesPerDirectory: 100)
             try world.ingest.run(["start", world.source.path, world.target, "--job_name", "kill", "--files_per_task", "10"])
             let doomed = try world.ingest.launch(["worker", "-c", "4", "--lease_seconds", "1"])

@@ -1,0 +1,244 @@
+import Foundation
+import IngestCore
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The distributed catalog: the same namespace as `SQLiteCatalog` (collections, data objects,
+/// replicas, resources, metadata) in a PostgreSQL database that workers on many machines share.
+///
+/// Writes are batched (a few statements per directory slice whatever its size, arrays bound as
+/// parameters), keyed upserts that take row locks in sorted key order so that concurrent batches
+/// from many workers do not wait on each other in opposite orders, in transactions where
+/// `SQLiteCatalog` uses them. A transaction that PostgreSQL still aborts as a deadlock or
+/// serialization victim is run again.
+///
+/// Lifecycle: `connect(url:logger:)` starts a connection pool (postgres-nio's `PostgresClient`,
+/// whose `run()` this catalog runs in a task it owns) and migrates the schema; `close()` stops the
+/// pool. Connections are opened on demand and replaced after a server restart: an operation during
+/// an outage throws `PostgresCatalogError.unavailable` (after at most
+/// `Options.connectionWaitLimit`), and operations after the server is back succeed.
+public final class PostgresCatalog: Catalog {
+    /// Tuning that deployments rarely change.
+    public struct Options: Sendable {
+        /// Connections this process keeps at most; each running task uses one at a time.
+        public var maximumConnections: Int
+        /// How long an operation waits for a connection before it fails as unavailable, so that a
+        /// task fails (and is retried) instead of hanging while the server is down.
+        public var connectionWaitLimit: Duration
+
+        public init(maximumConnections: Int = 8, connectionWaitLimit: Duration = .seconds(30)) {
+            self.maximumConnections = maximumConnections
+            self.connectionWaitLimit = connectionWaitLimit
+        }
+    }
+
+    /// Holds the password: never printed whole (`redacted` and `server` are for messages).
+    let url: PostgresURL
+    let client: PostgresClient
+    let logger: Logger
+    let options: Options
+    private let runTask: Task<Void, Never>
+    /// Resource ids by name; see `resourceIDs(for:)`.
+    let resourceIDCache = Mutex<[String: Int64]>([:])
+
+    private init(url: PostgresURL, options: Options, logger: Logger) {
+        self.url = url
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "ingest.catalog"] = "\(url.redacted)"
+        self.logger = logger
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
+            tls: Self.tls(url.tls))
+        configuration.options.maximumConnections = max(1, options.maximumConnections)
+        configuration.options.connectTimeout = options.connectionWaitLimit
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runTask = Task { await client.run() }
+    }
+
+    /// Connects to the catalog database and brings its schema up to date.
+    /// - Parameters:
+    ///   - url: `postgres://user[:password]@host[:port]/database[?sslmode=...]` (or `postgresql://`).
+    ///   - logger: Where connection problems are logged; the password never appears.
+    ///   - options: Pool size and how long an operation waits for a connection.
+    /// - Returns: A running catalog; call `close()` when done with it.
+    /// - Throws: `IngestError.invalidURL` for a malformed URL, `PostgresCatalogError` when the server
+    ///   cannot be reached, refuses the login, or holds a newer schema.
+    public static func connect(url: String, logger: Logger, options: Options = Options()) async throws -> PostgresCatalog {
+        let parsed = try PostgresURL(parsing: url)
+        let catalog = PostgresCatalog(url: parsed, options: options, logger: logger)
+        do {
+            try await catalog.probe()
+            try await catalog.migrate()
+        } catch {
+            await catalog.close()
+            throw error
+        }
+        return catalog
+    }
+
+    /// The server and database (`host:port/database`), for messages.
+    public var server: String { url.server }
+
+    /// Stops the connection pool. Operations after this throw `PostgresCatalogError.unavailable`.
+    public func close() async {
+        runTask.cancel()
+        await runTask.value
+    }
+
+    private static func tls(_ mode: PostgresURL.TLSMode) -> PostgresClient.Configuration.TLS {
+        switch mode {
+        case .disable: .disable
+        case .prefer: .prefer(tlsConfiguration(verified: false))
+        case .require: .require(tlsConfiguration(verified: false))
+        case .verifyFull: .require(tlsConfiguration(verified: true))
+        }
+    }
+
+    private static func tlsConfiguration(verified: Bool) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        if !verified { configuration.certificateVerification = .none }
+        return configuration
+    }
+
+    /// Opens and closes one connection outside the pool. Its error says why the pool cannot
+    /// connect (refused, wrong password, no such database), where the pool only keeps retrying.
+    func probe() async throws {
+        let tls: PostgresConnection.Configuration.TLS
+        switch url.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(try NIOSSLContext(configuration: Self.tlsConfiguration(verified: false)))
+        case .require: tls = .require(try NIOSSLContext(configuration: Self.tlsConfiguration(verified: false)))
+        case .verifyFull: tls = .require(try NIOSSLContext(configuration: Self.tlsConfiguration(verified: true)))
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(5)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    /// Why no connection came within the wait limit: what a fresh connection attempt runs into, or,
+    /// when that succeeds, that this process's connections were all busy.
+    func diagnoseWait(_ limit: Duration) async -> any Error {
+        do {
+            try await probe()
+            return PostgresCatalogError.unavailable(
+                server: url.server,
+                reason: "no free connection within \(limit): all \(options.maximumConnections) connections of this process are busy")
+        } catch {
+            return error
+        }
+    }
+}
+
+// MARK: - Connections and transactions
+
+extension PostgresCatalog {
+    /// Runs `body` on a pooled connection, failing as unavailable when none comes within the wait
+    /// limit: while the server is down the pool itself keeps a request waiting for a minute.
+    ///
+    /// A child task leases the connection and hands it over until `body` is done, so that only the
+    /// wait is limited (not the work) and `body` need not escape.
+    func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let client = client
+        let limit = options.connectionWaitLimit
+        let (leased, lease) = AsyncThrowingStream.makeStream(of: PostgresConnection.self)
+        let (released, release) = AsyncStream.makeStream(of: Void.self)
+        let acquired = AcquiredFlag()
+        do {
+            return try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        try await client.withConnection { connection in
+                            acquired.set()
+                            lease.yield(connection)
+                            for await _ in released {}
+                        }
+                    } catch {
+                        lease.finish(throwing: error)
+                    }
+                }
+                group.addTask {
+                    guard (try? await Task.sleep(for: limit)) != nil, !acquired.isSet else { return }
+                    lease.finish(throwing: await self.diagnoseWait(limit))
+                }
+                defer {
+                    release.finish()
+                    group.cancelAll()
+                }
+                var connections = leased.makeAsyncIterator()
+                guard let connection = try await connections.next() else { throw CancellationError() }
+                return try await body(connection)
+            }
+        } catch {
+            throw translate(error)
+        }
+    }
+
+    /// Runs `body` in a transaction, again (up to a few times) when PostgreSQL aborts it as a
+    /// deadlock or serialization victim, so `body` must be safe to run twice.
+    /// - Parameter readOnly: A read-only snapshot: several statements see the same state.
+    func transaction<Result>(readOnly: Bool = false, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let logger = logger
+        let begin: PostgresQuery = readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"
+        var attempt = 1
+        while true {
+            do {
+                return try await withConnection { connection in
+                    try await connection.query(begin, logger: logger)
+                    do {
+                        let result = try await body(connection)
+                        try await connection.query("COMMIT", logger: logger)
+                        return result
+                    } catch {
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch let error as PostgresCatalogError where error.isRetryable && attempt < 5 {
+                logger.debug("catalog transaction retried", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...50) * attempt))
+            }
+        }
+    }
+
+    /// A single statement outside a transaction, its rows collected.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        let logger = logger
+        return try await withConnection { connection in
+            try await connection.rows(query, logger: logger)
+        }
+    }
+
+    func translate(_ error: any Error) -> any Error {
+        switch error {
+        case let error as PSQLError: PostgresCatalogError.from(error, url: url)
+        case is PostgresCatalogError, is IngestError, is CancellationError: error
+        case let error as PostgresDecodingError:
+            PostgresCatalogError.statementFailed(server: url.server, sqlState: "decode", message: "unexpected type in column \(error.columnName)")
+        default: PostgresCatalogError.unavailable(server: url.server, reason: "\(error)")
+        }
+    }
+}
+
+/// Set once a connection is leased, so that the wait limit stops applying.
+private final class AcquiredFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
+}
+
+extension PostgresConnection {
+    /// Runs a statement and collects its rows (catalog statements return bounded results).
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import IngestCore
+
+/// Where a PostgreSQL server is and how to log in to it, parsed from
+/// `postgres://user[:password]@host[:port][/database][?sslmode=MODE]` (or `postgresql://`).
+///
+/// Parsed by hand, like `RedisURL`, so that every error can show the URL with its password
+/// masked and so that IPv6 hosts and percent-encoded credentials behave the same everywhere.
+public struct PostgresURL: Sendable, Equatable {
+    /// The port PostgreSQL listens on unless told otherwise.
+    public static let defaultPort = 5432
+
+    /// How much TLS to insist on, with libpq's names for the same choices.
+    public enum TLSMode: String, Sendable, CaseIterable {
+        /// Plain TCP.
+        case disable
+        /// TLS when the server offers it, without checking its certificate (libpq's default).
+        case prefer
+        /// TLS or no connection, without checking the certificate.
+        case require
+        /// TLS with the certificate checked against the system's roots and the host name.
+        case verifyFull = "verify-full"
+    }
+
+    /// Host name or IP address; an IPv6 address is stored without its brackets.
+    public var host: String
+    public var port: Int
+    public var username: String
+    /// `nil` when the server needs no password (trust or peer authentication).
+    public var password: String?
+    /// The database; PostgreSQL's convention is a database named like the user when omitted.
+    public var database: String
+    public var tls: TLSMode
+
+    public init(
+        host: String, port: Int = PostgresURL.defaultPort, username: String, password: String? = nil,
+        database: String? = nil, tls: TLSMode = .prefer
+    ) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database ?? username
+        self.tls = tls
+    }
+
+    private static let form = "postgres://user[:password]@host[:port]/database"
+
+    /// Parses a PostgreSQL URL.
+    ///
+    /// User, password and database may be percent-encoded, so that a password containing `@`,
+    /// `:` or `/` can be written (`%40`, `%3A`, `%2F`).
+    /// - Parameter string: The URL, for example `postgres://ingest:secret@db.internal:5432/ingest`.
+    /// - Throws: `IngestError.invalidURL` with the URL (password masked) and how to write it.
+    public init(parsing string: String) throws(IngestError) {
+        let masked = Self.mask(string)
+        func invalid(_ reason: String) -> IngestError { .invalidURL(masked, reason: reason) }
+
+        guard let schemeEnd = string.range(of: "://") else {
+            throw invalid("a PostgreSQL catalog URL looks like \(Self.form)")
+        }
+        let scheme = string[..<schemeEnd.lowerBound].lowercased()
+        guard scheme == "postgres" || scheme == "postgresql" else {
+            throw invalid("scheme '\(scheme)' is not PostgreSQL; write \(Self.form) (or postgresql://)")
+        }
+        var rest = string[schemeEnd.upperBound...]
+        if let hash = rest.firstIndex(of: "#") {
+            guard rest[hash...].count == 1 else { throw invalid("it has a fragment ('#...'); remove it") }
+            rest = rest[..<hash]
+        }
+        var query: Substring = ""
+        if let questionMark = rest.firstIndex(of: "?") {
+            query = rest[rest.index(after: questionMark)...]
+            rest = rest[..<questionMark]
+        }
+
+        // The authority ends at the first "/"; the credentials end at its last "@", since a raw "@"
+        // in a password is more likely than one in a host name.
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        var authority = rest[..<authorityEnd]
+        let path = rest[authorityEnd...].dropFirst()
+        guard let at = authority.lastIndex(of: "@") else {
+            throw invalid("it names no user; write \(Self.form)")
+        }
+        let userInfo = authority[..<at]
+        authority = authority[authority.index(after: at)...]
+        if let colon = userInfo.firstIndex(of: ":") {
+            username = try Self.decode(userInfo[..<colon], what: "user", url: masked)
+            password = try Self.decode(userInfo[userInfo.index(after: colon)...], what: "password", url: masked)
+        } else {
+            username = try Self.decode(userInfo, what: "user", url: masked)
+            password = nil
+        }
+        guard !username.isEmpty else { throw invalid("it names no user; write \(Self.form)") }
+
+        let portText: Substring?
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else {
+                throw invalid("its IPv6 host has no closing ']'; write postgres://user@[::1]:5432/database")
+            }
+            host = String(authority[authority.index(after: authority.startIndex)..<close])
+            let afterHost = authority[authority.index(after: close)...]
+            if afterHost.isEmpty {
+                portText = nil
+            } else if afterHost.hasPrefix(":") {
+                portText = afterHost.dropFirst()
+            } else {
+                throw invalid("text follows its IPv6 host; write postgres://user@[::1]:5432/database")
+            }
+        } else if let colon = authority.firstIndex(of: ":") {
+            host = String(authority[..<colon])
+            portText = authority[authority.index(after: colon)...]
+        } else {
+            host = String(authority)
+            portText = nil
+        }
+        guard !host.isEmpty else { throw invalid("it names no host; write \(Self.form)") }
+        if let portText {
+            guard let value = Int(portText), (1...65535).contains(value) else {
+                throw invalid("port '\(portText)' is not a number from 1 to 65535")
+            }
+            port = value
+        } else {
+            port = Self.defaultPort
+        }
+
+        guard !path.contains("/") else {
+            throw invalid("its path must be one database name; write \(Self.form)")
+        }
+        let databaseName = try Self.decode(path, what: "database", url: masked)
+        database = databaseName.isEmpty ? username : databaseName
+
+        tls = .prefer
+        for parameter in query.split(separator: "&") where !parameter.isEmpty {
+            let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = pair[0]
+            let value = pair.count > 1 ? pair[1] : ""
+            guard name == "sslmode" else {
+                throw invalid("parameter '\(name)' is not supported; the only parameter is sslmode=disable|prefer|require|verify-full")
+            }
+            guard let mode = TLSMode(rawValue: String(value)) else {
+                throw invalid("sslmode '\(value)' is not supported; use disable, prefer, require or verify-full")
+            }
+            tls = mode
+        }
+    }
+
+    /// The URL with the password replaced by `***`, for logs and error messages.
+    public var redacted: String {
+        var text = "postgres://" + (username.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? username)
+        if password != nil { text += ":***" }
+        text += "@" + (host.contains(":") ? "[\(host)]" : host)
+        text += ":\(port)/" + (database.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? database)
+        return tls == .prefer ? text : text + "?sslmode=\(tls.rawValue)"
+    }
+
+    /// The server without credentials (`host:port/database`), for messages about the server itself.
+    public var server: String {
+        (host.contains(":") ? "[\(host)]" : host) + ":\(port)/\(database)"
+    }
+
+    /// Masks whatever sits where the password would be in a URL that may not parse, so that no
+    /// error message ever repeats a secret.
+    static func mask(_ string: String) -> String {
+        guard let schemeEnd = string.range(of: "://") else {
+            return string.contains("@") ? "<URL with credentials hidden>" : string
+        }
+        let rest = string[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return string }
+        let userInfo = rest[..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return string }
+        return String(string[..<schemeEnd.upperBound]) + userInfo[..<colon] + ":***" + String(rest[at...])
+    }
+
+    private static func decode(_ text: Substring, what: String, url: String) throws(IngestError) -> String {
+        guard let decoded = String(text).removingPercentEncoding else {
+            throw .invalidURL(url, reason: "its \(what) has invalid percent-encoding; encode special characters as %XX (for example '@' as %40)")
+        }
+        return decoded
+    }
+}
+
+extension PostgresURL: CustomStringConvertible {
+    /// The redacted form: a URL is printed in logs far more often than it is needed verbatim.
+    public var description: String { redacted }
+}
