@@ -142,41 +142,46 @@ public final class PostgresCatalog: Catalog {
 
 extension PostgresCatalog {
     /// Runs `body` on a pooled connection, failing as unavailable when none comes within the wait
-    /// limit: while the server is down the pool itself keeps a request waiting for a minute.
+    /// limit: while the server is down the pool itself keeps a request waiting for a minute, or
+    /// longer while it backs off after an outage.
     ///
-    /// A child task leases the connection and hands it over until `body` is done, so that only the
-    /// wait is limited (not the work) and `body` need not escape.
+    /// The lease is taken in an unstructured task that hands the connection over until `body` is
+    /// done, so that only the wait is limited (not the work), `body` need not escape, and a caller
+    /// that gave up (wait limit, cancellation) returns at once instead of waiting for a pool that
+    /// does not answer cancellation.
     func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let client = client
         let limit = options.connectionWaitLimit
         let (leased, lease) = AsyncThrowingStream.makeStream(of: PostgresConnection.self)
         let (released, release) = AsyncStream.makeStream(of: Void.self)
         let acquired = AcquiredFlag()
-        do {
-            return try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    do {
-                        try await client.withConnection { connection in
-                            acquired.set()
-                            lease.yield(connection)
-                            for await _ in released {}
-                        }
-                    } catch {
-                        lease.finish(throwing: error)
-                    }
+        let acquisition = Task {
+            do {
+                try await client.withConnection { connection in
+                    acquired.set()
+                    lease.yield(connection)
+                    for await _ in released {}
                 }
-                group.addTask {
-                    guard (try? await Task.sleep(for: limit)) != nil, !acquired.isSet else { return }
-                    lease.finish(throwing: await self.diagnoseWait(limit))
-                }
-                defer {
-                    release.finish()
-                    group.cancelAll()
-                }
-                var connections = leased.makeAsyncIterator()
-                guard let connection = try await connections.next() else { throw CancellationError() }
-                return try await body(connection)
+            } catch {
+                lease.finish(throwing: error)
             }
+        }
+        let timer = Task {
+            guard (try? await Task.sleep(for: limit)) != nil, !acquired.isSet else { return }
+            lease.finish(throwing: await self.diagnoseWait(limit))
+        }
+        defer {
+            release.finish()
+            timer.cancel()
+            acquisition.cancel()
+        }
+        do {
+            var connections = leased.makeAsyncIterator()
+            guard let connection = try await withTaskCancellationHandler(
+                operation: { try await connections.next() },
+                onCancel: { lease.finish(throwing: CancellationError()) })
+            else { throw CancellationError() }
+            return try await body(connection)
         } catch {
             throw translate(error)
         }

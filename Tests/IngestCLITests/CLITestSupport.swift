@@ -114,9 +114,24 @@ struct WaitTimedOut: Error, CustomStringConvertible {
 }
 
 extension Process {
-    /// Sends `signal` and waits for the process to end.
-    func stop(with signal: Int32) {
+    /// Sends `signal` and waits for the process to end; a process still running after `grace`
+    /// seconds is killed, so a worker that fails to drain cannot hang the test run.
+    /// - Returns: whether it ended by itself within `grace`.
+    @discardableResult
+    func stop(with signal: Int32, grace: Double = 60) -> Bool {
         kill(processIdentifier, signal)
+        let deadline = Date().addingTimeInterval(grace)
+        while isRunning && Date() < deadline { usleep(20_000) }
+        guard isRunning else { return true }
+        kill(processIdentifier, SIGKILL)
         waitUntilExit()
+        return false
+    }
+
+    /// Stops a worker with SIGTERM and records an issue if it does not drain and exit in time.
+    func stopWorker(sourceLocation: SourceLocation = #_sourceLocation) {
+        if !stop(with: SIGTERM) {
+            Issue.record("the worker did not exit within 60 s of SIGTERM and was killed", sourceLocation: sourceLocation)
+        }
     }
 }
