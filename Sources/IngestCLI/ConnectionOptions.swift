@@ -99,7 +99,8 @@ struct ConnectionOptions: ParsableArguments {
 
     func openBroker() throws -> any Broker {
         let url = try brokerURL()
-        if Self.scheme(of: url) == "redis" || Self.scheme(of: url) == "rediss" {
+        let scheme = Self.scheme(of: url)
+        if scheme == "redis" || scheme == "rediss" {
             let redisURL = try RedisURL(parsing: url)
             if redisURL.usesTLS {
                 throw IngestError.invalidURL(

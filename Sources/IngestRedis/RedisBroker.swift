@@ -219,9 +219,11 @@ public final class RedisBroker: Broker {
             arguments.append(completion.spawned.count)
             Self.append(completion.spawned, to: &arguments)
         }
-        let reply = try await client.evalScript(RedisBrokerScripts.finish, arguments: arguments)
-        let appliedIDs = Set((reply.array ?? []).compactMap { $0.int.map(Int64.init) })
-        try await scheduleWaitingPasses()
+        let reply = try await client.evalScript(RedisBrokerScripts.finish, arguments: arguments).array ?? []
+        let appliedIDs = Set((reply.first?.array ?? []).compactMap { $0.int.map(Int64.init) })
+        // Only a completion that ended a periodic pass needs the follow-up; the reaper repairs a
+        // pass left unscheduled if this process dies first.
+        if reply.count == 2, reply[1].int == 1 { try await scheduleWaitingPasses() }
         return Set(completions.map(\.lease).filter { appliedIDs.contains($0.taskID) })
     }
 
@@ -249,8 +251,8 @@ public final class RedisBroker: Broker {
     // MARK: - Periodic passes
 
     /// Queues the next pass of every periodic job whose pass ended. The Lua side cannot compute
-    /// cron times, so it parks such jobs in `unscheduled`; this runs after every call that can end
-    /// a pass, and from the reaper, so a client that dies in between delays a pass, never loses it.
+    /// cron times, so it parks such jobs in `unscheduled`; this runs after a completion that parked
+    /// one, after submit, enqueue and reap, so a client that dies in between delays a pass, never loses it.
     func scheduleWaitingPasses() async throws {
         let waiting = try await client.send(["SMEMBERS", base + "unscheduled"]).array?.compactMap(\.string) ?? []
         for job in waiting {

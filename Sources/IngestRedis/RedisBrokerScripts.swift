@@ -193,6 +193,8 @@ enum RedisBrokerScripts {
             redis.call('HDEL', jkey(job), 'finished_at')
           end
         end
+        -- Set when `finalize` parks a periodic job: the caller must then queue its next pass.
+        local parkedPass = false
         -- A job ends exactly when nothing is ready or running. A periodic job records the pass and
         -- waits in `unscheduled` until the Swift side queues its next pass.
         local function finalize(job)
@@ -247,6 +249,7 @@ enum RedisBrokerScripts {
           redis.call('HSET', jk, 'state', 'waiting', 'pass', pass + 1, 'pass_ended_at', nowText)
           redis.call('HDEL', jk, 'next_run_at', 'finished_at')
           redis.call('SADD', B .. 'unscheduled', job)
+          parkedPass = true
         end
         -- Deletes everything of an ended job before it is submitted again.
         local function purge_job(job)
@@ -391,7 +394,8 @@ enum RedisBrokerScripts {
 
     /// ARGV: base, now, completion count, then per completion: id, fence, outcome (`s` succeeded,
     /// `r` failed and retryable, `p` failed for good), error, counter count, name/value pairs,
-    /// spawned count, spawned tasks. Returns the ids whose completion was applied.
+    /// spawned count, spawned tasks. Returns the ids whose completion was applied, then 1 when a
+    /// periodic pass ended and its next pass must be queued, else 0.
     static let finish = RedisScript(prelude + """
         local applied = {}
         local touched = {}
@@ -455,7 +459,7 @@ enum RedisBrokerScripts {
         end
         flush_deltas()
         for job in pairs(touched) do finalize(job) end
-        return applied
+        return { applied, parkedPass and 1 or 0 }
         """)
 
     /// ARGV: base, now, most lost deliveries. Re-delivers or ends tasks whose lease expired.

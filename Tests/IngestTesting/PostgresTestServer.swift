@@ -83,7 +83,7 @@ public final class PostgresTestServer: Sendable {
         let data = directory.subpath("data")
         try await run([bin + "/initdb", "-D", data, "-U", sharedURL.username, "--pwfile=" + passwordFile,
                  "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"], as: owner)
-        let port = try freePort()
+        let port = try TestServers.freeLoopbackPort()
         try await run([shared.controlProgram, "-D", data, "-l", directory.subpath("server.log"), "-w", "-t", "60",
                  "-o", "-c listen_addresses=127.0.0.1 -p \(port) -k \(directory.path) -c fsync=off", "start"], as: owner)
         var url = sharedURL
@@ -242,23 +242,6 @@ public final class PostgresTestServer: Sendable {
         }
 
         func subpath(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
-    }
-
-    private static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0
-            }
-        }
-        guard bound else { throw CommandFailed(command: ["bind 127.0.0.1:0"], status: errno, output: "") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

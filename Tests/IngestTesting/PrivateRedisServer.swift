@@ -12,7 +12,7 @@ public final class PrivateRedisServer: @unchecked Sendable {
 
     public init(extraArguments: [String] = []) throws {
         directory = try TemporaryDirectory(prefix: "ingest-redis")
-        port = try Self.freePort()
+        port = try TestServers.freeLoopbackPort()
         self.extraArguments = extraArguments
         try start()
     }
@@ -70,24 +70,6 @@ public final class PrivateRedisServer: @unchecked Sendable {
             return candidate
         }
         throw TestServers.Missing(variable: "redis-server (apt-get install redis-server; scripts/test installs it)")
-    }
-
-    static func freePort() throws -> Int {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(socketFD) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-                guard bind(socketFD, pointer, length) == 0 else { return -1 }
-                return getsockname(socketFD, pointer, &length)
-            }
-        }
-        guard bound == 0 else { throw CocoaError(.fileWriteUnknown) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func accepts(port: Int) -> Bool {
