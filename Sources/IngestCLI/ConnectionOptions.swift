@@ -125,11 +125,13 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// The catalog: a PostgreSQL database shared by many machines, or the embedded SQLite file.
-    func openCatalog() async throws -> any Catalog {
+    /// - Parameter logger: Where a shared catalog logs connection trouble (a worker's own logger, so
+    ///   that an outage shows in its log); commands that only print results leave it silent.
+    func openCatalog(logger: Logger? = nil) async throws -> any Catalog {
         let url = try catalogURL()
         let scheme = Self.scheme(of: url)
         if scheme == "postgres" || scheme == "postgresql" {
-            let logger = Logger(label: "ingest.catalog", factory: { _ in SwiftLogNoOpLogHandler() })
+            let logger = logger ?? Logger(label: "ingest.catalog", factory: { _ in SwiftLogNoOpLogHandler() })
             return try await PostgresCatalog.connect(url: url, logger: logger)
         }
         return try SQLiteCatalog(path: Self.sqlitePath(url, option: "--catalog"))

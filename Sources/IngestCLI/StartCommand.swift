@@ -129,7 +129,7 @@ struct StartCommand: AsyncParsableCommand {
         let configuration = try connection.configuration()
         let logger = try logging.makeLogger(label: "ingest.start", configuration: configuration.logging)
         let broker = try connection.openBroker()
-        let catalog = try await connection.openCatalog()
+        let catalog = try await connection.openCatalog(logger: logger)
         let name = jobName ?? UUID().uuidString.lowercased()
         let queues = SyncQueues(restart: restartQueue, path: pathQueue, file: fileQueue)
         let spec = SyncSpec(

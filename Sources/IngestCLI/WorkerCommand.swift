@@ -40,7 +40,7 @@ struct WorkerCommand: AsyncParsableCommand {
             // A server that may evict keys would silently drop queued work: refuse before claiming any.
             try await redis.checkEvictionPolicy()
         }
-        let catalog = try await connection.openCatalog()
+        let catalog = try await connection.openCatalog(logger: logger)
         let configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)
         let handlers = JobHandlers.all(catalog: catalog)
         let worker: any Service = queues == nil

@@ -19,9 +19,24 @@ public final class Worker: Service {
 
     private struct State {
         var draining = false
-        var inFlight: [TaskLease: TaskCancellation] = [:]
+        var inFlight: [TaskLease: RunningTask] = [:]
         var processed = 0
     }
+
+    /// A task between its claim and its completion. Its handler runs in a task of its own, and
+    /// the worker waits for `outcome`, not for that task: a timeout, a lost lease or a stopped job
+    /// settles the outcome, so a handler stuck in a call that ignores cancellation cannot hold the
+    /// slot (and renew the lease) forever.
+    private struct RunningTask: Sendable {
+        let cancellation = TaskCancellation()
+        let outcome = FirstOutcome<TaskResult>()
+        let deadline: ContinuousClock.Instant
+        let timeout: Double
+    }
+
+    /// How often running tasks are checked against their deadlines: one check for all of them,
+    /// instead of a timer per task.
+    private static let deadlineCheckInterval: Duration = .milliseconds(100)
 
     private enum LoopEvent: Sendable {
         case taskEnded
@@ -67,6 +82,10 @@ public final class Worker: Service {
                 try await self.maintainLeases()
                 return .tick
             }
+            group.addTask {
+                await self.enforceDeadlines()
+                return .tick
+            }
             var tickPending = false
             let minimumPause = 0.001
             var pause = minimumPause
@@ -94,11 +113,12 @@ public final class Worker: Service {
                         claimed = []
                         brokerFailed = true
                     }
+                    let now = ContinuousClock.now
                     for task in claimed {
-                        let cancellation = TaskCancellation()
-                        state.withLock { $0.inFlight[task.lease] = cancellation }
+                        let running = RunningTask(deadline: now + .seconds(task.retry.timeout), timeout: task.retry.timeout)
+                        state.withLock { $0.inFlight[task.lease] = running }
                         group.addTask {
-                            await self.execute(task, cancellation: cancellation, committer: committer)
+                            await self.execute(task, running: running, committer: committer)
                             return .taskEnded
                         }
                     }
@@ -154,7 +174,10 @@ public final class Worker: Service {
                 let statuses = try await broker.renew(held, leaseDuration: configuration.leaseDuration)
                 for (lease, status) in statuses where status != .renewed {
                     logger.warning("abandoning task", metadata: ["task": "\(lease.taskID)", "reason": "\(status)"])
-                    state.withLock { $0.inFlight[lease] }?.cancel()
+                    if let running = state.withLock({ $0.inFlight[lease] }) {
+                        running.cancellation.cancel()
+                        running.outcome.resolve(.failure(CancellationError()))
+                    }
                 }
                 let reaped = try await broker.reapExpiredLeases()
                 if reaped > 0 {
@@ -166,7 +189,18 @@ public final class Worker: Service {
         }
     }
 
-    private func execute(_ task: ClaimedTask, cancellation: TaskCancellation, committer: CompletionCommitter) async {
+    /// Settles the outcome of every running task past its deadline as timed out.
+    private func enforceDeadlines() async {
+        while (try? await Task.sleep(for: Self.deadlineCheckInterval)) != nil {
+            let now = ContinuousClock.now
+            let overdue = state.withLock { $0.inFlight.values.filter { $0.deadline <= now } }
+            for running in overdue {
+                running.outcome.resolve(.failure(TaskTimedOut(seconds: running.timeout)))
+            }
+        }
+    }
+
+    private func execute(_ task: ClaimedTask, running: RunningTask, committer: CompletionCommitter) async {
         var taskLogger = logger
         taskLogger[metadataKey: "ingest.job"] = "\(task.job)"
         taskLogger[metadataKey: "ingest.task"] = "\(task.kind):\(task.key)"
@@ -178,11 +212,24 @@ public final class Worker: Service {
         }
         let startedAt = currentTimestamp()
         let completion: TaskCompletion
+        let cancellation = running.cancellation
         if let handler = handlers[task.kind] {
             let context = TaskContext(logger: taskLogger, cancellation: cancellation)
+            let outcome = running.outcome
+            let handlerTask = Task {
+                do {
+                    outcome.resolve(.success(try await handler.handle(task, context: context)))
+                } catch {
+                    outcome.resolve(.failure(error))
+                }
+            }
+            // Tells a handler that outlived its outcome (timed out, abandoned) to stop.
+            defer { handlerTask.cancel() }
             do {
-                let result = try await withTimeout(seconds: task.retry.timeout) {
-                    try await handler.handle(task, context: context)
+                let result = try await withTaskCancellationHandler {
+                    try await outcome.value
+                } onCancel: {
+                    outcome.resolve(.failure(CancellationError()))
                 }
                 completion = TaskCompletion(lease: task.lease, outcome: .succeeded, spawned: result.spawned, counters: result.counters)
             } catch let error as PermanentTaskError {

@@ -27,9 +27,17 @@ public final class PostgresCatalog: Catalog {
         /// task fails (and is retried) instead of hanging while the server is down.
         public var connectionWaitLimit: Duration
 
-        public init(maximumConnections: Int = 8, connectionWaitLimit: Duration = .seconds(30)) {
+        /// How long one statement may run before its connection is closed and the statement
+        /// fails (and runs again): a bound for a server that stops answering without closing.
+        public var statementTimeLimit: Duration
+
+        public init(
+            maximumConnections: Int = 8, connectionWaitLimit: Duration = .seconds(30),
+            statementTimeLimit: Duration = .seconds(600)
+        ) {
             self.maximumConnections = maximumConnections
             self.connectionWaitLimit = connectionWaitLimit
+            self.statementTimeLimit = statementTimeLimit
         }
     }
 
@@ -149,7 +157,7 @@ extension PostgresCatalog {
     /// done, so that only the wait is limited (not the work), `body` need not escape, and a caller
     /// that gave up (wait limit, cancellation) returns at once instead of waiting for a pool that
     /// does not answer cancellation.
-    func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    func withConnection<Result>(_ body: (CatalogConnection) async throws -> Result) async throws -> Result {
         let client = client
         let limit = options.connectionWaitLimit
         let (leased, lease) = AsyncThrowingStream.makeStream(of: PostgresConnection.self)
@@ -181,45 +189,61 @@ extension PostgresCatalog {
                 operation: { try await connections.next() },
                 onCancel: { lease.finish(throwing: CancellationError()) })
             else { throw CancellationError() }
-            return try await body(connection)
+            return try await body(CatalogConnection(
+                connection: connection, server: url.server, statementTimeLimit: options.statementTimeLimit))
         } catch {
             throw translate(error)
         }
     }
 
     /// Runs `body` in a transaction, again (up to a few times) when PostgreSQL aborts it as a
-    /// deadlock or serialization victim, so `body` must be safe to run twice.
+    /// deadlock or serialization victim or its connection breaks, so `body` must be safe to run
+    /// twice.
     /// - Parameter readOnly: A read-only snapshot: several statements see the same state.
-    func transaction<Result>(readOnly: Bool = false, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    func transaction<Result>(readOnly: Bool = false, _ body: (CatalogConnection) async throws -> Result) async throws -> Result {
         let logger = logger
         let begin: PostgresQuery = readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"
-        var attempt = 1
-        while true {
-            do {
-                return try await withConnection { connection in
-                    try await connection.query(begin, logger: logger)
-                    do {
-                        let result = try await body(connection)
-                        try await connection.query("COMMIT", logger: logger)
-                        return result
-                    } catch {
+        return try await retrying {
+            try await withConnection { connection in
+                try await connection.query(begin, logger: logger)
+                do {
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    // A lost connection rolled the transaction back on the server already.
+                    if !connection.connection.isClosed {
                         _ = try? await connection.query("ROLLBACK", logger: logger)
-                        throw error
                     }
+                    throw error
                 }
-            } catch let error as PostgresCatalogError where error.isRetryable && attempt < 5 {
-                logger.debug("catalog transaction retried", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-                attempt += 1
-                try await Task.sleep(for: .milliseconds(Int.random(in: 5...50) * attempt))
             }
         }
     }
 
-    /// A single statement outside a transaction, its rows collected.
+    /// A single statement outside a transaction, its rows collected; run again when its
+    /// connection breaks.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
         let logger = logger
-        return try await withConnection { connection in
-            try await connection.rows(query, logger: logger)
+        return try await retrying {
+            try await withConnection { connection in
+                try await connection.rows(query, logger: logger)
+            }
+        }
+    }
+
+    /// Runs `operation` up to five times while it fails with a retryable error, with a short
+    /// random pause that grows with each attempt.
+    private func retrying<Result>(_ operation: () async throws -> Result) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await operation()
+            } catch let error as PostgresCatalogError where error.isRetryable && attempt < 5 {
+                logger.info("catalog operation runs again", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(Int.random(in: 5...50) * attempt))
+            }
         }
     }
 
@@ -239,11 +263,4 @@ private final class AcquiredFlag: Sendable {
     private let value = Atomic<Bool>(false)
     func set() { value.store(true, ordering: .relaxed) }
     var isSet: Bool { value.load(ordering: .relaxed) }
-}
-
-extension PostgresConnection {
-    /// Runs a statement and collects its rows (catalog statements return bounded results).
-    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
-        try await self.query(query, logger: logger).collect()
-    }
 }

@@ -6,6 +6,9 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
     /// No connection within the wait limit, or the connection broke: the server is down,
     /// restarting or unreachable. A worker retries the task later.
     case unavailable(server: String, reason: String)
+    /// The connection broke while a statement ran (the server restarted, the network dropped it).
+    /// Catalog operations are safe to run twice, so a transaction runs again on a new connection.
+    case connectionLost(server: String, reason: String)
     /// The server refused the login.
     case authenticationFailed(server: String, user: String, message: String)
     /// The database in the URL does not exist.
@@ -21,6 +24,8 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .unavailable(let server, let reason):
             "PostgreSQL catalog at \(server) is unavailable (\(reason)); check that the server is running and reachable from this machine"
+        case .connectionLost(let server, let reason):
+            "the connection to the PostgreSQL catalog at \(server) was lost (\(reason)); the operation runs again when the server is back"
         case .authenticationFailed(let server, let user, let message):
             "PostgreSQL at \(server) refused user '\(user)' (\(message)); check the user and password in the catalog URL"
         case .databaseMissing(let server, let database):
@@ -40,7 +45,7 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
 
     var isRetryable: Bool {
         switch self {
-        case .concurrentChange: true
+        case .concurrentChange, .connectionLost: true
         case .statementFailed(_, let sqlState, _): Self.retryableStates.contains(sqlState)
         default: false
         }

@@ -12,7 +12,7 @@
 /// | `delayed` | sorted set | ready tasks that may not run before their score (retry delay, next periodic pass) |
 /// | `inflight` | sorted set | running tasks by lease deadline |
 /// | `failed` | sorted set | the failed registry, by task id |
-/// | `job:NAME` | hash | kind, spec, state, times, pending/running/blocked counts, schedule, pass, last pass |
+/// | `job:NAME` | hash | kind, spec, state, times, pending/running/blocked counts, schedule, pass, last pass, `nodeps` (set until a task waits on another: completions then skip the dependency lookup) |
 /// | `jc:NAME` | hash | the job's counters |
 /// | `jq:NAME` | hash | the job's unfinished tasks per queue: `r:`/`b:`/`u:`/`f:` + queue |
 /// | `jt:NAME` | set | ids of the job's unfinished tasks (for stop and resubmission) |
@@ -65,6 +65,64 @@ enum RedisBrokerScripts {
           end
           fields[field] = (fields[field] or 0) + delta
         end
+        -- Calls `cmd key args...` in chunks, so a batch of any size stays within Lua's stack.
+        local function call_chunked(cmd, key, args)
+          for s = 1, #args, 1000 do
+            redis.call(cmd, key, unpack(args, s, math.min(s + 999, #args)))
+          end
+        end
+        local function append(lists, name, value)
+          local list = lists[name]
+          if not list then
+            list = {}
+            lists[name] = list
+          end
+          list[#list + 1] = value
+        end
+        -- Changes to the `keys:` counts, and tasks to delete, gathered per batch and applied by
+        -- `flush_batch` in a few calls per job instead of several per task. Whatever reads them
+        -- (`insert_tasks` resolving dependencies, `finalize`) flushes first, and so does every
+        -- script before it returns.
+        local keyDeltas = {}
+        local forgottenKeys = {}
+        local forgottenIDs = {}
+        local leftInflight = {}
+        -- Jobs that got a task with dependencies in this script (their `nodeps` flag is gone).
+        local depsAdded = {}
+        local function add_key(job, key, delta)
+          local keys = keyDeltas[job]
+          if not keys then
+            keys = {}
+            keyDeltas[job] = keys
+          end
+          keys[key] = (keys[key] or 0) + delta
+        end
+        local function flush_keys()
+          for job, keys in pairs(keyDeltas) do
+            local kk = B .. 'keys:' .. job
+            local names = {}
+            for key, delta in pairs(keys) do
+              if delta ~= 0 then names[#names + 1] = key end
+            end
+            for s = 1, #names, 1000 do
+              local e = math.min(s + 999, #names)
+              local current = redis.call('HMGET', kk, unpack(names, s, e))
+              local sets, dels = {}, {}
+              for n = s, e do
+                local value = tonumber(current[n - s + 1] or '0') + keys[names[n]]
+                if value > 0 then
+                  sets[#sets + 1] = names[n]
+                  sets[#sets + 1] = value
+                else
+                  dels[#dels + 1] = names[n]
+                end
+              end
+              if #sets > 0 then redis.call('HSET', kk, unpack(sets)) end
+              if #dels > 0 then redis.call('HDEL', kk, unpack(dels)) end
+            end
+          end
+          keyDeltas = {}
+        end
         local function flush_deltas()
           for job, fields in pairs(deltas.c) do
             for field, delta in pairs(fields) do counter(job, field, delta) end
@@ -77,6 +135,22 @@ enum RedisBrokerScripts {
           end
           deltas = { c = {}, j = {}, q = {} }
         end
+        local function flush_batch()
+          flush_deltas()
+          flush_keys()
+          if #forgottenKeys > 0 then
+            for s = 1, #forgottenKeys, 1000 do
+              redis.call('DEL', unpack(forgottenKeys, s, math.min(s + 999, #forgottenKeys)))
+            end
+            forgottenKeys = {}
+          end
+          for job, ids in pairs(forgottenIDs) do call_chunked('SREM', B .. 'jt:' .. job, ids) end
+          forgottenIDs = {}
+          if #leftInflight > 0 then
+            call_chunked('ZREM', B .. 'inflight', leftInflight)
+            leftInflight = {}
+          end
+        end
         local function push_ready(id, queue, notBefore)
           if notBefore > now then
             redis.call('HSET', tkey(id), 'state', 'd')
@@ -87,12 +161,12 @@ enum RedisBrokerScripts {
           end
         end
         -- Removes a task that ended or was cancelled, with its place in the job.
+        -- Applied by `flush_batch`.
         local function forget(id, job, key)
-          redis.call('DEL', tkey(id), B .. 'tdeps:' .. id)
-          redis.call('SREM', B .. 'jt:' .. job, id)
-          if redis.call('HINCRBY', B .. 'keys:' .. job, key, -1) <= 0 then
-            redis.call('HDEL', B .. 'keys:' .. job, key)
-          end
+          forgottenKeys[#forgottenKeys + 1] = tkey(id)
+          forgottenKeys[#forgottenKeys + 1] = B .. 'tdeps:' .. id
+          append(forgottenIDs, job, id)
+          add_key(job, key, -1)
         end
         -- Takes a blocked task out of the sets of the keys it waits for.
         local function unlink_deps(id, job)
@@ -129,41 +203,71 @@ enum RedisBrokerScripts {
         end
         -- Inserts `count` encoded tasks starting at ARGV[i]: job, queue, kind, key, payload,
         -- max_retries, delay, timeout, entries, failed_error ('' for none), not_before, ndeps, deps...
-        -- `pass` nil means each job's current pass.
+        -- `pass` nil means each job's current pass. Ids, set memberships and ready lists are written
+        -- once per batch; each task costs one HSET.
         local function insert_tasks(i, count, pass)
+          if count == 0 then return i end
           local dependents = {}
+          local id = redis.call('INCRBY', B .. 'seq', count) - count
+          local passes = {}
+          local newIDs = {}
+          local readyIDs = {}
+          local queues = {}
           for _ = 1, count do
             local job, queue, kind, key = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
             local entries, failedError = tonumber(ARGV[i + 8]), ARGV[i + 9]
             local notBefore, ndeps = tonumber(ARGV[i + 10]), tonumber(ARGV[i + 11])
-            local id = redis.call('INCR', B .. 'seq')
-            local taskPass = pass or redis.call('HGET', jkey(job), 'pass')
+            id = id + 1
+            local taskPass = pass or passes[job]
+            if not taskPass then
+              taskPass = redis.call('HGET', jkey(job), 'pass')
+              passes[job] = taskPass
+            end
+            local state = 'r'
+            if failedError ~= '' then
+              state = 'f'
+            elseif ndeps > 0 then
+              state = 'b'
+            elseif notBefore > now then
+              state = 'd'
+            end
             redis.call('HSET', tkey(id), 'job', job, 'queue', queue, 'kind', kind, 'key', key,
               'payload', ARGV[i + 4], 'max_retries', ARGV[i + 5], 'delay', ARGV[i + 6], 'timeout', ARGV[i + 7],
-              'entries', entries, 'fence', 0, 'attempts', 0, 'retries', 0, 'pass', taskPass)
-            redis.call('SADD', B .. 'jt:' .. job, id)
-            redis.call('HINCRBY', B .. 'keys:' .. job, key, 1)
-            redis.call('SADD', B .. 'queues', queue)
-            counter(job, 'tasks.queued', 1)
-            if failedError ~= '' then
-              redis.call('HSET', tkey(id), 'state', 'f', 'error', failedError, 'failed_at', nowText)
+              'entries', entries, 'fence', 0, 'attempts', 0, 'retries', 0, 'pass', taskPass, 'state', state)
+            append(newIDs, job, id)
+            add_key(job, key, 1)
+            queues[queue] = true
+            add_delta('c', job, 'tasks.queued', 1)
+            if state == 'f' then
+              redis.call('HSET', tkey(id), 'error', failedError, 'failed_at', nowText)
               redis.call('ZADD', B .. 'failed', id, id)
-              counter(job, 'tasks.failed', 1)
-              counter(job, 'entries.failed', entries)
-              qadd(job, queue, 'f', 1)
-            elseif ndeps > 0 then
-              redis.call('HSET', tkey(id), 'state', 'b')
+              add_delta('c', job, 'tasks.failed', 1)
+              add_delta('c', job, 'entries.failed', entries)
+              add_delta('q', job, 'f:' .. queue, 1)
+            elseif state == 'b' then
               local deps = {}
               for d = 1, ndeps do deps[d] = ARGV[i + 11 + d] end
               dependents[#dependents + 1] = { id, job, queue, key, deps, notBefore }
             else
-              push_ready(id, queue, notBefore)
-              jobadd(job, 'pending', 1)
-              qadd(job, queue, 'r', 1)
+              if state == 'd' then
+                redis.call('ZADD', B .. 'delayed', notBefore, id)
+              else
+                append(readyIDs, queue, id)
+              end
+              add_delta('j', job, 'pending', 1)
+              add_delta('q', job, 'r:' .. queue, 1)
             end
             i = i + 12 + ndeps
           end
-          -- Resolved after the whole batch is in, so a parent may come before its children.
+          for job, ids in pairs(newIDs) do call_chunked('SADD', B .. 'jt:' .. job, ids) end
+          for queue, ids in pairs(readyIDs) do call_chunked('RPUSH', B .. 'ready:' .. queue, ids) end
+          local queueNames = {}
+          for queue in pairs(queues) do queueNames[#queueNames + 1] = queue end
+          call_chunked('SADD', B .. 'queues', queueNames)
+          if #dependents == 0 then return i end
+          -- Resolved after the whole batch is in, so a parent may come before its children; the
+          -- key counts must be current for that.
+          flush_keys()
           for _, d in ipairs(dependents) do
             local id, job, queue, ownKey, deps, notBefore = d[1], d[2], d[3], d[4], d[5], d[6]
             local waiting = false
@@ -176,12 +280,16 @@ enum RedisBrokerScripts {
               end
             end
             if waiting then
-              jobadd(job, 'blocked', 1)
-              qadd(job, queue, 'b', 1)
+              if not depsAdded[job] then
+                redis.call('HDEL', jkey(job), 'nodeps')
+                depsAdded[job] = true
+              end
+              add_delta('j', job, 'blocked', 1)
+              add_delta('q', job, 'b:' .. queue, 1)
             else
               push_ready(id, queue, notBefore)
-              jobadd(job, 'pending', 1)
-              qadd(job, queue, 'r', 1)
+              add_delta('j', job, 'pending', 1)
+              add_delta('q', job, 'r:' .. queue, 1)
             end
           end
           return i
@@ -198,6 +306,7 @@ enum RedisBrokerScripts {
         -- A job ends exactly when nothing is ready or running. A periodic job records the pass and
         -- waits in `unscheduled` until the Swift side queues its next pass.
         local function finalize(job)
+          flush_batch()
           local jk = jkey(job)
           local f = redis.call('HMGET', jk, 'state', 'pending', 'schedule', 'pass', 'created_at', 'blocked', 'pass_tasks')
           local state = f[1]
@@ -290,12 +399,13 @@ enum RedisBrokerScripts {
           redis.call('HSET', jk, 'next_run_at', firstRun)
         end
         redis.call('HSET', jk, 'kind', ARGV[4], 'spec', ARGV[5], 'state', initial, 'created_at', createdAt,
-          'pending', 0, 'running', 0, 'blocked', 0, 'pass', 1)
+          'pending', 0, 'running', 0, 'blocked', 0, 'pass', 1, 'nodeps', 1)
         if ARGV[6] ~= '' then redis.call('HSET', jk, 'schedule', ARGV[6], 'pass_tasks', ARGV[8]) end
         if ARGV[7] ~= '' then redis.call('HSET', jk, 'profile', ARGV[7]) end
         redis.call('ZADD', B .. 'jobs', now, job)
         insert_tasks(11, tonumber(ARGV[10]), 1)
         finalize(job)
+        flush_batch()
         return 'OK'
         """)
 
@@ -318,6 +428,7 @@ enum RedisBrokerScripts {
           reopen(job)
           finalize(job)
         end
+        flush_batch()
         return 'OK'
         """)
 
@@ -335,6 +446,8 @@ enum RedisBrokerScripts {
         end
         local out = {}
         local profiles = {}
+        -- Score/id pairs for one ZADD of the whole batch.
+        local leased = {}
         for qi = 6, #ARGV do
           local queue = ARGV[qi]
           local rk = B .. 'ready:' .. queue
@@ -344,12 +457,13 @@ enum RedisBrokerScripts {
             for _, id in ipairs(ids) do
               local tk = tkey(id)
               local t = redis.call('HMGET', tk, 'state', 'job', 'kind', 'key', 'payload', 'max_retries', 'delay',
-                'timeout', 'entries')
+                'timeout', 'entries', 'fence', 'attempts')
               if t[1] == 'r' then
-                local fence = redis.call('HINCRBY', tk, 'fence', 1)
-                local attempts = redis.call('HINCRBY', tk, 'attempts', 1)
-                redis.call('HSET', tk, 'state', 'u', 'worker', worker)
-                redis.call('ZADD', B .. 'inflight', deadlineText, id)
+                local fence = tonumber(t[10]) + 1
+                local attempts = tonumber(t[11]) + 1
+                redis.call('HSET', tk, 'state', 'u', 'worker', worker, 'fence', fence, 'attempts', attempts)
+                leased[#leased + 1] = deadlineText
+                leased[#leased + 1] = id
                 local job = t[2]
                 add_delta('j', job, 'running', 1)
                 add_delta('q', job, 'r:' .. queue, -1)
@@ -370,7 +484,8 @@ enum RedisBrokerScripts {
             end
           end
         end
-        flush_deltas()
+        call_chunked('ZADD', B .. 'inflight', leased)
+        flush_batch()
         return out
         """)
 
@@ -419,11 +534,11 @@ enum RedisBrokerScripts {
             -- No step of this loop changes a job's state or pass: read them once per job.
             local j = jobs[job]
             if not j then
-              j = redis.call('HMGET', jkey(job), 'state', 'pass')
+              j = redis.call('HMGET', jkey(job), 'state', 'pass', 'nodeps')
               jobs[job] = j
             end
             local active = j[1] == 'queued' or j[1] == 'running'
-            redis.call('ZREM', B .. 'inflight', id)
+            leftInflight[#leftInflight + 1] = id
             add_delta('j', job, 'running', -1)
             add_delta('q', job, 'u:' .. queue, -1)
             if outcome == 's' then
@@ -433,7 +548,8 @@ enum RedisBrokerScripts {
               for c = 0, counterCount - 1 do
                 add_delta('c', job, ARGV[countersAt + 2 * c], tonumber(ARGV[countersAt + 2 * c + 1]))
               end
-              release_dependents(job, key)
+              -- A job that never had a waiting task has nobody to release.
+              if j[3] ~= '1' or depsAdded[job] then release_dependents(job, key) end
               if active then insert_tasks(spawnedAt, spawnedCount, j[2]) end
             elseif active and outcome == 'r' and tonumber(t[6]) < tonumber(t[7]) then
               redis.call('HINCRBY', tk, 'retries', 1)
@@ -457,8 +573,9 @@ enum RedisBrokerScripts {
             end
           end
         end
-        flush_deltas()
+        flush_batch()
         for job in pairs(touched) do finalize(job) end
+        flush_batch()
         return { applied, parkedPass and 1 or 0 }
         """)
 
@@ -502,6 +619,7 @@ enum RedisBrokerScripts {
           end
         end
         for job in pairs(touched) do finalize(job) end
+        flush_batch()
         return #expired
         """)
 
@@ -534,6 +652,7 @@ enum RedisBrokerScripts {
         redis.call('HDEL', jkey(job), 'pass_tasks')
         redis.call('SREM', B .. 'unscheduled', job)
         finalize(job)
+        flush_batch()
         return 'OK'
         """)
 
@@ -566,6 +685,7 @@ enum RedisBrokerScripts {
             end
           end
         end
+        flush_batch()
         return count
         """)
 
@@ -579,6 +699,7 @@ enum RedisBrokerScripts {
         redis.call('DEL', B .. 'jc:' .. job)
         redis.call('HSET', jkey(job), 'next_run_at', ARGV[5], 'created_at', ARGV[5])
         insert_tasks(7, tonumber(ARGV[6]), tonumber(ARGV[4]))
+        flush_batch()
         return 1
         """)
 

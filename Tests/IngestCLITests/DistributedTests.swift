@@ -67,10 +67,9 @@ extension CommandLineTests {
             }
         }
 
-        /// Known defect, left open: after a PostgreSQL restart one task can stay held by a live worker
-        /// (a catalog call that never returns, its lease kept renewed), so the job does not end and
-        /// that worker does not drain. It passed before the last merges and fails in most runs now;
-        /// the known-issue marks keep it visible without failing the run, and it reports when fixed.
+        /// Statements cut off by the restart run again on new connections (postgres-nio can leave a
+        /// statement on a closed connection waiting forever; `CatalogConnection` gives up on it), so
+        /// no task stays held and every file is registered once.
         @Test func postgresRestartedMidSyncTasksRetryAndTheJobCompletes() async throws {
             try await PostgresTestServer.withPrivate { server in
                 let world = try CLIWorld(backend: .redis)
@@ -81,22 +80,16 @@ extension CommandLineTests {
                     "--max_retries", "5", "--delay", "1",
                 ])
                 let workers = try (0..<2).map { _ in try world.ingest.launch(["worker", "-c", "2"]) }
-                defer {
-                    withKnownIssue("a worker may not drain after a PostgreSQL restart", isIntermittent: true) {
-                        for worker in workers { worker.stopWorker() }
-                    }
-                }
+                defer { for worker in workers { worker.stopWorker() } }
                 let midway = try await world.waitForJob("pgbounce") { $0.counter(Counter.entriesCreated) >= 300 || $0.state.isTerminal }
                 #expect(!midway.state.isTerminal, "the server must go down in the middle of the sync")
 
                 try await server.restart()
 
-                await withKnownIssue("a task can stay held after a PostgreSQL restart", isIntermittent: true) {
-                    let status = try await world.waitForJob("pgbounce", timeout: 90) { $0.state.isTerminal }
-                    let failures = try await world.broker().failedTasks(job: "pgbounce", queue: nil, limit: 5)
-                    #expect(status.tasksFailed == 0, "\(failures)")
-                    try await expectEveryFileRegisteredOnce(world, files: files, job: "pgbounce")
-                }
+                let status = try await world.waitForJob("pgbounce", timeout: 90) { $0.state.isTerminal }
+                let failures = try await world.broker().failedTasks(job: "pgbounce", queue: nil, limit: 5)
+                #expect(status.tasksFailed == 0, "\(failures)")
+                try await expectEveryFileRegisteredOnce(world, files: files, job: "pgbounce")
                 await world.closeCatalog()
             }
         }

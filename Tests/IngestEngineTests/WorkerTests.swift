@@ -22,6 +22,9 @@ private final class ScriptedHandler: TaskHandler {
             try await Task.sleep(for: .milliseconds(Int(key.dropFirst(5))!))
         case "hang":
             try await Task.sleep(for: .seconds(3600))
+        case "ignore-cancellation":
+            // Like a client library call that never returns and does not answer cancellation.
+            await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
         case "wait-for-cancel":
             while true {
                 try context.cancellation.check()
@@ -80,6 +83,36 @@ private struct TestFailure: Error, CustomStringConvertible {
         let failed = try await subject.broker.failedTasks(job: "job", queue: nil, limit: 5)
         #expect(failed.first?.error.contains("timed out after 0.2 seconds") == true)
         #expect(try await subject.broker.job(named: "job")?.state == .failed)
+    }
+
+    @Test func handlerThatIgnoresCancellationStillTimesOutAndFreesItsSlot() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        let stuck = NewTask.test(key: "ignore-cancellation", retry: RetryPolicy(maxRetries: 0, delay: 0, timeout: 0.3))
+        try await subject.broker.submit(.test(), tasks: [stuck] + (0..<3).map { _ in .test(key: "sleep1") })
+        let handler = ScriptedHandler()
+        try await makeWorker(subject.broker, handler, concurrency: 1).run()
+        #expect(handler.started.withLock { $0 } == 4)
+        let status = try #require(try await subject.broker.job(named: "job"))
+        #expect(status.state == .failed)
+        #expect(status.tasksFailed == 1)
+        #expect(status.counter(Counter.entriesCreated) == 3)
+        let failed = try await subject.broker.failedTasks(job: "job", queue: nil, limit: 5)
+        #expect(failed.first?.error.contains("timed out after 0.3 seconds") == true)
+    }
+
+    @Test func stoppingAJobReleasesAHandlerThatIgnoresCancellation() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        try await subject.broker.submit(.test(), tasks: [.test(key: "ignore-cancellation")])
+        let handler = ScriptedHandler()
+        let worker = makeWorker(subject.broker, handler, concurrency: 1, lease: 0.3)
+        async let run: Void = worker.run()
+        let deadline = Date().addingTimeInterval(10)
+        while handler.started.withLock({ $0 }) < 1 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        _ = try await subject.broker.stop(job: "job")
+        try await run
+        #expect(try await subject.broker.job(named: "job")?.state == .stopped)
     }
 
     @Test func failingTaskIsRetriedUpToItsLimitAndKeepsItsError() async throws {

@@ -1,0 +1,54 @@
+import Synchronization
+
+/// A result that the first of several racing parties sets; later ones are ignored. Whoever
+/// awaits `value` gets it, whether it was set before or after they started waiting.
+public final class FirstOutcome<Value: Sendable>: Sendable {
+    private enum State {
+        case pending
+        case waiting(CheckedContinuation<Value, any Error>)
+        case resolved(Result<Value, any Error>)
+        case delivered
+    }
+
+    private let state = Mutex<State>(.pending)
+
+    public init() {}
+
+    /// Sets the result unless one is set already.
+    public func resolve(_ result: Result<Value, any Error>) {
+        let waiter: CheckedContinuation<Value, any Error>? = state.withLock { state in
+            switch state {
+            case .pending:
+                state = .resolved(result)
+                return nil
+            case .waiting(let continuation):
+                state = .delivered
+                return continuation
+            case .resolved, .delivered:
+                return nil
+            }
+        }
+        waiter?.resume(with: result)
+    }
+
+    /// Waits for the first result. Only one caller may wait.
+    public var value: Value {
+        get async throws {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<Value, any Error>? = state.withLock { state in
+                    switch state {
+                    case .pending:
+                        state = .waiting(continuation)
+                        return nil
+                    case .resolved(let result):
+                        state = .delivered
+                        return result
+                    case .waiting, .delivered:
+                        preconditionFailure("FirstOutcome.value awaited twice")
+                    }
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+        }
+    }
+}
