@@ -116,7 +116,8 @@ enum RedisTLSFailure: Sendable, Equatable {
     init?(_ error: any Error) {
         if let extra = error as? NIOSSLExtraError {
             if extra == .failedToValidateHostname || extra == .serverHostnameImpossibleToMatch {
-                self = .serverCertificateRejected("\(extra)")
+                // NIOSSL's own text reads "<none>" for an IP address host; say it plainly.
+                self = .serverCertificateRejected("the certificate is trusted but issued for other host names or addresses")
             } else {
                 self = .handshakeFailed("\(extra)")
             }
@@ -144,12 +145,10 @@ enum RedisTLSFailure: Sendable, Equatable {
         if reasons.contains(where: { $0 == "CERTIFICATE_VERIFY_FAILED" }) {
             return .serverCertificateRejected(summary)
         }
-        let clientSide = [
-            "TLSV13_ALERT_CERTIFICATE_REQUIRED", "TLSV1_ALERT_CERTIFICATE_REQUIRED", "SSLV3_ALERT_BAD_CERTIFICATE",
-            "TLSV1_ALERT_UNKNOWN_CA", "SSLV3_ALERT_CERTIFICATE_UNKNOWN", "SSLV3_ALERT_HANDSHAKE_FAILURE",
-            "TLSV1_ALERT_ACCESS_DENIED", "SSLV3_ALERT_CERTIFICATE_EXPIRED", "TLSV1_ALERT_DECRYPT_ERROR",
-        ]
-        if reasons.contains(where: clientSide.contains) {
+        // Alerts are the server's verdict on us; these ones are about our certificate (missing,
+        // untrusted, expired, the wrong kind) or the handshake it would have signed.
+        let clientSide = ["CERTIFICATE", "UNKNOWN_CA", "ACCESS_DENIED", "HANDSHAKE_FAILURE", "DECRYPT_ERROR"]
+        if reasons.contains(where: { reason in reason.contains("ALERT_") && clientSide.contains { reason.contains($0) } }) {
             return .clientCertificateRejected(summary)
         }
         return .handshakeFailed(summary)

@@ -119,9 +119,21 @@ public final class RedisConnection: Sendable {
                 closeReason: closeReason)
         } catch {
             try? await channel.close()
-            guard url.usesTLS else { throw error }
+            guard url.usesTLS else { throw plainError(replacing: error, url: url) }
             throw tlsError(replacing: error, state: tlsState, url: url, configuration: configuration)
         }
+    }
+
+    /// A plain connection that the server drops before answering the first command is most
+    /// often one to a TLS-only port, whose server hangs up on bytes that are not TLS. It
+    /// stays a retryable ``RedisError/connectFailed(url:underlying:)``: a server going down
+    /// mid-handshake looks the same.
+    private static func plainError(replacing error: any Error, url: RedisURL) -> any Error {
+        guard let redisError = error as? RedisError, case .connectionLost(let reason) = redisError else { return error }
+        return RedisError.connectFailed(
+            url: url.redacted,
+            underlying: "the server closed the connection before answering (\(reason)); if port \(url.port) is "
+                + "redis-server's tls-port, connect with rediss://")
     }
 
     /// Names the TLS cause of a failed handshake when there is one. A handshake that got no
