@@ -54,7 +54,7 @@ struct ConnectionOptions: ParsableArguments {
     var catalog: String?
 
     @Option(help: ArgumentHelp(
-        "Configuration file: resources, default_resource, broker, catalog, logging. Default: $INGEST_HOME/config.yaml if it exists.",
+        "Configuration file: resources, default_resource, broker, key_prefix, catalog, logging. Default: $INGEST_HOME/config.yaml if it exists.",
         valueName: "file"))
     var config: String?
 
