@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -45,7 +46,9 @@ let package = Package(
             name: "IngestRedis",
             dependencies: [
                 "IngestCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -104,7 +107,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore", "IngestTesting"]),
-        .testTarget(name: "IngestRedisTests", dependencies: ["IngestRedis", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "IngestRedisTests",
+            dependencies: ["IngestRedis", "IngestCore", "IngestTesting", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
         .testTarget(name: "IngestGraphTests", dependencies: ["IngestCore", "IngestGraph", "IngestEngine", "IngestSQLite", "IngestTesting"]),

@@ -9,7 +9,7 @@ import IngestSQLite
 /// Where the broker (queues, jobs, counters) and the catalog live. Shared by every command.
 struct ConnectionOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
-        "Queues and job registry: redis://[:password@]host:6379/0 or sqlite:PATH. Default: $INGEST_BROKER_URL, "
+        "Queues and job registry: redis://[:password@]host:6379/0, rediss://... for TLS, or sqlite:PATH. Default: $INGEST_BROKER_URL, "
             + "else the --redis_* flags or $REDIS_HOST, else the config file, else sqlite:$INGEST_HOME/state.sqlite.",
         valueName: "url"))
     var broker: String?
@@ -23,6 +23,26 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: [.customLong("redis_db"), .customLong("redis-db")], help: "Redis database number (env REDIS_DB; default 0).")
     var redisDatabase: Int?
 
+    @Option(name: [.customLong("redis_ssl_ca_certs"), .customLong("redis-ssl-ca-certs")], help: ArgumentHelp(
+        "For rediss://: PEM file of the CAs to trust instead of the system's (env REDIS_SSL_CA_CERTS; URL ?ssl_ca_certs=).",
+        valueName: "file"))
+    var redisSSLCACerts: String?
+
+    @Option(name: [.customLong("redis_ssl_certfile"), .customLong("redis-ssl-certfile")], help: ArgumentHelp(
+        "For rediss://: PEM client certificate, for servers with tls-auth-clients yes (env REDIS_SSL_CERTFILE; URL ?ssl_certfile=).",
+        valueName: "file"))
+    var redisSSLCertfile: String?
+
+    @Option(name: [.customLong("redis_ssl_keyfile"), .customLong("redis-ssl-keyfile")], help: ArgumentHelp(
+        "For rediss://: PEM private key of the client certificate; default: in the certificate file (env REDIS_SSL_KEYFILE; URL ?ssl_keyfile=).",
+        valueName: "file"))
+    var redisSSLKeyfile: String?
+
+    @Option(name: [.customLong("redis_ssl_cert_reqs"), .customLong("redis-ssl-cert-reqs")], help: ArgumentHelp(
+        "For rediss://: required (default) verifies the server's certificate; none skips it, which is insecure (env REDIS_SSL_CERT_REQS; URL ?ssl_cert_reqs=).",
+        valueName: "required|none"))
+    var redisSSLCertReqs: String?
+
     @Option(name: [.customLong("key_prefix"), .customLong("key-prefix")], help: ArgumentHelp(
         "Prefix of every Redis key Ingest writes; `ingest flush` removes only these (env INGEST_KEY_PREFIX, config key_prefix; default ingest:).",
         valueName: "prefix"))
@@ -34,7 +54,7 @@ struct ConnectionOptions: ParsableArguments {
     var catalog: String?
 
     @Option(help: ArgumentHelp(
-        "Configuration file: resources, default_resource, broker, catalog, logging. Default: $INGEST_HOME/config.yaml if it exists.",
+        "Configuration file: resources, default_resource, broker, key_prefix, catalog, logging. Default: $INGEST_HOME/config.yaml if it exists.",
         valueName: "file"))
     var config: String?
 
@@ -101,14 +121,48 @@ struct ConnectionOptions: ParsableArguments {
         let url = try brokerURL()
         let scheme = Self.scheme(of: url)
         if scheme == "redis" || scheme == "rediss" {
-            let redisURL = try RedisURL(parsing: url)
-            if redisURL.usesTLS {
-                throw IngestError.invalidURL(
-                    redisURL.redacted, reason: "this build has no TLS; use redis:// on a trusted network or a TLS tunnel (stunnel, spiped) to the server")
-            }
-            return RedisBroker(url: redisURL, keyPrefix: try redisKeyPrefix())
+            return RedisBroker(url: try redisURL(parsing: url), keyPrefix: try redisKeyPrefix())
         }
         return try SQLiteBroker(path: Self.sqlitePath(url, option: "--broker"))
+    }
+
+    /// A Redis broker URL with the TLS settings of the `--redis_ssl_*` flags and `REDIS_SSL_*`
+    /// variables filled in where the URL leaves them out: the URL wins, then the flag, then
+    /// the variable. The variables describe a machine (where its CA bundle and client key
+    /// live), so they apply to whichever `rediss://` broker the command uses and are ignored for
+    /// `redis://`; a flag given for a `redis://` broker is an error, since it would do nothing.
+    func redisURL(parsing text: String) throws -> RedisURL {
+        var url = try RedisURL(parsing: text)
+        let environment = ProcessInfo.processInfo.environment
+        let query = text.firstIndex(of: "?").map { text[$0...].lowercased() } ?? ""
+        func setting(_ flag: String?, _ flagName: String, _ variable: String) throws -> (value: String, source: String)? {
+            if let flag {
+                guard url.usesTLS else {
+                    throw IngestError.invalidOption(
+                        name: "--\(flagName)",
+                        reason: "it applies to TLS, and the broker \(url.redacted) is plain redis://; write it as rediss:// to use TLS")
+                }
+                return (flag, "--\(flagName)")
+            }
+            guard url.usesTLS, let value = environment[variable], !value.isEmpty else { return nil }
+            return (value, variable)
+        }
+        if url.tls.caCertificatesFile == nil {
+            url.tls.caCertificatesFile = try setting(redisSSLCACerts, "redis_ssl_ca_certs", "REDIS_SSL_CA_CERTS")?.value
+        }
+        if url.tls.certificateFile == nil {
+            url.tls.certificateFile = try setting(redisSSLCertfile, "redis_ssl_certfile", "REDIS_SSL_CERTFILE")?.value
+        }
+        if url.tls.keyFile == nil {
+            url.tls.keyFile = try setting(redisSSLKeyfile, "redis_ssl_keyfile", "REDIS_SSL_KEYFILE")?.value
+        }
+        if !query.contains("ssl_cert_reqs="), let found = try setting(redisSSLCertReqs, "redis_ssl_cert_reqs", "REDIS_SSL_CERT_REQS") {
+            guard let requirement = RedisTLSOptions.certificateRequirement(parsing: found.value) else {
+                throw IngestError.invalidOption(name: found.source, reason: "'\(found.value)' is not required or none")
+            }
+            url.tls.certificateRequirement = requirement
+        }
+        return url
     }
 
     /// The broker for messages: passwords masked, and for Redis the key prefix, since only keys

@@ -1,9 +1,10 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
-/// One TCP connection to a Redis server, ready for commands: protocol negotiated, logged
-/// in and the database selected.
+/// One TCP connection to a Redis server, ready for commands: TLS established for
+/// `rediss://`, protocol negotiated, logged in and the database selected.
 ///
 /// Commands from any number of tasks may be in flight at once; Redis answers in order, so
 /// they are pipelined on the single socket. A connection never reconnects: once closed
@@ -65,29 +66,29 @@ public final class RedisConnection: Sendable {
         self.closeReason = closeReason
     }
 
-    /// Opens a connection and runs the handshake: `HELLO 3` (with `AUTH` when the URL has a
-    /// password), or on an error reply the RESP2 `AUTH`; then `SELECT` for a database other
-    /// than 0.
+    /// Opens a connection and runs the handshake: for `rediss://` TLS, verified as the URL's
+    /// ``RedisURL/tls`` says; `HELLO 3` (with `AUTH` when the URL has a password), or on an
+    /// error reply the RESP2 `AUTH`; then `SELECT` for a database other than 0.
     /// - Parameters:
     ///   - url: The server and credentials.
     ///   - configuration: Timeouts and protocol choice.
     ///   - eventLoopGroup: Where the channel runs; the process-wide singleton by default.
     ///   - logger: Receives connection events at debug level; silent by default.
     /// - Returns: A connection ready for commands.
-    /// - Throws: ``RedisError/tlsUnsupported(url:)`` for `rediss://`,
-    ///   ``RedisError/connectFailed(url:underlying:)``,
-    ///   ``RedisError/authenticationFailed(url:message:)``, or the error of a failed
-    ///   handshake command.
+    /// - Throws: ``RedisError/connectFailed(url:underlying:)``,
+    ///   ``RedisError/authenticationFailed(url:message:)``, one of the `tls...` cases of
+    ///   ``RedisError`` for `rediss://`, or the error of a failed handshake command.
     public static func connect(
         to url: RedisURL, configuration: Configuration = Configuration(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "ingest.redis", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> RedisConnection {
-        guard !url.usesTLS else { throw RedisError.tlsUnsupported(url: url.redacted) }
         var logger = logger
         logger[metadataKey: "redis.url"] = "\(url.redacted)"
         let closeReason = RedisCloseReason()
         let handlerLogger = logger
+        let tlsContext = url.usesTLS ? try RedisTLS.makeContext(for: url) : nil
+        let tlsState = RedisTLSState()
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: eventLoopGroup)
@@ -95,8 +96,13 @@ public final class RedisConnection: Sendable {
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            RedisChannelHandler(closeReason: closeReason, logger: handlerLogger))
+                        let pipeline = channel.pipeline.syncOperations
+                        if let tlsContext {
+                            try pipeline.addHandler(
+                                NIOSSLClientHandler(context: tlsContext, serverHostname: RedisTLS.serverName(for: url.host)))
+                            try pipeline.addHandler(RedisTLSObserver(state: tlsState))
+                        }
+                        try pipeline.addHandler(RedisChannelHandler(closeReason: closeReason, logger: handlerLogger))
                     }
                 }
                 .connect(host: url.host, port: url.port).get()
@@ -104,6 +110,7 @@ public final class RedisConnection: Sendable {
             throw RedisError.connectFailed(url: url.redacted, underlying: "\(error)")
         }
         do {
+            // The first command waits for the TLS handshake, so its failure shows up here.
             let version = try await handshake(
                 channel: channel, url: url, configuration: configuration, closeReason: closeReason)
             logger.debug("connected to Redis", metadata: ["redis.protocol": "\(version.rawValue)"])
@@ -112,8 +119,40 @@ public final class RedisConnection: Sendable {
                 closeReason: closeReason)
         } catch {
             try? await channel.close()
-            throw error
+            guard url.usesTLS else { throw plainError(replacing: error, url: url) }
+            throw tlsError(replacing: error, state: tlsState, url: url, configuration: configuration)
         }
+    }
+
+    /// A plain connection that the server drops before answering the first command is most
+    /// often one to a TLS-only port, whose server hangs up on bytes that are not TLS. It
+    /// stays a retryable ``RedisError/connectFailed(url:underlying:)``: a server going down
+    /// mid-handshake looks the same.
+    private static func plainError(replacing error: any Error, url: RedisURL) -> any Error {
+        guard let redisError = error as? RedisError, case .connectionLost(let reason) = redisError else { return error }
+        return RedisError.connectFailed(
+            url: url.redacted,
+            underlying: "the server closed the connection before answering (\(reason)); if port \(url.port) is "
+                + "redis-server's tls-port, connect with rediss://")
+    }
+
+    /// Names the TLS cause of a failed handshake when there is one. A handshake that got no
+    /// answer stays a retryable ``RedisError/connectFailed(url:underlying:)``, since a
+    /// server in the middle of a restart looks the same as a port that is not TLS.
+    private static func tlsError(
+        replacing error: any Error, state: RedisTLSState, url: RedisURL, configuration: Configuration
+    ) -> any Error {
+        if let failure = state.failure {
+            return failure.redisError(for: url)
+        }
+        if !state.handshakeCompleted, let redisError = error as? RedisError, case .timeout = redisError {
+            let seconds = RedisChannelHandler.seconds(configuration.connectTimeout)
+            return RedisError.connectFailed(
+                url: url.redacted,
+                underlying: "no answer to the TLS handshake within \(seconds) s (is port \(url.port) redis-server's "
+                    + "tls-port? a plain port waits silently; use redis:// for it)")
+        }
+        return error
     }
 
     private static func handshake(

@@ -21,8 +21,17 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
     case connectFailed(url: String, underlying: String)
     /// The server rejected the credentials, or requires some and none were given.
     case authenticationFailed(url: String, message: String)
-    /// `rediss://` was requested; this build has no TLS support.
-    case tlsUnsupported(url: String)
+    /// A TLS setting cannot be used: a certificate, key or CA file is missing or unreadable.
+    case tlsConfiguration(url: String, reason: String)
+    /// The server's certificate did not verify for `host`: signed by a CA that is not
+    /// trusted, expired, or naming another host.
+    case tlsServerCertificateRejected(url: String, host: String, reason: String)
+    /// The server refused the client during the TLS handshake, typically because it wants a
+    /// client certificate (`tls-auth-clients yes`) and got none, or one it does not trust.
+    case tlsClientCertificateRejected(url: String, reason: String)
+    /// The TLS handshake failed for another reason, such as a server port that does not
+    /// speak TLS.
+    case tlsHandshakeFailed(url: String, reason: String)
     /// The server answered with a reply of the wrong shape for the command.
     case unexpectedReply(command: String, reply: String)
 
@@ -54,10 +63,23 @@ public enum RedisError: Error, Sendable, CustomStringConvertible {
                 + "and the host and port are right"
         case .authenticationFailed(let url, let message):
             return "Redis at \(url) refused authentication (\(message)); put the right password in the URL: "
-                + "redis://:password@host:port/db, or redis://user:password@host:port/db for an ACL user"
-        case .tlsUnsupported(let url):
-            return "Redis URL \(url) asks for TLS (rediss://), but Ingest is built without TLS support for Redis; "
-                + "use redis:// over a trusted network or a TLS tunnel (stunnel, spiped)"
+                + "redis://:password@host:port/db, or redis://user:password@host:port/db for an ACL user "
+                + "(or in REDIS_PASSWORD when the server is given by REDIS_HOST)"
+        case .tlsConfiguration(let url, let reason):
+            return "cannot set up TLS for Redis at \(url): \(reason)"
+        case .tlsServerCertificateRejected(let url, let host, let reason):
+            return "Redis at \(url) presented a TLS certificate that does not verify for host '\(host)' (\(reason)); "
+                + "if the server's certificate comes from a private CA, give that CA's certificate with "
+                + "?ssl_ca_certs=/path/ca.pem in the URL (or --redis_ssl_ca_certs, env REDIS_SSL_CA_CERTS); if it names "
+                + "another host, connect by a name it carries; ssl_cert_reqs=none skips the check but is insecure"
+        case .tlsClientCertificateRejected(let url, let reason):
+            return "Redis at \(url) refused the TLS connection (\(reason)); if it requires client certificates "
+                + "(tls-auth-clients yes), give a certificate signed by a CA it trusts with "
+                + "?ssl_certfile=/path/client.pem&ssl_keyfile=/path/client.key in the URL "
+                + "(or --redis_ssl_certfile/--redis_ssl_keyfile, env REDIS_SSL_CERTFILE/REDIS_SSL_KEYFILE)"
+        case .tlsHandshakeFailed(let url, let reason):
+            return "TLS handshake with Redis at \(url) failed (\(reason)); check that the port is redis-server's "
+                + "tls-port, or use redis:// if the server does not speak TLS"
         case .unexpectedReply(let command, let reply):
             return "Redis answered \(command) with an unexpected reply: \(reply)"
         }

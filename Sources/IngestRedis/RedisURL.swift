@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where a Redis server is and how to log in to it, parsed from
-/// `redis://[[user]:password@]host[:port][/db]` or `rediss://...` (TLS).
+/// `redis://[[user]:password@]host[:port][/db]` or `rediss://...[?ssl_ca_certs=PATH&...]` (TLS).
 ///
 /// Parsed by hand rather than with `URLComponents` because the redis scheme allows forms
 /// that general URL parsers treat inconsistently across platforms (an empty user before the
@@ -22,6 +22,10 @@ public struct RedisURL: Sendable, Equatable {
     public var password: String?
     /// The logical database to `SELECT` after connecting.
     public var database: Int
+    /// How a `rediss://` connection verifies the server and identifies the client; read
+    /// from the URL's query (`?ssl_ca_certs=/etc/redis/ca.pem&ssl_cert_reqs=none`).
+    /// Ignored without TLS.
+    public var tls: RedisTLSOptions
 
     /// - Parameters:
     ///   - host: Host name or IP address.
@@ -30,9 +34,11 @@ public struct RedisURL: Sendable, Equatable {
     ///   - password: Password, or `nil` for none.
     ///   - database: Database number to select, default 0.
     ///   - usesTLS: Whether to connect with TLS (`rediss://`).
+    ///   - tls: Certificate checks and client certificate for TLS; verify against the system
+    ///     trust roots by default.
     public init(
         host: String, port: Int = RedisURL.defaultPort, username: String? = nil, password: String? = nil,
-        database: Int = 0, usesTLS: Bool = false
+        database: Int = 0, usesTLS: Bool = false, tls: RedisTLSOptions = RedisTLSOptions()
     ) {
         self.host = host
         self.port = port
@@ -40,12 +46,15 @@ public struct RedisURL: Sendable, Equatable {
         self.password = password
         self.database = database
         self.usesTLS = usesTLS
+        self.tls = tls
     }
 
     /// Parses a Redis URL.
     ///
-    /// User and password may be percent-encoded, so that passwords containing `@`, `:` or
-    /// `/` can be written (`%40`, `%3A`, `%2F`).
+    /// User and password may be percent-encoded, so that passwords containing `@`, `:`,
+    /// `/` or `?` can be written (`%40`, `%3A`, `%2F`, `%3F`). A `rediss://` URL may carry
+    /// redis-py's TLS parameters in its query (see ``RedisTLSOptions/Parameter``); any other
+    /// parameter is an error, so that a misspelt one is not silently ignored.
     /// - Parameter string: The URL, for example `redis://:secret@cache.local:6380/2`.
     /// - Throws: ``RedisURLError`` naming the URL (password masked) and how to fix it.
     public init(parsing string: String) throws(RedisURLError) {
@@ -59,8 +68,18 @@ public struct RedisURL: Sendable, Equatable {
         default: throw .unsupportedScheme(url: masked, scheme: String(string[..<schemeEnd.lowerBound]))
         }
         var rest = string[schemeEnd.upperBound...]
-        if rest.contains("?") || rest.contains("#") {
-            throw .unsupportedQuery(url: masked)
+        // The query starts at the first "?" after the credentials, found as `mask` finds
+        // them, so a raw "?" in a password never turns part of it into a parameter name
+        // that an error message would repeat.
+        let firstSlash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let afterCredentials = rest[..<firstSlash].lastIndex(of: "@").map { rest.index(after: $0) } ?? rest.startIndex
+        if rest[afterCredentials...].contains("#") {
+            throw .unsupportedFragment(url: masked)
+        }
+        var query: Substring = ""
+        if let questionMark = rest[afterCredentials...].firstIndex(of: "?") {
+            query = rest[rest.index(after: questionMark)...]
+            rest = rest[..<questionMark]
         }
 
         // The authority ends at the first "/"; the credentials end at its last "@", since a
@@ -121,6 +140,61 @@ public struct RedisURL: Sendable, Equatable {
             }
             database = value
         }
+        tls = try Self.tlsOptions(query: query, usesTLS: usesTLS, url: masked)
+    }
+
+    /// Reads redis-py's TLS parameters from a query string.
+    private static func tlsOptions(query: Substring, usesTLS: Bool, url: String) throws(RedisURLError) -> RedisTLSOptions {
+        var options = RedisTLSOptions()
+        var seen = Set<RedisTLSOptions.Parameter>()
+        for pair in query.split(separator: "&") {
+            let equals = pair.firstIndex(of: "=") ?? pair.endIndex
+            let name = try decode(pair[..<equals], url: url)
+            let value = equals == pair.endIndex ? "" : try decode(pair[pair.index(after: equals)...], url: url)
+            guard let parameter = RedisTLSOptions.Parameter(rawValue: name.lowercased()) else {
+                throw .unknownParameter(url: url, name: name)
+            }
+            guard usesTLS else { throw .tlsParameterWithoutTLS(url: url, name: name) }
+            guard seen.insert(parameter).inserted else { throw .repeatedParameter(url: url, name: name) }
+            switch parameter {
+            case .caCertificates, .certificateFile, .keyFile:
+                guard !value.isEmpty else {
+                    throw .invalidParameter(url: url, name: name, value: value, expected: "a file path")
+                }
+                switch parameter {
+                case .caCertificates: options.caCertificatesFile = value
+                case .certificateFile: options.certificateFile = value
+                default: options.keyFile = value
+                }
+            case .certificateRequirement:
+                guard let requirement = RedisTLSOptions.certificateRequirement(parsing: value) else {
+                    throw .invalidParameter(url: url, name: name, value: value, expected: "required or none")
+                }
+                options.certificateRequirement = requirement
+            case .checkHostname:
+                guard let flag = RedisTLSOptions.boolean(parsing: value) else {
+                    throw .invalidParameter(url: url, name: name, value: value, expected: "true or false")
+                }
+                options.checksHostname = flag
+            }
+        }
+        if options.keyFile != nil && options.certificateFile == nil {
+            throw .invalidParameter(
+                url: url, name: RedisTLSOptions.Parameter.keyFile.rawValue, value: options.keyFile ?? "",
+                expected: "a key for the certificate that ssl_certfile names; give ssl_certfile too")
+        }
+        return options
+    }
+
+    /// The TLS parameters as a query string (empty without TLS or with the defaults).
+    private var queryText: String {
+        guard usesTLS else { return "" }
+        let items = tls.queryItems
+        guard !items.isEmpty else { return "" }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~/"))
+        return "?" + items.map { name, value in
+            name.rawValue + "=" + (value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)
+        }.joined(separator: "&")
     }
 
     /// The full URL, password included and percent-encoded, which `init(parsing:)` reads back.
@@ -133,7 +207,7 @@ public struct RedisURL: Sendable, Equatable {
             text += encoded(username ?? "") + ":" + encoded(password) + "@"
         }
         text += host.contains(":") ? "[\(host)]" : host
-        return text + ":\(port)/\(database)"
+        return text + ":\(port)/\(database)" + queryText
     }
 
     /// A possibly unparsable URL string with whatever sits where a password would be masked.
@@ -148,7 +222,7 @@ public struct RedisURL: Sendable, Equatable {
             text += (username ?? "") + ":***@"
         }
         text += host.contains(":") ? "[\(host)]" : host
-        return text + ":\(port)/\(database)"
+        return text + ":\(port)/\(database)" + queryText
     }
 
     /// Masks whatever sits where the password would be in a URL that may not parse, so
@@ -184,7 +258,11 @@ extension RedisURL: CustomStringConvertible {
 public enum RedisURLError: Error, Equatable, Sendable, CustomStringConvertible {
     case missingScheme(url: String)
     case unsupportedScheme(url: String, scheme: String)
-    case unsupportedQuery(url: String)
+    case unsupportedFragment(url: String)
+    case unknownParameter(url: String, name: String)
+    case tlsParameterWithoutTLS(url: String, name: String)
+    case repeatedParameter(url: String, name: String)
+    case invalidParameter(url: String, name: String, value: String, expected: String)
     case missingPassword(url: String)
     case invalidPercentEncoding(url: String)
     case missingHost(url: String)
@@ -193,6 +271,7 @@ public enum RedisURLError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidDatabase(url: String, database: String)
 
     private static let form = "redis://[[user]:password@]host[:port][/db]"
+    private static let parameters = RedisTLSOptions.Parameter.allCases.map(\.rawValue).joined(separator: ", ")
 
     public var description: String {
         switch self {
@@ -200,9 +279,19 @@ public enum RedisURLError: Error, Equatable, Sendable, CustomStringConvertible {
             return "Redis URL '\(url)' has no scheme; write it as \(Self.form) (or rediss:// for TLS)"
         case .unsupportedScheme(let url, let scheme):
             return "Redis URL '\(url)' has scheme '\(scheme)'; use redis:// or rediss:// (TLS)"
-        case .unsupportedQuery(let url):
-            return "Redis URL '\(url)' has a query or fragment, which is not supported; "
-                + "put the database number in the path: \(Self.form)"
+        case .unsupportedFragment(let url):
+            return "Redis URL '\(url)' has a fragment ('#...'), which is not supported; write it as \(Self.form), "
+                + "and percent-encode a '#' in a password as %23"
+        case .unknownParameter(let url, let name):
+            return "Redis URL '\(url)' has query parameter '\(name)', which Ingest does not know; the parameters are "
+                + "\(Self.parameters) (for rediss://), and the database number goes in the path: \(Self.form)"
+        case .tlsParameterWithoutTLS(let url, let name):
+            return "Redis URL '\(url)' sets '\(name)', which applies only to TLS; write the URL with rediss:// "
+                + "to connect with TLS, or drop the parameter"
+        case .repeatedParameter(let url, let name):
+            return "Redis URL '\(url)' sets '\(name)' more than once; give it once"
+        case .invalidParameter(let url, let name, let value, let expected):
+            return "Redis URL '\(url)' has \(name)='\(value)'; it takes \(expected)"
         case .missingPassword(let url):
             return "Redis URL '\(url)' has credentials without a ':'; "
                 + "write redis://:password@host for a password or redis://user:password@host for an ACL user"

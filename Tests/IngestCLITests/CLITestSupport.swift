@@ -46,6 +46,12 @@ final class CLIWorld: @unchecked Sendable {
         ingest.extraEnvironment["INGEST_KEY_PREFIX"] = keyPrefix
     }
 
+    /// Lets `broker()` follow jobs on a Redis server that the commands reach by other means (a
+    /// flag, the config file, the seed's variables), under this world's key prefix.
+    func followRedis(_ url: RedisURL) {
+        redisURL = url
+    }
+
     /// The broker the commands use, opened directly to follow jobs without spawning `ingest list`.
     func broker() throws -> any Broker {
         if let redisURL {

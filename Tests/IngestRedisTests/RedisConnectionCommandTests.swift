@@ -119,16 +119,6 @@ struct RedisConnectionCommandTests {
         }
     }
 
-    @Test func rediss_isRefusedNamingMissingTLSSupport() async throws {
-        let url = try RedisURL(parsing: "rediss://:s3cret@127.0.0.1:1/0")
-        await #expect {
-            _ = try await RedisConnection.connect(to: url)
-        } throws: { error in
-            let text = "\(error)"
-            return text.contains("TLS") && !text.contains("s3cret")
-        }
-    }
-
     @Test func unreachableServerNamesTheURL() async throws {
         let url = try RedisURL(parsing: "redis://:s3cret@127.0.0.1:1/0")
         await #expect {

@@ -4,16 +4,33 @@ import IngestRedis
 /// A redis-server of a test's own, for tests that restart the server or change its
 /// configuration: the shared server of `scripts/test` must not go down under parallel tests.
 /// Persistence is append-only with `appendfsync everysec`, as a production broker runs.
+///
+/// With `tls`, the server speaks only TLS (`--port 0 --tls-port P`) with the given
+/// certificates, and ``url`` is a `rediss://` URL that trusts their CA.
 public final class PrivateRedisServer: @unchecked Sendable {
+    /// How a TLS server checks clients.
+    public struct TLS: Sendable {
+        public var certificates: TestCertificates
+        /// `tls-auth-clients yes`: a client must present a certificate signed by the CA.
+        public var requiresClientCertificates: Bool
+
+        public init(certificates: TestCertificates, requiresClientCertificates: Bool = false) {
+            self.certificates = certificates
+            self.requiresClientCertificates = requiresClientCertificates
+        }
+    }
+
     public let port: Int
     public let directory: TemporaryDirectory
+    public let tls: TLS?
     private let extraArguments: [String]
     private var process: Process?
 
-    public init(extraArguments: [String] = []) throws {
+    public init(extraArguments: [String] = [], tls: TLS? = nil) throws {
         directory = try TemporaryDirectory(prefix: "ingest-redis")
         port = try TestServers.freeLoopbackPort()
         self.extraArguments = extraArguments
+        self.tls = tls
         try start()
     }
 
@@ -21,8 +38,42 @@ public final class PrivateRedisServer: @unchecked Sendable {
         stop(kill: true)
     }
 
+    /// The server's URL: `redis://`, or for TLS `rediss://` with the CA to trust and, when
+    /// the server requires one, the client certificate.
     public var url: RedisURL {
-        get throws { try RedisURL(parsing: "redis://127.0.0.1:\(port)/0") }
+        get throws {
+            guard let tls else { return try RedisURL(parsing: "redis://127.0.0.1:\(port)/0") }
+            var url = try RedisURL(parsing: "rediss://127.0.0.1:\(port)/0")
+            url.tls.caCertificatesFile = tls.certificates.caCertificate
+            if tls.requiresClientCertificates {
+                url.tls.certificateFile = tls.certificates.clientCertificate
+                url.tls.keyFile = tls.certificates.clientKey
+            }
+            return url
+        }
+    }
+
+    /// The arguments that choose the listening port and, for TLS, the certificates.
+    private var listenArguments: [String] {
+        guard let tls else { return ["--port", "\(port)"] }
+        let files = tls.certificates
+        return [
+            "--port", "0", "--tls-port", "\(port)", "--tls-cert-file", files.serverCertificate, "--tls-key-file",
+            files.serverKey, "--tls-ca-cert-file", files.caCertificate, "--tls-auth-clients",
+            tls.requiresClientCertificates ? "yes" : "no",
+        ]
+    }
+
+    /// How `redis-cli` reaches the server.
+    private var cliArguments: [String] {
+        var arguments = ["-h", "127.0.0.1", "-p", "\(port)"]
+        if let tls {
+            arguments += [
+                "--tls", "--cacert", tls.certificates.caCertificate, "--cert", tls.certificates.clientCertificate, "--key",
+                tls.certificates.clientKey,
+            ]
+        }
+        return arguments
     }
 
     /// Starts the server and waits until it answers.
@@ -30,9 +81,9 @@ public final class PrivateRedisServer: @unchecked Sendable {
         let server = Process()
         server.executableURL = URL(fileURLWithPath: try Self.executable())
         server.arguments = [
-            "--bind", "127.0.0.1", "--port", "\(port)", "--dir", directory.path, "--appendonly", "yes",
+            "--bind", "127.0.0.1", "--dir", directory.path, "--appendonly", "yes",
             "--appendfsync", "everysec", "--save", "", "--daemonize", "no", "--maxmemory-policy", "noeviction",
-        ] + extraArguments
+        ] + listenArguments + extraArguments
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()
@@ -54,7 +105,7 @@ public final class PrivateRedisServer: @unchecked Sendable {
         } else {
             let client = Process()
             client.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
-            client.arguments = ["-h", "127.0.0.1", "-p", "\(port)", "shutdown"]
+            client.arguments = cliArguments + ["shutdown"]
             client.standardOutput = FileHandle.nullDevice
             client.standardError = FileHandle.nullDevice
             if (try? client.run()) != nil { client.waitUntilExit() }
