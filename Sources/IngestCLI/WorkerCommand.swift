@@ -11,7 +11,7 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Process tasks from queues until stopped; SIGTERM or SIGINT lets running tasks finish first.")
 
-    @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues, in priority order (default: every queue, looked up again every 5 seconds).")
+    @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues, in priority order (default: every queue, looked up again every second).")
     var queues: String?
 
     @Option(name: .shortAndLong, help: "Tasks run at once (default: 4 per CPU).")

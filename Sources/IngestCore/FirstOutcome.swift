@@ -31,6 +31,16 @@ public final class FirstOutcome<Value: Sendable>: Sendable {
         waiter?.resume(with: result)
     }
 
+    /// True once a result is set.
+    public var isResolved: Bool {
+        state.withLock { state in
+            switch state {
+            case .pending, .waiting: false
+            case .resolved, .delivered: true
+            }
+        }
+    }
+
     /// Waits for the first result. Only one caller may wait.
     public var value: Value {
         get async throws {

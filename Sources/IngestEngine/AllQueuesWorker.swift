@@ -20,7 +20,7 @@ public final class AllQueuesWorker: Service {
 
     /// - Parameter order: puts the broker's queue names in the priority order the worker claims in.
     public init(
-        broker: any Broker, handlers: [any TaskHandler], configuration: WorkerConfiguration, refreshInterval: Double = 5,
+        broker: any Broker, handlers: [any TaskHandler], configuration: WorkerConfiguration, refreshInterval: Double = 1,
         order: @escaping @Sendable ([String]) -> [String] = { $0 }, logger: Logger
     ) {
         self.broker = broker

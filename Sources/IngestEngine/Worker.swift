@@ -173,11 +173,11 @@ public final class Worker: Service {
                 let held = state.withLock { Array($0.inFlight.keys) }
                 let statuses = try await broker.renew(held, leaseDuration: configuration.leaseDuration)
                 for (lease, status) in statuses where status != .renewed {
+                    // A task that ended while the renewal was on the wire comes back lost: nothing to abandon.
+                    guard let running = state.withLock({ $0.inFlight[lease] }), !running.outcome.isResolved else { continue }
                     logger.warning("abandoning task", metadata: ["task": "\(lease.taskID)", "reason": "\(status)"])
-                    if let running = state.withLock({ $0.inFlight[lease] }) {
-                        running.cancellation.cancel()
-                        running.outcome.resolve(.failure(CancellationError()))
-                    }
+                    running.cancellation.cancel()
+                    running.outcome.resolve(.failure(CancellationError()))
                 }
                 let reaped = try await broker.reapExpiredLeases()
                 if reaped > 0 {
