@@ -196,6 +196,8 @@ extension PostgresGraphDatabase {
             do {
                 return try await body(connection)
             } catch where expired.isSet {
+                // Returned to the pool only once closed, so that the pool knows not to lease it again.
+                try? await connection.closeFuture.get()
                 throw PostgresGraphError.unavailable(server: server, reason: "no answer within \(operationLimit); the connection was closed")
             }
         } catch {
