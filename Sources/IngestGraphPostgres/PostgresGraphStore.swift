@@ -19,22 +19,16 @@ public final class PostgresGraphStore: GraphStorage {
     /// The graph's name (its GRAPH_ID) and its key in every table.
     public let graph: String
     let key: Int32
-    /// Whether `close()` closes the database too (a store opened on its own, not through an opener).
-    private let ownsDatabase: Bool
 
-    init(database: PostgresGraphDatabase, graph: String, key: Int32, ownsDatabase: Bool) {
+    init(database: PostgresGraphDatabase, graph: String, key: Int32) {
         self.database = database
         self.graph = graph
         self.key = key
-        self.ownsDatabase = ownsDatabase
     }
 
     /// Opens the store of `graph` in `database`, adding the graph when `create` is set.
-    /// - Parameter ownsDatabase: whether `close()` closes `database` too.
     /// - Throws: `GraphError.graphNotFound` when the graph is not there and `create` is not set.
-    public static func open(
-        graph: String, in database: PostgresGraphDatabase, create: Bool, ownsDatabase: Bool = false
-    ) async throws -> PostgresGraphStore {
+    public static func open(graph: String, in database: PostgresGraphDatabase, create: Bool) async throws -> PostgresGraphStore {
         if create {
             // Committed on its own: two processes creating one graph agree on one row.
             _ = try await database.rows("INSERT INTO graphs (name) VALUES (\(graph)) ON CONFLICT (name) DO NOTHING")
@@ -42,14 +36,14 @@ public final class PostgresGraphStore: GraphStorage {
         guard let row = try await database.rows("SELECT id FROM graphs WHERE name = \(graph)").first else {
             throw GraphError.graphNotFound(graph: graph, store: "PostgreSQL at \(database.server)")
         }
-        return PostgresGraphStore(database: database, graph: graph, key: try row.decode(Int32.self), ownsDatabase: ownsDatabase)
+        return PostgresGraphStore(database: database, graph: graph, key: try row.decode(Int32.self))
     }
 
     public var location: String { "PostgreSQL at \(database.server) (graph '\(graph)')" }
 
-    public func close() async {
-        if ownsDatabase { await database.close() }
-    }
+    /// Nothing to release: the database (and its connections) belongs to whoever connected it,
+    /// and is shared by every graph in it.
+    public func close() async {}
 
     // MARK: - Meta
 

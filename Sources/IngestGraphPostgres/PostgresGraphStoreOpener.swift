@@ -49,7 +49,7 @@ public final class PostgresGraphStoreOpener: GraphStoreOpener {
             guard let catalogURL, let catalog = try? PostgresURL(parsing: catalogURL) else {
                 throw GraphError.unsupportedBackend(
                     "TYPE postgres without CONFIG keeps the graph in the PostgreSQL catalog database, but this process's catalog is "
-                        + "\(catalogURL.map { GraphStoreLocationText.redacted($0) } ?? "not set"); "
+                        + "\(catalogURL.map(Self.redacted) ?? "not set"); "
                         + "pass --catalog postgres://user@host/db (or INGEST_CATALOG_URL), or give backend_client CONFIG: {URL: postgres://user@host/db}")
             }
             return catalog
@@ -86,6 +86,11 @@ public final class PostgresGraphStoreOpener: GraphStoreOpener {
         }
     }
 
+    /// The URL for a message, without its password, whatever its scheme.
+    private static func redacted(_ url: String) -> String {
+        (try? PostgresURL(parsing: url).redacted) ?? GraphStoreLocation.postgres(url: url).recorded
+    }
+
     /// Closes every database this opener connected to.
     public func close() async {
         let tasks = databases.withLock { databases in
@@ -95,12 +100,5 @@ public final class PostgresGraphStoreOpener: GraphStoreOpener {
         for task in tasks {
             if let database = try? await task.value { await database.close() }
         }
-    }
-}
-
-/// Masks a URL's password for messages about a URL that may not be PostgreSQL at all.
-enum GraphStoreLocationText {
-    static func redacted(_ url: String) -> String {
-        (try? PostgresURL(parsing: url).redacted) ?? url.replacingOccurrences(of: #"://([^:/@]*):[^@/]*@"#, with: "://$1:***@", options: .regularExpression)
     }
 }

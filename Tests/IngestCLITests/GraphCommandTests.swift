@@ -157,6 +157,31 @@ extension CommandLineTests {
             }
         }
 
+        /// `TYPE: postgres` without CONFIG: the graph goes into the catalog database the process is
+        /// pointed at, and the job records only that it is there.
+        @Test func aPostgresGraphWithoutConfigLivesInTheCatalogDatabase() async throws {
+            try await PostgresTestDatabase.withFreshDatabase { url in
+                let world = try CLIWorld()
+                world.usePostgres(url)
+                let dataset = try generate(world, chunks: "2,2,2")
+                let text = try String(contentsOfFile: dataset, encoding: .utf8)
+                try text.replacingOccurrences(of: "TYPE: sqlite", with: "TYPE: postgres").write(toFile: dataset, atomically: true, encoding: .utf8)
+                let built = try world.ingest.run(["graph", "c", dataset, "--synchronous"])
+                #expect(built.status == 0, "\(built.stderr)")
+                #expect(built.stdout.contains("store the PostgreSQL catalog database"), "\(built.stdout)")
+                let status = try #require(try await world.broker().job(named: "c"))
+                #expect(try #require(GraphSpec.decode(from: status)).store == .postgres(url: nil))
+
+                let database = try await PostgresGraphDatabase.connect(url: url, logger: .quiet)
+                let store = try await PostgresGraphStore.open(graph: "c", in: database, create: false)
+                let roots = try await roots(in: store)
+                await database.close()
+                #expect(samePartition(roots, try groundTruth(dataset: dataset)))
+                let supervoxel = try #require(roots.keys.min())
+                #expect(try world.ingest.run(["graph", "root", "c", String(supervoxel)]).stdout == "\(roots[supervoxel]!)\n")
+            }
+        }
+
         @Test func queriesWalkTheBuiltGraph() async throws {
             let world = try CLIWorld()
             let dataset = try generate(world, chunks: "2,3,2")
