@@ -92,9 +92,24 @@ public final class PostgresGraphDatabase: Sendable {
     public var server: String { url.server }
 
     /// Stops the connection pool. Operations after this throw `PostgresGraphError.unavailable`.
-    public func close() async {
+    ///
+    /// Waits at most `limit` for the pool to wind down: a pool that still waits on a connection
+    /// nobody returns must not keep a worker from exiting.
+    public func close(waitingAtMost limit: Duration = .seconds(10)) async {
         runTask.cancel()
-        await runTask.value
+        let (ended, end) = AsyncStream.makeStream(of: Void.self)
+        let runTask = runTask
+        let waiter = Task {
+            await runTask.value
+            end.finish()
+        }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            end.finish()
+        }
+        for await _ in ended {}
+        waiter.cancel()
+        timer.cancel()
     }
 
     /// Milliseconds, as the server's settings take them; the idle-in-transaction bound frees a
