@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "IngestPostgres", targets: ["IngestPostgres"]),
         .library(name: "IngestSync", targets: ["IngestSync"]),
         .library(name: "IngestGraph", targets: ["IngestGraph"]),
+        .library(name: "IngestGraphPostgres", targets: ["IngestGraphPostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -70,9 +71,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "IngestGraphPostgres",
+            dependencies: [
+                "IngestCore", "IngestGraph", "IngestPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "IngestCLI",
             dependencies: [
-                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres", "IngestGraph",
+                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres", "IngestGraph", "IngestGraphPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,7 +99,7 @@ let package = Package(
         .target(
             name: "IngestTesting",
             dependencies: [
-                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres",
+                "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres", "IngestGraph",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/IngestTesting"
@@ -113,11 +121,18 @@ let package = Package(
         ),
         .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
-        .testTarget(name: "IngestGraphTests", dependencies: ["IngestCore", "IngestGraph", "IngestEngine", "IngestSQLite", "IngestTesting"]),
+        .testTarget(
+            name: "IngestGraphTests",
+            dependencies: [
+                "IngestCore", "IngestGraph", "IngestGraphPostgres", "IngestPostgres", "IngestEngine", "IngestSQLite", "IngestTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "IngestCLITests",
             dependencies: [
-                "IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestRedis", "IngestPostgres", "IngestGraph", "IngestTesting",
+                "IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestRedis", "IngestPostgres", "IngestGraph", "IngestGraphPostgres",
+                "IngestTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestCore
+import IngestGraphPostgres
 import IngestPostgres
 import IngestRedis
 import Logging
@@ -189,6 +190,12 @@ struct ConnectionOptions: ParsableArguments {
             return try await PostgresCatalog.connect(url: url, logger: logger)
         }
         return try SQLiteCatalog(path: Self.sqlitePath(url, option: "--catalog"))
+    }
+
+    /// Opens graph stores: SQLite files, and PostgreSQL databases with the password (and, for
+    /// `TYPE: postgres` without CONFIG, the database itself) taken from this process's catalog URL.
+    func graphStoreOpener(logger: Logger = Logger(label: "ingest.graph", factory: { _ in SwiftLogNoOpLogHandler() })) -> PostgresGraphStoreOpener {
+        PostgresGraphStoreOpener(catalogURL: try? catalogURL(), logger: logger)
     }
 
     /// Accepts `sqlite:PATH`, `sqlite://PATH` and `sqlite:///ABSOLUTE`; names the fix for anything else.

@@ -3,6 +3,7 @@ import Foundation
 import IngestCore
 import IngestEngine
 import IngestGraph
+import Logging
 
 /// `ingest graph ...`: build a chunked graph, generate a dataset, and query a built graph.
 struct GraphCommand: AsyncParsableCommand {
@@ -27,7 +28,7 @@ struct GraphIngestCommand: AsyncParsableCommand {
         commandName: "build",
         abstract: "Queue a graph build: every layer-2 chunk on queue l2, every parent on l3, l4, ... waiting for its children.")
 
-    @Argument(help: "A name for the graph (the job name; the store is $INGEST_HOME/graphs/GRAPH_ID.sqlite unless the dataset file says otherwise).")
+    @Argument(help: "A name for the graph (the job name; the store is $INGEST_HOME/graphs/GRAPH_ID.sqlite unless backend_client says otherwise).")
     var graphID: String
 
     @Argument(help: "The dataset file: data_source, graph_config, backend_client, ingest_config.")
@@ -55,8 +56,21 @@ struct GraphIngestCommand: AsyncParsableCommand {
             throw IngestError.jobAlreadyActive(graphID)
         }
         let dataset = try GraphDataset.load(path: dataset)
-        let (job, tasks) = try GraphJob.prepare(
-            dataset: dataset, graphID: graphID, test: test, retry: retry, defaultStore: GraphJobLookup.defaultStorePath(graphID))
+        let logger = try logging.makeLogger(label: "ingest.graph", configuration: connection.configuration().logging)
+        let stores = GraphStores(opener: connection.graphStoreOpener(logger: logger))
+        do {
+            try await build(dataset, broker: broker, stores: stores, logger: logger)
+            await stores.close()
+        } catch {
+            await stores.close()
+            throw error
+        }
+    }
+
+    private func build(_ dataset: GraphDataset, broker: any Broker, stores: GraphStores, logger: Logger) async throws {
+        let (job, tasks) = try await GraphJob.prepare(
+            dataset: dataset, graphID: graphID, test: test, retry: retry, defaultStore: GraphJobLookup.defaultStorePath(graphID),
+            opener: stores.opener)
         try await broker.submit(job, tasks: tasks)
         let spec = try JSONDecoder().decode(GraphSpec.self, from: job.spec)
         let layers = spec.geometry.buildLayers
@@ -65,9 +79,8 @@ struct GraphIngestCommand: AsyncParsableCommand {
                 + "run `ingest worker` to build it and `ingest status \(graphID)` to follow it")
             return
         }
-        let logger = try logging.makeLogger(label: "ingest.graph", configuration: connection.configuration().logging)
         let worker = Worker(
-            broker: broker, handlers: GraphJob.handlers(),
+            broker: broker, handlers: GraphJob.handlers(stores: stores),
             configuration: WorkerConfiguration(
                 queues: layers.reversed().map { GraphQueues.name(layer: $0) }, concurrency: concurrency, stopWhenJobEnds: graphID),
             logger: logger)

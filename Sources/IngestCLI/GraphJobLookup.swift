@@ -19,13 +19,16 @@ enum GraphJobLookup {
         return (latest, spec)
     }
 
-    /// The store of a graph: `--store`, else the one its job recorded, else the default location.
-    static func store(graph: String, explicit: String?, broker: any Broker) async throws -> GraphStore {
-        var path = explicit
-        if path == nil, let status = try? await broker.job(named: graph), let spec = GraphSpec.decode(from: status) {
-            path = spec.store
+    /// The store of a graph: `--store` (an SQLite path or a postgres:// URL), else the one its job
+    /// recorded, else the default SQLite location.
+    static func store(graph: String, explicit: String?, broker: any Broker, opener: any GraphStoreOpener) async throws -> any GraphStorage {
+        var location = explicit.map { explicit in
+            explicit.hasPrefix("postgres://") || explicit.hasPrefix("postgresql://") ? GraphStoreLocation.postgres(url: explicit) : .sqlite(path: explicit)
         }
-        return try GraphStore(path: path ?? defaultStorePath(graph), create: false, graphID: graph)
+        if location == nil, let status = try? await broker.job(named: graph), let spec = GraphSpec.decode(from: status) {
+            location = spec.store
+        }
+        return try await opener.open(location ?? .sqlite(path: defaultStorePath(graph)), graph: graph, create: false)
     }
 
     static func defaultStorePath(_ graph: String) -> String {

@@ -14,27 +14,36 @@ struct GraphQueryOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    @Option(help: "The graph's SQLite store (default: the one its job recorded, else $INGEST_HOME/graphs/GRAPH_ID.sqlite).")
+    @Option(help: "The graph's store: an SQLite file or a postgres:// URL (default: the one its job recorded, else $INGEST_HOME/graphs/GRAPH_ID.sqlite).")
     var store: String?
 
     @OptionGroup var connection: ConnectionOptions
 
-    /// The store, its meta, and the node checked to be one this graph could hold.
-    func open() async throws -> (GraphStore, GraphMeta) {
-        let store = try await GraphJobLookup.store(graph: graphID, explicit: store, broker: connection.openBroker())
-        guard let meta = try store.meta() else { throw GraphError.graphNotFound(graph: graphID, store: store.path) }
-        guard meta.layout.isPlausible(nodeID) else {
-            throw GraphError.invalidNode(
-                "\(nodeID) is not a node id of graph \(graphID) (layers 1-\(meta.geometry.layerCount), chunks inside the grid); ids come from `ingest graph leaves` or `ingest graph root`")
+    /// Runs `body` with the store, its meta, checked to hold the graph and to be one that could
+    /// hold the node, and closes the store afterwards.
+    func withStore<Result>(_ body: (any GraphStorage, GraphMeta) async throws -> Result) async throws -> Result {
+        let opener = connection.graphStoreOpener()
+        do {
+            let store = try await GraphJobLookup.store(graph: graphID, explicit: store, broker: connection.openBroker(), opener: opener)
+            guard let meta = try await store.meta() else { throw GraphError.graphNotFound(graph: graphID, store: store.location) }
+            guard meta.layout.isPlausible(nodeID) else {
+                throw GraphError.invalidNode(
+                    "\(nodeID) is not a node id of graph \(graphID) (layers 1-\(meta.geometry.layerCount), chunks inside the grid); ids come from `ingest graph leaves` or `ingest graph root`")
+            }
+            let result = try await body(store, meta)
+            await opener.close()
+            return result
+        } catch {
+            await opener.close()
+            throw error
         }
-        return (store, meta)
     }
 
     /// The node itself, or for a supervoxel its layer-2 node.
-    func node(_ store: GraphStore, _ meta: GraphMeta) throws -> GraphNode {
+    func node(_ store: any GraphStorage, _ meta: GraphMeta) async throws -> GraphNode {
         let node = meta.layout.layer(of: nodeID) == 1
-            ? try store.layer2Node(ofSupervoxel: nodeID, layout: meta.layout)
-            : try store.node(nodeID)
+            ? try await store.layer2Node(ofSupervoxel: nodeID, layout: meta.layout)
+            : try await store.node(nodeID)
         guard let node else { throw GraphError.nodeNotFound(nodeID) }
         return node
     }
@@ -66,17 +75,19 @@ struct GraphRootCommand: AsyncParsableCommand {
     @OptionGroup var query: GraphQueryOptions
 
     func run() async throws {
-        let (store, meta) = try await query.open()
-        var current = try query.node(store, meta)
-        while let parent = current.parent {
-            guard let next = try store.node(parent) else { break }
-            current = next
+        let (root, layout) = try await query.withStore { store, meta in
+            var current = try await query.node(store, meta)
+            while let parent = current.parent {
+                guard let next = try await store.node(parent) else { break }
+                current = next
+            }
+            guard meta.layout.layer(of: current.id) == meta.geometry.rootLayer else {
+                throw ValidationFailure(
+                    "node \(query.nodeID) has no root yet: the chunks above \(meta.layout.chunk(of: current.id).key) are not built; `ingest status \(query.graphID)` shows the layers")
+            }
+            return (current.id, meta.layout)
         }
-        guard meta.layout.layer(of: current.id) == meta.geometry.rootLayer else {
-            throw ValidationFailure(
-                "node \(query.nodeID) has no root yet: the chunks above \(meta.layout.chunk(of: current.id).key) are not built; `ingest status \(query.graphID)` shows the layers")
-        }
-        try query.print("root", current.id, layout: meta.layout)
+        try query.print("root", root, layout: layout)
     }
 }
 
@@ -86,22 +97,25 @@ struct GraphLeavesCommand: AsyncParsableCommand {
     @OptionGroup var query: GraphQueryOptions
 
     func run() async throws {
-        let (store, meta) = try await query.open()
-        if meta.layout.layer(of: query.nodeID) == 1 {
-            _ = try query.node(store, meta)
-            return try query.print("leaves", [query.nodeID])
-        }
-        guard let top = try store.node(query.nodeID) else { throw GraphError.nodeNotFound(query.nodeID) }
-        var leaves: [UInt64] = []
-        var pending = [top]
-        while let node = pending.popLast() {
-            if meta.layout.layer(of: node.id) == 2 {
-                leaves += node.children
-            } else {
-                for child in node.children { if let next = try store.node(child) { pending.append(next) } }
+        let leaves = try await query.withStore { store, meta -> [UInt64] in
+            if meta.layout.layer(of: query.nodeID) == 1 {
+                _ = try await query.node(store, meta)
+                return [query.nodeID]
             }
+            guard let top = try await store.node(query.nodeID) else { throw GraphError.nodeNotFound(query.nodeID) }
+            // Level by level, one read per level: a remote store answers in a few round trips.
+            var leaves: [UInt64] = []
+            var level = [top]
+            while !level.isEmpty {
+                var below: [UInt64] = []
+                for node in level {
+                    if meta.layout.layer(of: node.id) == 2 { leaves += node.children } else { below += node.children }
+                }
+                level = try await store.nodes(below)
+            }
+            return leaves.sorted()
         }
-        try query.print("leaves", leaves.sorted())
+        try query.print("leaves", leaves)
     }
 }
 
@@ -111,10 +125,12 @@ struct GraphChildrenCommand: AsyncParsableCommand {
     @OptionGroup var query: GraphQueryOptions
 
     func run() async throws {
-        let (store, meta) = try await query.open()
-        guard meta.layout.layer(of: query.nodeID) >= 2 else { return try query.print("children", []) }
-        guard let node = try store.node(query.nodeID) else { throw GraphError.nodeNotFound(query.nodeID) }
-        try query.print("children", node.children)
+        let children = try await query.withStore { store, meta -> [UInt64] in
+            guard meta.layout.layer(of: query.nodeID) >= 2 else { return [] }
+            guard let node = try await store.node(query.nodeID) else { throw GraphError.nodeNotFound(query.nodeID) }
+            return node.children
+        }
+        try query.print("children", children)
     }
 }
 
@@ -124,8 +140,10 @@ struct GraphParentCommand: AsyncParsableCommand {
     @OptionGroup var query: GraphQueryOptions
 
     func run() async throws {
-        let (store, meta) = try await query.open()
-        let node = try query.node(store, meta)
-        try query.print("parent", meta.layout.layer(of: query.nodeID) == 1 ? node.id : node.parent, layout: meta.layout)
+        let (parent, layout) = try await query.withStore { store, meta in
+            let node = try await query.node(store, meta)
+            return (meta.layout.layer(of: query.nodeID) == 1 ? node.id : node.parent, meta.layout)
+        }
+        try query.print("parent", parent, layout: layout)
     }
 }

@@ -4,8 +4,9 @@ import IngestSync
 
 /// Every job kind's task handlers: what `ingest worker` runs.
 enum JobHandlers {
-    static func all(catalog: any Catalog) -> [any TaskHandler] {
-        SyncJob.handlers(catalog: catalog) + GraphJob.handlers()
+    /// - Parameter graphStores: opens the graph stores chunk tasks name (SQLite and PostgreSQL).
+    static func all(catalog: any Catalog, graphStores: GraphStores) -> [any TaskHandler] {
+        SyncJob.handlers(catalog: catalog) + GraphJob.handlers(stores: graphStores)
     }
 }
 

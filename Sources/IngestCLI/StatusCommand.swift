@@ -27,7 +27,7 @@ struct GraphStatusReport: Encodable {
         graph = spec.graphID
         state = status.state.rawValue
         test = spec.test
-        store = spec.store
+        store = spec.store.description
         layers = spec.geometry.buildLayers.map { layer in
             let counts = queues[GraphQueues.name(layer: layer)] ?? QueueCounts()
             return Layer(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestEngine
+import IngestGraph
 import IngestRedis
 import IngestSync
 import ServiceLifecycle
@@ -42,12 +43,19 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let catalog = try await connection.openCatalog(logger: logger)
         let configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)
-        let handlers = JobHandlers.all(catalog: catalog)
+        let graphStores = GraphStores(opener: connection.graphStoreOpener(logger: logger))
+        let handlers = JobHandlers.all(catalog: catalog, graphStores: graphStores)
         let worker: any Service = queues == nil
             ? AllQueuesWorker(broker: broker, handlers: handlers, configuration: configuration, order: QueuePriority.order, logger: logger)
             : Worker(broker: broker, handlers: handlers, configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+            await graphStores.close()
+        } catch {
+            await graphStores.close()
+            throw error
+        }
     }
 }

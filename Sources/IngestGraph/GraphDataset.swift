@@ -5,7 +5,9 @@ internal import Yams
 public enum GraphBackend: Codable, Sendable, Equatable {
     /// An SQLite file; nil means `$INGEST_HOME/graphs/GRAPH_ID.sqlite`.
     case sqlite(path: String?)
-    /// A PostgreSQL database (accepted in dataset files; this build refuses to run it).
+    /// A PostgreSQL database shared by workers on many machines: `CONFIG` (or `CONFIG.URL`), or
+    /// when that is absent the catalog database (`--catalog`, `INGEST_CATALOG_URL`), which every
+    /// distributed worker is already pointed at.
     case postgres(url: String?)
 }
 
@@ -163,10 +165,24 @@ private struct DatasetParser {
             let options = try mapping(config, key: "backend_client.CONFIG", allowed: ["PATH", "ADMIN", "READ_ONLY"])
             return .sqlite(path: try options["PATH"].map { try resolve($0, key: "backend_client.CONFIG.PATH") })
         case "postgres", "postgresql":
-            let options = try mapping(config, key: "backend_client.CONFIG", allowed: ["URL", "ADMIN", "READ_ONLY"])
-            return .postgres(url: options["URL"]?.string)
+            // CONFIG may be the URL itself, or a mapping with URL (and PyChunkedGraph's flags).
+            let key: String, node: Yams.Node?
+            if let config, config.scalar != nil {
+                (key, node) = ("backend_client.CONFIG", config)
+            } else {
+                let options = try mapping(config, key: "backend_client.CONFIG", allowed: ["URL", "ADMIN", "READ_ONLY"])
+                (key, node) = ("backend_client.CONFIG.URL", options["URL"])
+            }
+            guard let node else { return .postgres(url: nil) }
+            guard let url = node.string, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") else {
+                throw fail(
+                    key, node,
+                    "'\(GraphStoreLocation.removingPassword(node.string ?? ""))' is not a PostgreSQL URL; write postgres://user[:password]@host[:port]/database, "
+                        + "or leave CONFIG out to keep the graph in the PostgreSQL catalog database (--catalog, INGEST_CATALOG_URL)")
+            }
+            return .postgres(url: url)
         default:
-            throw fail("backend_client.TYPE", section["TYPE"], "'\(type)' is not supported; use sqlite (or postgres)")
+            throw fail("backend_client.TYPE", section["TYPE"], "'\(type)' is not supported; use sqlite or postgres")
         }
     }
 

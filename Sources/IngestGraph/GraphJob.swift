@@ -8,14 +8,14 @@ public struct GraphSpec: Codable, Sendable, Equatable {
 
     public var graphID: String
     public var datasetFile: String
-    /// The SQLite file holding the graph.
-    public var store: String
+    /// Where the graph's nodes are: an SQLite file or a PostgreSQL database (without its password).
+    public var store: GraphStoreLocation
     /// Tells this ingest run's chunk builds from earlier ones into the same store (`--retry`).
     public var run: String
     public var test: Bool
     public var geometry: GraphGeometry
 
-    public init(graphID: String, datasetFile: String, store: String, run: String, test: Bool, geometry: GraphGeometry) {
+    public init(graphID: String, datasetFile: String, store: GraphStoreLocation, run: String, test: Bool, geometry: GraphGeometry) {
         self.graphID = graphID
         self.datasetFile = datasetFile
         self.store = store
@@ -32,9 +32,9 @@ public struct GraphSpec: Codable, Sendable, Equatable {
 
 /// A chunk task's payload; the chunk itself is the task key (`L_x_y_z`).
 struct ChunkTaskPayload: Codable {
-    var store: String
+    var store: GraphStoreLocation
     var run: String
-    /// New for every task queued, so a deliberate re-run is told from a re-delivery (`GraphStore.writeChunk`).
+    /// New for every task queued, so a deliberate re-run is told from a re-delivery (`GraphStorage.writeChunk`).
     var token: String
 }
 
@@ -55,48 +55,46 @@ public enum GraphJob {
     public static let taskKind = "chunk"
 
     /// The handlers a worker needs to build chunks.
-    public static func handlers() -> [any TaskHandler] {
-        [ChunkHandler()]
+    /// - Parameter stores: how the worker opens the stores its tasks name; the default opens SQLite only.
+    public static func handlers(stores: GraphStores = GraphStores()) -> [any TaskHandler] {
+        [ChunkHandler(stores: stores)]
     }
 
     /// Checks the dataset, creates (or with `retry` reopens) the graph store, and returns the job and
     /// its tasks: every chunk of every layer, or with `test` the layer-2 chunks under the central
     /// layer-3 chunk and that chunk.
-    /// - Parameter defaultStore: the store path when the dataset file names none.
-    /// - Throws: `GraphError` naming the key or file and the fix; nothing is created then.
+    /// - Parameters:
+    ///   - defaultStore: the SQLite path when the dataset file names none.
+    ///   - opener: opens the store `backend_client` names; a PostgreSQL one needs an opener that
+    ///     reaches PostgreSQL (`PostgresGraphStoreOpener`).
+    /// - Throws: `GraphError` naming the key or file and the fix; nothing is queued then.
     public static func prepare(
-        dataset: GraphDataset, graphID: String, test: Bool, retry: Bool, defaultStore: String
-    ) throws -> (JobDefinition, [NewTask]) {
+        dataset: GraphDataset, graphID: String, test: Bool, retry: Bool, defaultStore: String,
+        opener: any GraphStoreOpener = SQLiteGraphStoreOpener()
+    ) async throws -> (JobDefinition, [NewTask]) {
         guard !graphID.isEmpty, !graphID.contains("/") else {
             throw GraphError.invalidNode("GRAPH_ID '\(graphID)' cannot be used; give a name without '/'")
         }
-        let storePath: String
+        let location: GraphStoreLocation
         switch dataset.backend {
         case .sqlite(let path):
-            storePath = path ?? defaultStore
-        case .postgres:
-            throw GraphError.unsupportedBackend(
-                "TYPE postgres is not available in this build yet; use TYPE sqlite (CONFIG PATH optional, default $INGEST_HOME/graphs/GRAPH_ID.sqlite)")
+            location = .sqlite(path: path ?? defaultStore)
+        case .postgres(let url):
+            location = .postgres(url: url)
         }
         let geometry = try dataset.geometry()
         try checkInputs(dataset)
-        let existed = FileManager.default.fileExists(atPath: storePath)
-        let store = try GraphStore(path: storePath)
-        let meta = GraphMeta(graphID: graphID, geometry: geometry, directories: dataset.directories, datasetFile: dataset.file)
-        if let existing = try store.meta() {
-            guard retry else { throw GraphError.graphExists(graph: graphID, store: storePath) }
-            guard existing.geometry == geometry, existing.graphID == graphID else {
-                throw GraphError.invalidDataset(
-                    file: dataset.file, key: "graph_config",
-                    reason: "gives a different graph shape than the one in \(storePath) (graph '\(existing.graphID)'); --retry needs the same dataset")
-            }
-        } else if try existed && !retry && !store.isEmpty() {
-            throw GraphError.graphExists(graph: graphID, store: storePath)
+        let store = try await open(location, graph: graphID, dataset: dataset, opener: opener)
+        do {
+            try await claim(store, graph: graphID, geometry: geometry, dataset: dataset, retry: retry)
+            await store.close()
+        } catch {
+            await store.close()
+            throw error
         }
-        try store.setMeta(meta)
 
         let spec = GraphSpec(
-            graphID: graphID, datasetFile: dataset.file, store: storePath, run: UUID().uuidString.lowercased(), test: test,
+            graphID: graphID, datasetFile: dataset.file, store: location, run: UUID().uuidString.lowercased(), test: test,
             geometry: geometry)
         let chunks: [ChunkCoordinate]
         if test {
@@ -106,6 +104,38 @@ public enum GraphJob {
         }
         let job = JobDefinition(name: graphID, kind: GraphSpec.jobKind, spec: try JSONEncoder().encode(spec))
         return (job, tasks(for: chunks, spec: spec, dependOnChildren: true))
+    }
+
+    /// Opens (creating) the store the dataset names; an error about a PostgreSQL URL names the key
+    /// it came from.
+    private static func open(
+        _ location: GraphStoreLocation, graph: String, dataset: GraphDataset, opener: any GraphStoreOpener
+    ) async throws -> any GraphStorage {
+        do {
+            return try await opener.open(location, graph: graph, create: true)
+        } catch let error as GraphError {
+            throw error
+        } catch {
+            guard case .postgres(_?) = location else { throw error }
+            throw GraphError.invalidDataset(file: dataset.file, key: "backend_client.CONFIG.URL", reason: "\(error)")
+        }
+    }
+
+    /// Records the graph's meta in its store, refusing a store that holds a graph already unless
+    /// `retry` asks to build the same graph again.
+    private static func claim(_ store: any GraphStorage, graph: String, geometry: GraphGeometry, dataset: GraphDataset, retry: Bool) async throws {
+        let meta = GraphMeta(graphID: graph, geometry: geometry, directories: dataset.directories, datasetFile: dataset.file)
+        if let existing = try await store.meta() {
+            guard retry else { throw GraphError.graphExists(graph: graph, store: store.location) }
+            guard existing.geometry == geometry, existing.graphID == graph else {
+                throw GraphError.invalidDataset(
+                    file: dataset.file, key: "graph_config",
+                    reason: "gives a different graph shape than the one in \(store.location) (graph '\(existing.graphID)'); --retry needs the same dataset")
+            }
+        } else if !retry, try await !store.isEmpty() {
+            throw GraphError.graphExists(graph: graph, store: store.location)
+        }
+        try await store.setMeta(meta)
     }
 
     /// Chunk tasks; with `dependOnChildren` each waits for its child chunks' tasks in the same job
@@ -139,7 +169,7 @@ public enum GraphJob {
 /// Builds one chunk: layer 2 from its files, higher layers from their children's nodes.
 struct ChunkHandler: TaskHandler {
     var kind: String { GraphJob.taskKind }
-    let stores = StoreCache()
+    let stores: GraphStores
 
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
         let payload: ChunkTaskPayload
@@ -148,7 +178,7 @@ struct ChunkHandler: TaskHandler {
         } catch {
             throw PermanentTaskError(IngestError.corruptPayload(kind: task.kind, reason: "\(error)").description)
         }
-        let (store, meta) = try stores.open(payload.store)
+        let (store, meta) = try await stores.store(payload.store, graph: task.job)
         let layout = meta.layout
         guard let chunk = ChunkCoordinate(key: task.key), chunk.layer >= 2, meta.geometry.contains(chunk) else {
             let counts = meta.geometry.buildLayers.map { "\($0): \(meta.geometry.chunkCounts(layer: $0).map(String.init).joined(separator: "x"))" }
@@ -184,29 +214,6 @@ struct ChunkHandler: TaskHandler {
         } catch let error as GraphError {
             // Bad input does not get better by retrying: the chunk fails alone, with the file and the fix.
             throw PermanentTaskError(error.description)
-        }
-    }
-}
-
-/// One open store per file per process, with its meta read once.
-final class StoreCache: Sendable {
-    private let stores = Mutex<[String: (GraphStore, GraphMeta)]>([:])
-
-    func open(_ path: String) throws -> (GraphStore, GraphMeta) {
-        if let cached = stores.withLock({ $0[path] }) { return cached }
-        let store: GraphStore
-        do {
-            store = try GraphStore(path: path, create: false)
-        } catch let error as GraphError {
-            throw PermanentTaskError("\(error)")
-        }
-        guard let meta = try store.meta() else {
-            throw PermanentTaskError("graph store \(path) has no graph; start it with `ingest graph GRAPH_ID dataset.yml`")
-        }
-        return stores.withLock { stores in
-            if let cached = stores[path] { return cached }
-            stores[path] = (store, meta)
-            return (store, meta)
         }
     }
 }

@@ -44,10 +44,11 @@ public struct GraphNode: Equatable, Sendable {
     }
 }
 
-/// Compact blobs for the store: children as little-endian UInt64s, cross edges as 17-byte
-/// records (UInt8 layer, UInt64 local, UInt64 remote).
-enum NodeBlobs {
-    static func encode(ids: [UInt64]) -> Data {
+/// Compact blobs for the stores: children as little-endian UInt64s, cross edges as 17-byte
+/// records (UInt8 layer, UInt64 local, UInt64 remote). Every store writes the same bytes, so a node
+/// reads the same from SQLite and PostgreSQL, and a blob is one column value however many children.
+public enum NodeBlobs {
+    public static func encode(ids: [UInt64]) -> Data {
         #if _endian(little)
         return ids.withUnsafeBytes { Data($0) }
         #else
@@ -55,7 +56,7 @@ enum NodeBlobs {
         #endif
     }
 
-    static func decodeIDs(_ data: Data) -> [UInt64] {
+    public static func decodeIDs(_ data: Data) -> [UInt64] {
         data.withUnsafeBytes { bytes in
             [UInt64](unsafeUninitializedCapacity: bytes.count / 8) { buffer, count in
                 for index in 0..<bytes.count / 8 { buffer[index] = bytes.loadLittleEndianUInt64(at: index * 8) }
@@ -64,7 +65,7 @@ enum NodeBlobs {
         }
     }
 
-    static func encode(crossEdges: [CrossEdge]) -> Data {
+    public static func encode(crossEdges: [CrossEdge]) -> Data {
         var bytes = [UInt8](repeating: 0, count: crossEdges.count * 17)
         bytes.withUnsafeMutableBytes { buffer in
             for (index, edge) in crossEdges.enumerated() {
@@ -77,7 +78,7 @@ enum NodeBlobs {
         return Data(bytes)
     }
 
-    static func decodeCrossEdges(_ data: Data) -> [CrossEdge] {
+    public static func decodeCrossEdges(_ data: Data) -> [CrossEdge] {
         data.withUnsafeBytes { bytes in
             (0..<bytes.count / 17).map { index in
                 let offset = index * 17

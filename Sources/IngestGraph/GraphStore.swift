@@ -25,8 +25,9 @@ public struct GraphMeta: Codable, Sendable, Equatable {
 /// A node is one row keyed by its id; a chunk's nodes are the id range of that chunk, so a parent
 /// reads its children with one range scan per child chunk. A chunk's rows are written in one
 /// transaction, and a re-run writes the same rows (node ids are derived from the input).
-public final class GraphStore: Sendable {
+public final class GraphStore: GraphStorage {
     public let path: String
+    public var location: String { path }
     let pool: DatabasePool
 
     /// Opens the store at `path`, creating it when `create` is set.
@@ -98,7 +99,7 @@ public final class GraphStore: Sendable {
         }
     }
 
-    /// Whether any chunk has been built.
+    /// Whether no chunk has been built yet.
     public func isEmpty() throws -> Bool {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM chunks LIMIT 1)") == 0 }
     }
@@ -144,8 +145,7 @@ public final class GraphStore: Sendable {
     ///   A deliberate re-run (`ingest chunk`) writes the same rows and does not count twice.
     @discardableResult
     public func writeChunk(_ chunk: ChunkCoordinate, build: ChunkBuild, run: String, token: String, layout: NodeIDLayout) async throws -> Bool {
-        let own = Self.range(of: chunk, layout: layout)
-        let firstRoot = Self.stored(layout.rootID(completedIn: chunk, index: 0))
+        let stale = StoredIDs.staleRanges(of: chunk, build: build, layout: layout)
         let rows = (build.nodes + build.roots).map { node in
             (Self.stored(node.id), NodeBlobs.encode(ids: node.children), NodeBlobs.encode(crossEdges: node.crossEdges))
         }
@@ -156,10 +156,6 @@ public final class GraphStore: Sendable {
             // A chunk's rows and its record are written together: without a record there is nothing to replace.
             let previous = try Row.fetchOne(db, sql: "SELECT run, token FROM chunks WHERE id = ?", arguments: [chunkID])
             if previous != nil {
-                // Rows of an earlier build from other input (more nodes or roots than now) go. The root
-                // chunk's range holds every chunk's roots; there each build clears its own part only.
-                var stale: [(Int64, Int64)] = [(firstRoot + Int64(build.roots.count), firstRoot - 1 + Int64(layout.maximumRootsPerChunk))]
-                if chunk.layer < layout.geometry.rootLayer { stale.append((own.lower + Int64(build.nodes.count) + 1, own.upper)) }
                 for (lower, upper) in stale {
                     try db.execute(sql: "DELETE FROM nodes WHERE id BETWEEN ? AND ?", arguments: [lower, upper])
                     try db.execute(sql: "DELETE FROM parents WHERE child BETWEEN ? AND ?", arguments: [lower, upper])
@@ -234,9 +230,11 @@ public final class GraphStore: Sendable {
         }
     }
 
-    /// The layer-2 node holding a supervoxel, found among the nodes of the supervoxel's chunk.
-    public func layer2Node(ofSupervoxel supervoxel: UInt64, layout: NodeIDLayout) throws -> GraphNode? {
-        try nodes(in: layout.layer2Chunk(ofSupervoxel: supervoxel), layout: layout).first { $0.children.contains(supervoxel) }
+    public func nodes(_ ids: [UInt64]) throws -> [GraphNode] {
+        try pool.read { db in
+            let statement = try db.cachedStatement(sql: "SELECT \(Self.nodeColumns) WHERE n.id = ?")
+            return try ids.compactMap { try Row.fetchOne(statement, arguments: [Self.stored($0)]).map(Self.node(from:)) }
+        }
     }
 
     /// Every node row, ordered by id: for comparing two builds.
@@ -251,14 +249,15 @@ public final class GraphStore: Sendable {
         }
     }
 
+    /// Nothing to release: the pool closes its file when the last reference goes.
+    public func close() async {}
+
     // MARK: - Encoding
 
-    /// Ids are stored as SQLite's signed integers with the same bits.
-    @inline(__always) static func stored(_ id: UInt64) -> Int64 { Int64(bitPattern: id) }
+    @inline(__always) static func stored(_ id: UInt64) -> Int64 { StoredIDs.stored(id) }
 
     static func range(of chunk: ChunkCoordinate, layout: NodeIDLayout) -> (lower: Int64, upper: Int64) {
-        let lower = layout.chunkID(chunk)
-        return (stored(lower), stored(lower | layout.segmentMask(layer: chunk.layer)))
+        StoredIDs.range(of: chunk, layout: layout)
     }
 
     static func node(from row: Row) -> GraphNode {

@@ -19,6 +19,12 @@ public struct ChunkBuild: Sendable {
     public var roots: [GraphNode]
     /// The parent of every child node read (layer 3 and up).
     public var parentOfChild: [(child: UInt64, parent: UInt64)]
+
+    public init(nodes: [GraphNode], roots: [GraphNode], parentOfChild: [(child: UInt64, parent: UInt64)]) {
+        self.nodes = nodes
+        self.roots = roots
+        self.parentOfChild = parentOfChild
+    }
 }
 
 /// Builds the nodes of one chunk at layer 3 or up from the nodes of its child chunks: child nodes

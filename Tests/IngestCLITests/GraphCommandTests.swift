@@ -1,6 +1,8 @@
 import Foundation
 import IngestCore
 import IngestGraph
+import IngestGraphPostgres
+import IngestPostgres
 import IngestTesting
 import Testing
 
@@ -89,15 +91,95 @@ extension CommandLineTests {
             #expect(unknown.stderr.contains("graph_config.FANNOUT"))
             #expect(unknown.stderr.contains("unknown key"))
 
+            // A graph kept in the catalog database needs a PostgreSQL catalog; this world's is SQLite.
             try text.replacingOccurrences(of: "TYPE: sqlite", with: "TYPE: postgres").write(toFile: dataset, atomically: true, encoding: .utf8)
-            let postgres = try world.ingest.run(["graph", "g", dataset])
-            #expect(postgres.status != 0)
-            #expect(postgres.stderr.contains("postgres is not available in this build"))
+            let inCatalog = try world.ingest.run(["graph", "g", dataset])
+            #expect(inCatalog.status != 0)
+            #expect(inCatalog.stderr.contains("this process's catalog is sqlite:"), "\(inCatalog.stderr)")
+            #expect(inCatalog.stderr.contains("pass --catalog postgres://"))
+
+            let badURL = "TYPE: postgres\n  CONFIG:\n    URL: postgres://ingest:secret@db.invalid:54x2/graphs"
+            try text.replacingOccurrences(of: "TYPE: sqlite", with: badURL).write(toFile: dataset, atomically: true, encoding: .utf8)
+            let malformed = try world.ingest.run(["graph", "g", dataset])
+            #expect(malformed.status != 0)
+            #expect(malformed.stderr.contains("backend_client.CONFIG.URL: 'postgres://ingest:***@db.invalid:54x2/graphs' is not a usable URL: port '54x2' is not a number"), "\(malformed.stderr)")
+            #expect(!malformed.stderr.contains("secret"))
 
             try text.replacingOccurrences(of: "  EDGES: edges\n", with: "").write(toFile: dataset, atomically: true, encoding: .utf8)
             let missing = try world.ingest.run(["graph", "g", dataset])
             #expect(missing.stderr.contains("data_source.EDGES: is missing"))
             #expect(try await world.broker().jobs().isEmpty, "refused input queues nothing")
+        }
+
+        /// The distributed deployment: a Redis broker, two worker processes, the graph in PostgreSQL.
+        /// The dataset's URL carries the password; the job does not record it, and the workers and
+        /// queries take it from their catalog URL (the same user on the same server).
+        @Test func twoWorkersBuildAPostgresGraphThatQueriesAnswerFrom() async throws {
+            try await PostgresTestDatabase.withFreshDatabase { url in
+                let world = try CLIWorld(backend: .redis)
+                world.usePostgres(url)
+                let dataset = try generate(world, chunks: "3,3,2")
+                let text = try String(contentsOfFile: dataset, encoding: .utf8)
+                try text.replacingOccurrences(of: "TYPE: sqlite", with: "TYPE: postgres\n  CONFIG:\n    URL: \(url)")
+                    .write(toFile: dataset, atomically: true, encoding: .utf8)
+                let queued = try world.ingest.run(["graph", "pg", dataset])
+                #expect(queued.status == 0, "\(queued.stderr)")
+                let workers = try (0..<2).map { _ in try world.ingest.launch(["worker", "-c", "2"]) }
+                defer { for worker in workers { worker.stopWorker() } }
+                let status = try await world.waitForJob("pg") { $0.state.isTerminal }
+                #expect(status.state == .completed)
+                #expect(status.counter(GraphCounter.chunksDone(layer: 2)) == 18)
+                let password = try #require(try PostgresURL(parsing: url).password)
+                let recorded = try #require(GraphSpec.decode(from: status)).store.recorded
+                #expect(recorded.hasPrefix("postgres://postgres@127.0.0.1:"), "the job records the URL without its password: \(recorded)")
+                #expect(!String(decoding: status.spec, as: UTF8.self).contains(password))
+                #expect(!FileManager.default.fileExists(atPath: world.home.subpath("graphs/pg.sqlite")))
+
+                let database = try await PostgresGraphDatabase.connect(url: url, logger: .quiet)
+                let store = try await PostgresGraphStore.open(graph: "pg", in: database, create: false)
+                let built = try await roots(in: store)
+                await database.close()
+                #expect(built.count == 18 * 64)
+                #expect(samePartition(built, try groundTruth(dataset: dataset)))
+
+                let report = try world.ingest.run(["status", "pg"])
+                #expect(report.stdout.contains("store postgres://postgres@"), "\(report.stdout)")
+                let supervoxel = built.keys.sorted()[built.count / 2]
+                let root = try #require(try world.ingest.json(["graph", "root", "pg", String(supervoxel)]) as? [String: Any])
+                let rootID = try #require(root["root"] as? UInt64)
+                #expect(rootID == built[supervoxel])
+                let leaves = try #require(try world.ingest.json(["graph", "leaves", "pg", String(rootID)]) as? [String: Any])
+                #expect(Set(try #require(leaves["leaves"] as? [UInt64])) == Set(built.filter { $0.value == rootID }.keys))
+                let parent = try world.ingest.run(["graph", "parent", "pg", String(supervoxel)])
+                let layer2 = try #require(UInt64(parent.stdout.trimmingCharacters(in: .newlines)), "\(parent.stderr)")
+                #expect(try world.ingest.run(["graph", "children", "pg", String(layer2)]).stdout.split(separator: "\n").contains(Substring(String(supervoxel))))
+                await world.closeCatalog()
+            }
+        }
+
+        /// `TYPE: postgres` without CONFIG: the graph goes into the catalog database the process is
+        /// pointed at, and the job records only that it is there.
+        @Test func aPostgresGraphWithoutConfigLivesInTheCatalogDatabase() async throws {
+            try await PostgresTestDatabase.withFreshDatabase { url in
+                let world = try CLIWorld()
+                world.usePostgres(url)
+                let dataset = try generate(world, chunks: "2,2,2")
+                let text = try String(contentsOfFile: dataset, encoding: .utf8)
+                try text.replacingOccurrences(of: "TYPE: sqlite", with: "TYPE: postgres").write(toFile: dataset, atomically: true, encoding: .utf8)
+                let built = try world.ingest.run(["graph", "c", dataset, "--synchronous"])
+                #expect(built.status == 0, "\(built.stderr)")
+                #expect(built.stdout.contains("store the PostgreSQL catalog database"), "\(built.stdout)")
+                let status = try #require(try await world.broker().job(named: "c"))
+                #expect(try #require(GraphSpec.decode(from: status)).store == .postgres(url: nil))
+
+                let database = try await PostgresGraphDatabase.connect(url: url, logger: .quiet)
+                let store = try await PostgresGraphStore.open(graph: "c", in: database, create: false)
+                let roots = try await roots(in: store)
+                await database.close()
+                #expect(samePartition(roots, try groundTruth(dataset: dataset)))
+                let supervoxel = try #require(roots.keys.min())
+                #expect(try world.ingest.run(["graph", "root", "c", String(supervoxel)]).stdout == "\(roots[supervoxel]!)\n")
+            }
         }
 
         @Test func queriesWalkTheBuiltGraph() async throws {

@@ -82,6 +82,35 @@ import Testing
         #expect(try files.error(Self.valid.replacingOccurrences(of: "WATERSHED: ws", with: "WATERSHED: edges")).contains("edges/info does not exist"))
     }
 
+    @Test func aPostgresBackendTakesItsURLFromConfigOrFallsBackToTheCatalog() throws {
+        let files = try Files()
+        let postgres = Self.valid.replacingOccurrences(of: "TYPE: sqlite", with: "TYPE: postgres")
+        #expect(try GraphDataset.load(path: files.write(postgres)).backend == .postgres(url: nil))
+        let mapping = postgres.replacingOccurrences(of: "ADMIN: true", with: "URL: postgres://ingest:pw@db:5432/graphs")
+        #expect(try GraphDataset.load(path: files.write(mapping)).backend == .postgres(url: "postgres://ingest:pw@db:5432/graphs"))
+        let scalar = postgres.replacingOccurrences(of: "CONFIG:\n    ADMIN: true", with: "CONFIG: postgresql://ingest@db/graphs")
+        #expect(try GraphDataset.load(path: files.write(scalar)).backend == .postgres(url: "postgresql://ingest@db/graphs"))
+    }
+
+    @Test func aConfigThatIsNoPostgresURLNamesTheKeyAndTheFixWithoutItsPassword() throws {
+        let files = try Files()
+        let postgres = Self.valid.replacingOccurrences(of: "TYPE: sqlite", with: "TYPE: postgres")
+        let message = try files.error(postgres.replacingOccurrences(of: "ADMIN: true", with: "URL: mysql://ingest:secret@db/graphs"))
+        #expect(message.contains("backend_client.CONFIG.URL (line 12): 'mysql://ingest@db/graphs' is not a PostgreSQL URL; write postgres://"))
+        #expect(!message.contains("secret"))
+        #expect(try files.error(postgres.replacingOccurrences(of: "ADMIN: true", with: "HOST: db")).contains("backend_client.CONFIG.HOST"))
+    }
+
+    @Test func aStoreLocationIsRecordedWithoutItsPassword() throws {
+        let location = GraphStoreLocation.postgres(url: "postgres://ingest:s%40cret@db.internal:5432/graphs?sslmode=require")
+        let recorded = String(decoding: try JSONEncoder().encode(location), as: UTF8.self)
+        #expect(recorded == #""postgres:\/\/ingest@db.internal:5432\/graphs?sslmode=require""#)
+        #expect(try JSONDecoder().decode(GraphStoreLocation.self, from: Data(recorded.utf8)) == .postgres(url: "postgres://ingest@db.internal:5432/graphs?sslmode=require"))
+        for location in [GraphStoreLocation.sqlite(path: "/var/graphs/g.sqlite"), .postgres(url: nil)] {
+            #expect(try JSONDecoder().decode(GraphStoreLocation.self, from: JSONEncoder().encode(location)) == location)
+        }
+    }
+
     @Test func edgeFilesRoundTripAndTruncationIsNamed() throws {
         let files = try Files()
         let path = files.directory.subpath("edges/0_0_0.edges")

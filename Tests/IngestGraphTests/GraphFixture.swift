@@ -2,24 +2,73 @@ import Foundation
 import IngestCore
 import IngestEngine
 import IngestGraph
+import IngestGraphPostgres
 import IngestSQLite
 import IngestTesting
 import Logging
 
-/// A temporary `INGEST_HOME`-like directory with a broker, generated datasets, and in-process
-/// workers that build graphs to their end.
+/// The graph stores the build tests run against: the embedded SQLite file, or a fresh PostgreSQL
+/// database on the test server (`INGEST_TEST_POSTGRES_URL`, dropped afterwards), so tests run in
+/// parallel. PostgreSQL is always listed: without the server its cases fail and say to run
+/// `scripts/test`, rather than quietly testing SQLite alone.
+enum GraphStoreKind: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite
+    case postgres
+
+    var description: String { rawValue }
+}
+
+/// A temporary `INGEST_HOME`-like directory with a broker, a graph store, generated datasets, and
+/// in-process workers that build graphs to their end.
 final class GraphFixture: @unchecked Sendable {
     let directory: TemporaryDirectory
     let broker: any Broker
+    let storeKind: GraphStoreKind
+    /// The PostgreSQL database of this fixture's graphs (with its password), for `.postgres`.
+    let postgresURL: String?
+    /// Opens stores for `submit`, the workers and `store(_:)`; closed by `run`.
+    let stores: GraphStores
     /// A broker connection for one more worker: its own SQLite connection, or the shared Redis client.
     private let connect: @Sendable () throws -> any Broker
     private let keepAlive: BrokerUnderTest?
 
-    /// Embedded SQLite state in the fixture's directory, or a fresh broker of the given kind
-    /// (Redis needs `INGEST_TEST_REDIS_URL`).
-    init(_ factory: BrokerFactory = .sqlite) throws {
+    /// Runs `body` with a fixture whose graphs go to `store`, and removes what it made afterwards.
+    /// - Parameter factory: the broker: embedded SQLite state in the fixture's directory, or a
+    ///   fresh broker of the given kind (Redis needs `INGEST_TEST_REDIS_URL`).
+    static func run<Result>(
+        _ factory: BrokerFactory = .sqlite, store: GraphStoreKind = .sqlite, _ body: (GraphFixture) async throws -> Result
+    ) async throws -> Result {
+        switch store {
+        case .sqlite:
+            return try await run(try GraphFixture(factory, store: store, postgresURL: nil), body)
+        case .postgres:
+            return try await PostgresTestDatabase.withFreshDatabase { url in
+                try await run(try GraphFixture(factory, store: store, postgresURL: url), body)
+            }
+        }
+    }
+
+    private static func run<Result>(_ fixture: GraphFixture, _ body: (GraphFixture) async throws -> Result) async throws -> Result {
+        do {
+            let result = try await body(fixture)
+            await fixture.stores.close()
+            return result
+        } catch {
+            await fixture.stores.close()
+            throw error
+        }
+    }
+
+    private init(_ factory: BrokerFactory, store: GraphStoreKind, postgresURL: String?) throws {
         let directory = try TemporaryDirectory(prefix: "ingest-graph")
         self.directory = directory
+        storeKind = store
+        self.postgresURL = postgresURL
+        // The dataset's URL carries the password, which jobs do not record: the workers take it from
+        // their catalog URL (same user and server), as `ingest worker` does. Few connections: many
+        // tests share one test server.
+        stores = GraphStores(opener: PostgresGraphStoreOpener(
+            catalogURL: postgresURL, environment: [:], logger: .quiet, options: .init(maximumConnections: 2)))
         if factory == .sqlite {
             broker = try SQLiteBroker(path: directory.subpath("state.sqlite"))
             connect = { try SQLiteBroker(path: directory.subpath("state.sqlite")) }
@@ -39,16 +88,39 @@ final class GraphFixture: @unchecked Sendable {
         options.supervoxelsPerSide = side
         options.objectSize = objectSize
         options.seed = seed
-        return try DatasetGenerator(options).write(to: directory.subpath(name))
+        let dataset = try DatasetGenerator(options).write(to: directory.subpath(name))
+        if let postgresURL {
+            let text = try String(contentsOfFile: dataset, encoding: .utf8)
+            let backend = "backend_client:\n  TYPE: postgres\n  CONFIG:\n    URL: \(postgresURL)\n"
+            try (Self.withoutBackend(text) + backend).write(toFile: dataset, atomically: true, encoding: .utf8)
+        }
+        return dataset
+    }
+
+    /// A dataset file's text without its `backend_client` section.
+    static func withoutBackend(_ text: String) -> String {
+        var kept: [Substring] = []
+        var inBackend = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if !line.hasPrefix(" ") && !line.isEmpty { inBackend = line.hasPrefix("backend_client:") }
+            if !inBackend { kept.append(line) }
+        }
+        return kept.joined(separator: "\n").trimmingCharacters(in: .newlines) + "\n"
     }
 
     func storePath(_ graph: String) -> String { directory.subpath("graphs/\(graph).sqlite") }
 
+    /// Where `graph` is stored, as `GraphStore.location` or `PostgresGraphStore.location` names it.
+    func storeLocation(_ graph: String) async throws -> String {
+        try await store(graph).location
+    }
+
     /// Queues a graph job as `ingest graph` does.
     @discardableResult
     func submit(_ graph: String, dataset: String, test: Bool = false, retry: Bool = false) async throws -> GraphSpec {
-        let (job, tasks) = try GraphJob.prepare(
-            dataset: try GraphDataset.load(path: dataset), graphID: graph, test: test, retry: retry, defaultStore: storePath(graph))
+        let (job, tasks) = try await GraphJob.prepare(
+            dataset: try GraphDataset.load(path: dataset), graphID: graph, test: test, retry: retry, defaultStore: storePath(graph),
+            opener: stores.opener)
         try await broker.submit(job, tasks: tasks)
         return GraphSpec.decode(from: try await broker.job(named: graph)!)!
     }
@@ -64,7 +136,7 @@ final class GraphFixture: @unchecked Sendable {
             for index in 0..<workers {
                 let broker = try connect()
                 let worker = Worker(
-                    broker: broker, handlers: GraphJob.handlers(),
+                    broker: broker, handlers: GraphJob.handlers(stores: stores),
                     configuration: WorkerConfiguration(
                         queues: queues, concurrency: concurrency, leaseDuration: 10, workerID: "test-\(index)", stopWhenJobEnds: graph),
                     logger: logger)
@@ -75,76 +147,10 @@ final class GraphFixture: @unchecked Sendable {
         return try await broker.job(named: graph)!
     }
 
-    func store(_ graph: String) throws -> GraphStore {
-        try GraphStore(path: storePath(graph), create: false)
+    /// The store of a graph submitted by this fixture.
+    func store(_ graph: String) async throws -> any GraphStorage {
+        let spec = GraphSpec.decode(from: try await broker.job(named: graph)!)!
+        return try await stores.opener.open(spec.store, graph: graph, create: false)
     }
 }
 
-/// The partition of supervoxels that the built graph gives: supervoxel -> root node.
-func roots(in store: GraphStore) throws -> [UInt64: UInt64] {
-    let nodes = try store.allNodes()
-    var parent: [UInt64: UInt64] = [:]
-    for node in nodes { parent[node.id] = node.parent }
-    let ids = Set(nodes.map(\.id))
-    let layout = try store.meta()!.layout
-    var result: [UInt64: UInt64] = [:]
-    for node in nodes where layout.layer(of: node.id) == 2 {
-        var top = node.id
-        while let next = parent[top] {
-            guard ids.contains(next) else {
-                throw DanglingParent(description: "node \(top) names parent \(next), which is not in the store")
-            }
-            top = next
-        }
-        for supervoxel in node.children { result[supervoxel] = top }
-    }
-    return result
-}
-
-struct DanglingParent: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Ground truth written apart from the engine: a union-find over every active edge of the
-/// dataset's files (in- and between-chunk edges within one component, every cross-chunk edge).
-func groundTruth(dataset: String) throws -> [UInt64: UInt64] {
-    let data = try GraphDataset.load(path: dataset)
-    var component: [UInt64: UInt64] = [:]
-    let fileManager = FileManager.default
-    for name in try fileManager.contentsOfDirectory(atPath: data.directories.components) where name.hasSuffix(".components") {
-        try ComponentsFile.read(path: data.directories.components + "/" + name) { component[$0] = $1 }
-    }
-    var parent: [UInt64: UInt64] = [:]
-    func find(_ x: UInt64) -> UInt64 {
-        var x = x
-        while let p = parent[x], p != x { x = p }
-        return x
-    }
-    for supervoxel in component.keys { parent[supervoxel] = supervoxel }
-    for name in try fileManager.contentsOfDirectory(atPath: data.directories.edges) where name.hasSuffix(".edges") {
-        try EdgeFile.read(path: data.directories.edges + "/" + name) { kind, edge in
-            let active = kind == .crossChunk || component[edge.first] == component[edge.second]
-            if active {
-                let a = find(edge.first), b = find(edge.second)
-                if a != b { parent[max(a, b)] = min(a, b) }
-            }
-        }
-    }
-    var result: [UInt64: UInt64] = [:]
-    for supervoxel in component.keys { result[supervoxel] = find(supervoxel) }
-    return result
-}
-
-/// Whether two labelings split the same keys into the same groups.
-func samePartition(_ a: [UInt64: UInt64], _ b: [UInt64: UInt64]) -> Bool {
-    guard a.count == b.count else { return false }
-    var forward: [UInt64: UInt64] = [:], backward: [UInt64: UInt64] = [:]
-    for (key, label) in a {
-        guard let other = b[key] else { return false }
-        if let seen = forward[label], seen != other { return false }
-        if let seen = backward[other], seen != label { return false }
-        forward[label] = other
-        backward[other] = label
-    }
-    return true
-}
