@@ -30,14 +30,14 @@ struct FileHandler: TaskHandler {
             throw PermanentTaskError(error.description)
         }
         let storage = try await StorageTarget.resolve(spec, resources: resources, catalog: catalog)
-        // Every entry of a batch comes from one directory, so their copies share one directory.
-        var copyDirectory: String?
+        // Every entry of a batch comes from one directory, so their copies share one directory,
+        // made and opened once for the batch.
+        var copyDirectory: FileCopier.Destination?
         if case .vault(let vault) = storage, !entries.isEmpty {
-            copyDirectory = StoredCopies.vaultDirectory(vault: vault, collection: payload.collection)
-            try FileCopier.ensureDirectory(copyDirectory!)
+            copyDirectory = try FileCopier.Destination(path: StoredCopies.vaultDirectory(vault: vault, collection: payload.collection))
         }
         let existing: [String: ReplicaState] =
-            spec.operation.copiesData
+            spec.operation.copiesData && payload.entriesAreNew != true
             ? try await catalog.replicaStates(in: payload.collection, names: entries.map(\.name), resource: spec.replicaResource)
             : [:]
 
@@ -84,12 +84,13 @@ struct FileHandler: TaskHandler {
     /// Decides and performs what the operation does with one file.
     /// - Parameter copyDirectory: where copy operations write this batch's copies.
     private func action(
-        for entry: FileEntry, payload: DirectoryTaskPayload, reader: DirectoryReader, copyDirectory: String?,
+        for entry: FileEntry, payload: DirectoryTaskPayload, reader: DirectoryReader, copyDirectory: FileCopier.Destination?,
         existing: ReplicaState?
     ) throws -> EntryAction {
         let spec = payload.spec
         let nameBytes = entry.nameBytes
-        let sourceBytes = DirectoryReader.joinBytes(payload.directoryBytes, nameBytes)
+        // Only odd names and checksums of files registered in place need the full path's bytes.
+        var sourceBytes: [UInt8] { DirectoryReader.joinBytes(payload.directoryBytes, nameBytes) }
         let sourcePath = payload.sourcePath(entry.name)
         var metadata: [MetadataTriple] = []
         if let rawName = entry.rawName { metadata.append(OddNames.originalName(Array(rawName))) }
@@ -120,15 +121,14 @@ struct FileHandler: TaskHandler {
             guard let copyDirectory else {
                 throw PermanentTaskError("\(spec.operation.rawValue) needs a vault resource")
             }
-            let input = try FileCopier.openForReading(sourceBytes)
+            let input = try FileCopier.openForReading(nameBytes, in: reader.descriptor, displayPath: sourcePath)
             defer { close(input) }
             var info = stat()
             guard fstat(input, &info) == 0 else { throw FileSystemError(operation: "stat", path: sourcePath, code: errno) }
             let size = Int64(info.st_size)
             let mtime = info.mtimeNanos
-            let destination = copyDirectory + "/" + entry.name
             let copy: FileCopier.Outcome
-            var physicalPath = destination
+            var physicalPath = copyDirectory.path(of: entry.name)
             if let replica = existing?.replica {
                 // The stored copy is current when it has the file's size and mtime, and, when checksums
                 // are asked for, the file's checksum.
@@ -147,11 +147,11 @@ struct FileHandler: TaskHandler {
                     physicalPath = replica.physicalPath
                 } else {
                     copy = try FileCopier.copyWhole(
-                        from: input, toDirectory: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum)
+                        from: input, size: size, to: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum)
                 }
             } else {
                 copy = try FileCopier.copyWhole(
-                    from: input, toDirectory: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum)
+                    from: input, size: size, to: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum)
             }
             return .register(ObjectRegistration(
                 collection: payload.collection, name: entry.name, size: size, mtimeNanos: mtime,
