@@ -122,9 +122,25 @@ struct ConnectionOptions: ParsableArguments {
         let url = try brokerURL()
         let scheme = Self.scheme(of: url)
         if scheme == "redis" || scheme == "rediss" {
-            return RedisBroker(url: try redisURL(parsing: url), keyPrefix: try redisKeyPrefix())
+            let redis = try redisURL(parsing: url)
+            Self.warnAboutWeakenedVerification(redis)
+            return RedisBroker(url: redis, keyPrefix: try redisKeyPrefix())
         }
         return try SQLiteBroker(path: Self.sqlitePath(url, option: "--broker"))
+    }
+
+    /// Says so on standard error whenever a `rediss://` broker's certificate checks are reduced
+    /// (possibly by a variable left in the environment), since nothing else would show it.
+    static func warnAboutWeakenedVerification(_ url: RedisURL) {
+        guard url.usesTLS else { return }
+        let weakness: String? = switch (url.tls.certificateRequirement, url.tls.checksHostname) {
+        case (.none, _): "the server's certificate is not checked (ssl_cert_reqs=none)"
+        case (.required, false): "the server's certificate is not matched to its host name (ssl_check_hostname=false)"
+        case (.required, true): nil
+        }
+        guard let weakness else { return }
+        FileHandle.standardError.write(Data(
+            "warning: broker \(url.redacted): \(weakness); anyone on the network path can pose as the server\n".utf8))
     }
 
     /// A Redis broker URL with the TLS settings of the `--redis_ssl_*` flags and `REDIS_SSL_*`

@@ -20,6 +20,9 @@ public final class Worker: Service {
     private struct State {
         var draining = false
         var inFlight: [TaskLease: RunningTask] = [:]
+        /// Handlers still running after their task ended (timed out, abandoned): each keeps a slot
+        /// until it returns, so stuck handlers cannot pile up beyond the concurrency.
+        var outliving = 0
         var processed = 0
     }
 
@@ -94,13 +97,14 @@ public final class Worker: Service {
                 // Counted from the tasks themselves, not from the ended events this loop has read: the
                 // tasks that ended while the last claim was on the wire free their slots for this claim,
                 // so claims stay batched instead of taking one task per ended event.
-                let running = state.withLock { $0.inFlight.count }
+                let (running, outliving) = state.withLock { ($0.inFlight.count, $0.outliving) }
                 if draining && running == 0 { break }
-                var wantsTick = false
-                if !draining && running < configuration.concurrency {
+                // A slot a stuck handler frees is noticed by polling: it ends no task of this loop.
+                var wantsTick = outliving > 0
+                if !draining && running + outliving < configuration.concurrency {
                     // Only as many as there are free slots: a task held but not started would wait here
                     // while another worker sits idle.
-                    let wanted = configuration.concurrency - running
+                    let wanted = configuration.concurrency - running - outliving
                     let claimed: [ClaimedTask]
                     var brokerFailed = false
                     do {
@@ -136,6 +140,12 @@ public final class Worker: Service {
                             pause = claimed.isEmpty ? min(pause * 2, configuration.maximumPollInterval) : minimumPause
                         }
                     }
+                }
+                if !draining, running == 0, outliving >= configuration.concurrency,
+                   (try? await jobToWaitForHasEnded()) == true {
+                    // Every slot is held by a stuck handler; the job ended without this worker.
+                    beginDrain()
+                    continue
                 }
                 if wantsTick && !tickPending {
                     tickPending = true
@@ -216,15 +226,33 @@ public final class Worker: Service {
         if let handler = handlers[task.kind] {
             let context = TaskContext(logger: taskLogger, cancellation: cancellation)
             let outcome = running.outcome
+            let life = HandlerLife()
+            let handlerLogger = taskLogger
             let handlerTask = Task {
+                let result: Result<TaskResult, any Error>
                 do {
-                    outcome.resolve(.success(try await handler.handle(task, context: context)))
+                    result = .success(try await handler.handle(task, context: context))
                 } catch {
-                    outcome.resolve(.failure(error))
+                    result = .failure(error)
+                }
+                // Marked before the outcome is set, so a handler that settles its own outcome is never
+                // counted as outliving it.
+                let outlived = life.finish()
+                outcome.resolve(result)
+                if outlived {
+                    self.state.withLock { $0.outliving -= 1 }
+                    handlerLogger.info("the handler of an ended task has returned; its slot is free")
                 }
             }
-            // Tells a handler that outlived its outcome (timed out, abandoned) to stop.
-            defer { handlerTask.cancel() }
+            defer {
+                // Tells a handler that outlived its outcome (timed out, abandoned) to stop, and keeps
+                // its slot taken until it does.
+                handlerTask.cancel()
+                if life.markOutlivedIfRunning() {
+                    state.withLock { $0.outliving += 1 }
+                    taskLogger.warning("the task ended but its handler is still running; it keeps a slot until it returns")
+                }
+            }
             do {
                 let result = try await withTaskCancellationHandler {
                     try await outcome.value
@@ -281,6 +309,28 @@ public final class Worker: Service {
                 try? await Task.sleep(for: .seconds(delay))
                 delay = min(delay * 2, 2)
             }
+        }
+    }
+}
+
+/// Whether a handler returned before the worker stopped waiting for it.
+private final class HandlerLife: Sendable {
+    private let state = Mutex((finished: false, outlived: false))
+
+    /// Called by the handler's task when it returns; true when the worker had counted it as outliving.
+    func finish() -> Bool {
+        state.withLock { state in
+            state.finished = true
+            return state.outlived
+        }
+    }
+
+    /// Called when the worker stops waiting; true when the handler is still running (now counted).
+    func markOutlivedIfRunning() -> Bool {
+        state.withLock { state in
+            if state.finished { return false }
+            state.outlived = true
+            return true
         }
     }
 }

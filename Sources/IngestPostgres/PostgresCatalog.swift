@@ -132,6 +132,24 @@ public final class PostgresCatalog: Catalog {
         }
     }
 
+    /// `diagnoseWait`, but never longer than a few seconds: a server that accepts connections and
+    /// never finishes their start-up would keep the probe waiting too.
+    func boundedDiagnosis(_ limit: Duration) async -> any Error {
+        let outcome = FirstOutcome<any Error>()
+        let server = url.server
+        let diagnosis = Task { outcome.resolve(.success(await self.diagnoseWait(limit))) }
+        let deadline = Task {
+            guard (try? await Task.sleep(for: .seconds(10))) != nil else { return }
+            outcome.resolve(.success(PostgresCatalogError.unavailable(
+                server: server, reason: "no connection within \(limit), and a new one did not finish starting in 10 seconds")))
+        }
+        defer {
+            diagnosis.cancel()
+            deadline.cancel()
+        }
+        return (try? await outcome.value) ?? PostgresCatalogError.unavailable(server: server, reason: "no connection within \(limit)")
+    }
+
     /// Why no connection came within the wait limit: what a fresh connection attempt runs into, or,
     /// when that succeeds, that this process's connections were all busy.
     func diagnoseWait(_ limit: Duration) async -> any Error {
@@ -176,7 +194,7 @@ extension PostgresCatalog {
         }
         let timer = Task {
             guard (try? await Task.sleep(for: limit)) != nil, !acquired.isSet else { return }
-            lease.finish(throwing: await self.diagnoseWait(limit))
+            lease.finish(throwing: await self.boundedDiagnosis(limit))
         }
         defer {
             release.finish()
@@ -203,12 +221,21 @@ extension PostgresCatalog {
     func transaction<Result>(readOnly: Bool = false, _ body: (CatalogConnection) async throws -> Result) async throws -> Result {
         let logger = logger
         let begin: PostgresQuery = readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"
+        let server = url.server
         return try await retrying {
             try await withConnection { connection in
                 try await connection.query(begin, logger: logger)
                 do {
                     let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: logger)
+                    do {
+                        try await connection.query("COMMIT", logger: logger)
+                    } catch PostgresCatalogError.connectionLost(_, let reason) {
+                        // The server may have committed before the connection broke: running the
+                        // body again could act twice (a second trash move, counts as unchanged).
+                        // The task is retried instead, from what the catalog then holds.
+                        throw PostgresCatalogError.unavailable(
+                            server: server, reason: "the connection broke during COMMIT (\(reason)); whether it took effect is unknown")
+                    }
                     return result
                 } catch {
                     // A lost connection rolled the transaction back on the server already.

@@ -12,7 +12,7 @@
 /// | `delayed` | sorted set | ready tasks that may not run before their score (retry delay, next periodic pass) |
 /// | `inflight` | sorted set | running tasks by lease deadline |
 /// | `failed` | sorted set | the failed registry, by task id |
-/// | `job:NAME` | hash | kind, spec, state, times, pending/running/blocked counts, schedule, pass, last pass, `nodeps` (set until a task waits on another: completions then skip the dependency lookup) |
+/// | `job:NAME` | hash | kind, spec, state, times, pending/running/blocked counts, schedule, pass, last pass |
 /// | `jc:NAME` | hash | the job's counters |
 /// | `jq:NAME` | hash | the job's unfinished tasks per queue: `r:`/`b:`/`u:`/`f:` + queue |
 /// | `jt:NAME` | set | ids of the job's unfinished tasks (for stop and resubmission) |
@@ -87,7 +87,7 @@ enum RedisBrokerScripts {
         local forgottenKeys = {}
         local forgottenIDs = {}
         local leftInflight = {}
-        -- Jobs that got a task with dependencies in this script (their `nodeps` flag is gone).
+        -- Jobs that got a waiting task in this script (their `blocked` count read earlier is stale).
         local depsAdded = {}
         local function add_key(job, key, delta)
           local keys = keyDeltas[job]
@@ -280,10 +280,7 @@ enum RedisBrokerScripts {
               end
             end
             if waiting then
-              if not depsAdded[job] then
-                redis.call('HDEL', jkey(job), 'nodeps')
-                depsAdded[job] = true
-              end
+              depsAdded[job] = true
               add_delta('j', job, 'blocked', 1)
               add_delta('q', job, 'b:' .. queue, 1)
             else
@@ -399,7 +396,7 @@ enum RedisBrokerScripts {
           redis.call('HSET', jk, 'next_run_at', firstRun)
         end
         redis.call('HSET', jk, 'kind', ARGV[4], 'spec', ARGV[5], 'state', initial, 'created_at', createdAt,
-          'pending', 0, 'running', 0, 'blocked', 0, 'pass', 1, 'nodeps', 1)
+          'pending', 0, 'running', 0, 'blocked', 0, 'pass', 1)
         if ARGV[6] ~= '' then redis.call('HSET', jk, 'schedule', ARGV[6], 'pass_tasks', ARGV[8]) end
         if ARGV[7] ~= '' then redis.call('HSET', jk, 'profile', ARGV[7]) end
         redis.call('ZADD', B .. 'jobs', now, job)
@@ -515,6 +512,7 @@ enum RedisBrokerScripts {
         local applied = {}
         local touched = {}
         local jobs = {}
+        local seen = {}
         local i = 4
         for _ = 1, tonumber(ARGV[3]) do
           local id, fence, outcome, err = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
@@ -527,14 +525,17 @@ enum RedisBrokerScripts {
           local tk = tkey(id)
           local t = redis.call('HMGET', tk, 'state', 'fence', 'job', 'queue', 'key', 'retries', 'max_retries', 'delay',
             'entries')
-          if t[1] == 'u' and t[2] == fence then
+          -- The same completion twice in one call counts once (its forgetting is deferred, so the
+          -- task would still look running).
+          if t[1] == 'u' and t[2] == fence and not seen[id] then
+            seen[id] = true
             applied[#applied + 1] = tonumber(id)
             local job, queue, key = t[3], t[4], t[5]
             touched[job] = true
             -- No step of this loop changes a job's state or pass: read them once per job.
             local j = jobs[job]
             if not j then
-              j = redis.call('HMGET', jkey(job), 'state', 'pass', 'nodeps')
+              j = redis.call('HMGET', jkey(job), 'state', 'pass', 'blocked')
               jobs[job] = j
             end
             local active = j[1] == 'queued' or j[1] == 'running'
@@ -548,8 +549,9 @@ enum RedisBrokerScripts {
               for c = 0, counterCount - 1 do
                 add_delta('c', job, ARGV[countersAt + 2 * c], tonumber(ARGV[countersAt + 2 * c + 1]))
               end
-              -- A job that never had a waiting task has nobody to release.
-              if j[3] ~= '1' or depsAdded[job] then release_dependents(job, key) end
+              -- Every waiting task counts in `blocked` (in every version of these scripts): a job
+              -- without one has nobody to release.
+              if tonumber(j[3] or '1') > 0 or depsAdded[job] then release_dependents(job, key) end
               if active then insert_tasks(spawnedAt, spawnedCount, j[2]) end
             elseif active and outcome == 'r' and tonumber(t[6]) < tonumber(t[7]) then
               redis.call('HINCRBY', tk, 'retries', 1)

@@ -72,6 +72,11 @@ public struct RedisURL: Sendable, Equatable {
         // them, so a raw "?" in a password never turns part of it into a parameter name
         // that an error message would repeat.
         let firstSlash = rest.firstIndex(of: "/") ?? rest.endIndex
+        if let lastAt = rest.lastIndex(of: "@"), lastAt > firstSlash, !rest[firstSlash..<lastAt].contains("?") {
+            // `user:pa/ss@host`: read literally, the password would become a host and port that an
+            // error message would repeat.
+            throw .slashInCredentials(url: masked)
+        }
         let afterCredentials = rest[..<firstSlash].lastIndex(of: "@").map { rest.index(after: $0) } ?? rest.startIndex
         if rest[afterCredentials...].contains("#") {
             throw .unsupportedFragment(url: masked)
@@ -232,8 +237,9 @@ public struct RedisURL: Sendable, Equatable {
             return string.contains("@") ? "<URL with credentials hidden>" : string
         }
         let rest = string[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return string }
+        // Up to the last `@` anywhere: a password may hold a raw `/` or `?`, which end the authority
+        // for a parser but must not end the masking. An `@` in a query file path only masks more.
+        guard let at = rest.lastIndex(of: "@") else { return string }
         let userInfo = rest[..<at]
         // Without a colon the whole user info may be a password (`redis://secret@host`).
         let user = userInfo.firstIndex(of: ":").map { String(userInfo[..<$0]) + ":" } ?? ""
@@ -264,6 +270,7 @@ public enum RedisURLError: Error, Equatable, Sendable, CustomStringConvertible {
     case repeatedParameter(url: String, name: String)
     case invalidParameter(url: String, name: String, value: String, expected: String)
     case missingPassword(url: String)
+    case slashInCredentials(url: String)
     case invalidPercentEncoding(url: String)
     case missingHost(url: String)
     case invalidHost(url: String)
@@ -292,6 +299,8 @@ public enum RedisURLError: Error, Equatable, Sendable, CustomStringConvertible {
             return "Redis URL '\(url)' sets '\(name)' more than once; give it once"
         case .invalidParameter(let url, let name, let value, let expected):
             return "Redis URL '\(url)' has \(name)='\(value)'; it takes \(expected)"
+        case .slashInCredentials(let url):
+            return "Redis URL '\(url)' has a '/' before its last '@'; percent-encode '/' in the user or password as %2F"
         case .missingPassword(let url):
             return "Redis URL '\(url)' has credentials without a ':'; "
                 + "write redis://:password@host for a password or redis://user:password@host for an ACL user"

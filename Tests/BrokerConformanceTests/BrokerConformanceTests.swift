@@ -30,6 +30,26 @@ import Testing
     }
 
     @Test(arguments: BrokerFactory.available)
+    func theSameCompletionTwiceInOneCallCountsOnce(_ factory: BrokerFactory) async throws {
+        let subject = try factory.make()
+        let broker = subject.broker
+        try await broker.submit(.test(), tasks: [.test(key: "root"), .test(key: "other")])
+        let claimed = try await broker.claim(queues: ["q"], limit: 2, leaseDuration: 30, worker: "w")
+        let root = try #require(claimed.first { $0.key == "root" })
+        let completion = TaskCompletion(
+            lease: root.lease, outcome: .succeeded, spawned: [.test(key: "child")], counters: [Counter.entriesCreated: 5])
+        let applied = try await broker.finish([completion, completion])
+        #expect(applied == [root.lease])
+        let status = try #require(try await broker.job(named: "job"))
+        #expect(status.counter(Counter.tasksDone) == 1)
+        #expect(status.counter(Counter.entriesCreated) == 5)
+        #expect(status.tasksTotal == 3)
+        #expect(status.pendingTasks == 2)
+        let children = try await broker.claim(queues: ["q"], limit: 5, leaseDuration: 30, worker: "w")
+        #expect(children.map(\.key) == ["child"])
+    }
+
+    @Test(arguments: BrokerFactory.available)
     func jobCompletesExactlyWhenItsLastTaskEnds(_ factory: BrokerFactory) async throws {
         let subject = try factory.make()
         let broker = subject.broker

@@ -85,12 +85,12 @@ private struct TestFailure: Error, CustomStringConvertible {
         #expect(try await subject.broker.job(named: "job")?.state == .failed)
     }
 
-    @Test func handlerThatIgnoresCancellationStillTimesOutAndFreesItsSlot() async throws {
+    @Test func handlerThatIgnoresCancellationStillTimesOutAndTheJobGoesOn() async throws {
         let subject = try BrokerFactory.sqlite.make()
         let stuck = NewTask.test(key: "ignore-cancellation", retry: RetryPolicy(maxRetries: 0, delay: 0, timeout: 0.3))
         try await subject.broker.submit(.test(), tasks: [stuck] + (0..<3).map { _ in .test(key: "sleep1") })
         let handler = ScriptedHandler()
-        try await makeWorker(subject.broker, handler, concurrency: 1).run()
+        try await makeWorker(subject.broker, handler, concurrency: 2).run()
         #expect(handler.started.withLock { $0 } == 4)
         let status = try #require(try await subject.broker.job(named: "job"))
         #expect(status.state == .failed)
@@ -98,6 +98,24 @@ private struct TestFailure: Error, CustomStringConvertible {
         #expect(status.counter(Counter.entriesCreated) == 3)
         let failed = try await subject.broker.failedTasks(job: "job", queue: nil, limit: 5)
         #expect(failed.first?.error.contains("timed out after 0.3 seconds") == true)
+    }
+
+    @Test func stuckHandlersKeepTheirSlotsSoTheyCannotPileUp() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        let stuck = NewTask.test(key: "ignore-cancellation", retry: RetryPolicy(maxRetries: 0, delay: 0, timeout: 0.2))
+        try await subject.broker.submit(.test(), tasks: [stuck, stuck, .test(key: "sleep1")])
+        let handler = ScriptedHandler()
+        let worker = makeWorker(subject.broker, handler, concurrency: 2)
+        async let run: Void = worker.run()
+        let deadline = Date().addingTimeInterval(10)
+        while try await subject.broker.job(named: "job")?.tasksFailed ?? 0 < 2 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await subject.broker.job(named: "job")?.tasksFailed == 2)
+        #expect(handler.started.withLock { $0 } == 2, "a third task ran while both slots were held by stuck handlers")
+        worker.beginDrain()
+        try await run
     }
 
     @Test func stoppingAJobReleasesAHandlerThatIgnoresCancellation() async throws {

@@ -93,6 +93,8 @@ struct RedisURLTests {
             ("host:6379", "no scheme"),
             ("redis://:s3cret@host:99999", "1 to 65535"),
             ("redis://:s3cret@host:abc", "port"),
+            ("redis://u:s3cret/x@host", "%2F"),
+            ("redis://u:s3cret?x@host:abc", "port"),
             ("redis://:s3cret@host/db1", "database number"),
             ("redis://:s3cret@host/-1", "database number"),
             ("redis://:s3cret@", "no host"),
