@@ -337,7 +337,7 @@ import Testing
         let subject = try factory.make()
         let broker = subject.broker
         var job = JobDefinition.test("nightly")
-        job.schedule = .interval(seconds: 1.5)
+        job.schedule = .interval(seconds: 3)
         try await broker.submit(job, tasks: [.test(job: "nightly", key: "restart")])
         try await runPass(broker, created: 5)
 
@@ -348,13 +348,22 @@ import Testing
         #expect(status.lastPass?.pass == 1)
         #expect(status.lastPass?.counters[Counter.entriesCreated] == 5)
         let nextRun = try #require(status.nextRunAt)
-        #expect(nextRun >= status.lastPass!.finishedAt + 1.49)
-        #expect(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").isEmpty, "not before its time")
+        #expect(nextRun >= status.lastPass!.finishedAt + 2.99)
+        let early = try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w")
+        // Only meaningful while the next run is still ahead (a loaded machine may get here late).
+        if Date().timeIntervalSince1970 < nextRun - 0.1 {
+            #expect(early.isEmpty, "not before its time")
+        }
+        if let claimedEarly = early.first {
+            try await broker.finish([TaskCompletion(lease: claimedEarly.lease, outcome: .succeeded, counters: [Counter.entriesCreated: 7])])
+        } else {
+            try await runPass(broker, created: 7)
+        }
 
-        try await runPass(broker, created: 7)
         status = try #require(try await broker.job(named: "nightly"))
         #expect(Date().timeIntervalSince1970 >= nextRun)
         let history = try await broker.history(job: "nightly")
+        try #require(history.count == 2)
         #expect(history.map(\.pass) == [1, 2])
         #expect(history.map { $0.counters[Counter.entriesCreated] } == [5, 7])
         #expect(history.allSatisfy { $0.state == .completed })
