@@ -48,6 +48,51 @@ import Testing
         #expect(batches.map(\.entriesAreNew) == [true, nil], "only the file the catalog lacks skips the look-up")
     }
 
+    @Test func subdirectoryWhoseCollectionTheListingCreatedIsMarkedNewAndItsFilesSkipTheLookUp() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        try TreeBuilder.write(source.path, "kept/a.txt", "a")
+        let spec = SyncSpec(source: source.path, target: target, operation: .putSync, resource: "archive")
+        #expect(try await engine.sync(spec, job: "first", resources: [vault]).succeeded)
+        try TreeBuilder.write(source.path, "added/b.txt", "b")
+
+        let listing = DirectoryTaskPayload(spec: spec, directory: source.path, collection: target, entries: nil)
+        let result = try await PathHandler(catalog: engine.catalog).handle(claimed(SyncTaskKind.path, listing), context: context)
+        let children = try result.spawned.filter { $0.kind == SyncTaskKind.path }.map {
+            try JSONDecoder().decode(DirectoryTaskPayload.self, from: $0.payload)
+        }
+        #expect(children.map(\.collection) == ["\(target)/added", "\(target)/kept"])
+        #expect(children.map(\.collectionIsNew) == [true, nil], "only the collection created now is new")
+
+        let added = try await PathHandler(catalog: engine.catalog).handle(claimed(SyncTaskKind.path, children[0]), context: context)
+        let batches = try spawnedPayloads(added)
+        #expect(batches.map(\.entriesAreNew) == [true])
+        #expect(batches.map(\.collectionIsNew) == [nil], "file batches do not carry the collection's mark")
+    }
+
+    @Test func newCollectionMarkOnARedeliveredListingStillRegistersEachFileOnce() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        try TreeBuilder.write(source.path, "sub/a.txt", "a")
+        let spec = SyncSpec(source: source.path, target: target, operation: .put, resource: "archive")
+        #expect(try await engine.sync(spec, job: "first", resources: [vault]).succeeded)
+
+        // As a listing re-delivered after its files were copied would run: marked new, yet filled.
+        var listing = DirectoryTaskPayload(spec: spec, directory: source.subpath("sub"), collection: "\(target)/sub", entries: nil)
+        listing.collectionIsNew = true
+        let result = try await PathHandler(catalog: engine.catalog).handle(claimed(SyncTaskKind.path, listing), context: context)
+        for batch in try spawnedPayloads(result) {
+            _ = try await FileHandler(catalog: engine.catalog).handle(claimed(SyncTaskKind.file, batch), context: context)
+        }
+
+        #expect(try await engine.catalog.list(collection: "\(target)/sub").count == 1)
+        let object = try #require(try await engine.catalog.dataObject(at: "\(target)/sub/a.txt"))
+        #expect(object.replicas.count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: vault.path! + "/home/rods/data/sub") == ["a.txt"])
+    }
+
     @Test func batchMarkedNewWhoseFileWasRegisteredMeanwhileReplacesTheCopyAndUpdatesItsOneRow() async throws {
         let engine = try EmbeddedEngine()
         let vault = try engine.vault("archive")
