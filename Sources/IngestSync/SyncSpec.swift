@@ -350,4 +350,24 @@ enum PayloadCoding {
             throw PermanentTaskError(IngestError.corruptPayload(kind: task.kind, reason: "\(error)").description)
         }
     }
+
+    /// `path` and `file` payloads travel in their binary form (`DirectoryTaskPayload+Binary`).
+    static func encode(_ payload: DirectoryTaskPayload) -> Data {
+        payload.binaryEncoded
+    }
+
+    static func decode(_ type: DirectoryTaskPayload.Type, from task: ClaimedTask) throws -> DirectoryTaskPayload {
+        do {
+            return try decodeDirectory(task.payload)
+        } catch {
+            throw PermanentTaskError(IngestError.corruptPayload(kind: task.kind, reason: "\(error)").description)
+        }
+    }
+
+    /// A `path` or `file` payload in its binary form, or as JSON, as versions before it wrote them.
+    static func decodeDirectory(_ data: Data) throws -> DirectoryTaskPayload {
+        data.first == DirectoryTaskPayload.binaryMarker
+            ? try DirectoryTaskPayload(binary: data)
+            : try JSONDecoder().decode(DirectoryTaskPayload.self, from: data)
+    }
 }
