@@ -467,9 +467,8 @@ extension SQLiteCatalog {
         if let parent = LogicalPath.parent(of: path), parent != "/" {
             parentID = try ensureCollection(parent, db: db, now: now, cache: &cache).id
         }
-        try db.execute(
-            sql: "INSERT INTO collections (path, parent_id, name, created_at, modified_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [path, parentID, LogicalPath.name(of: path), now, now])
+        try db.cachedStatement(sql: "INSERT INTO collections (path, parent_id, name, created_at, modified_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [path, parentID, LogicalPath.name(of: path), now, now])
         let id = db.lastInsertedRowID
         cache[path] = id
         return (id, .created)
