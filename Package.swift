@@ -32,7 +32,9 @@ let package = Package(
         ),
         .target(
             name: "IngestSQLite",
-            dependencies: ["IngestCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "IngestCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .target(
             name: "IngestEngine",

@@ -110,7 +110,9 @@ public struct IngestConfiguration: Sendable, Equatable {
     public static func parse(yaml: String, source: String, homeDirectory: String? = nil) throws -> IngestConfiguration {
         let root: Yams.Node?
         do {
-            root = try Yams.compose(yaml: yaml)
+            // No regular-expression rules: Yams' default resolver compiles seven ICU expressions
+            // (milliseconds at every start-up). The reader tells nulls and numbers apart itself.
+            root = try Yams.compose(yaml: yaml, .basic)
         } catch let error as YamlError {
             throw ConfigurationError(yamlError: error, source: source)
         }
@@ -453,14 +455,48 @@ private struct ConfigurationReader {
 
     private func integer(_ section: Section, _ key: String) throws -> Int? {
         guard let node = section[key], !isNull(node) else { return nil }
-        guard case .scalar(let scalar) = node, node.tag.description == Tag.Name.int.rawValue, let value = Int.construct(from: scalar) else {
+        guard case .scalar(let scalar) = node, isInteger(scalar), let value = Int.construct(from: scalar) else {
             throw wrongType(section.keyPath(key), node, expected: "a whole number")
         }
         return value
     }
 
+    /// YAML 1.1's null: an explicit `!!null`, or a plain (unquoted) `~`, `null`, `Null`, `NULL` or nothing.
     private func isNull(_ node: Yams.Node) -> Bool {
-        node.tag.description == Tag.Name.null.rawValue
+        guard case .scalar(let scalar) = node else { return false }
+        if node.tag.description == Tag.Name.null.rawValue { return true }
+        return isPlain(scalar) && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    /// YAML 1.1's int: an explicit `!!int`, or a plain scalar of its decimal, binary (`0b`), octal
+    /// (`0`, `0o`), hexadecimal (`0x`) or sexagesimal (`1:30`) forms, with optional sign and `_` separators.
+    private func isInteger(_ scalar: Yams.Node.Scalar) -> Bool {
+        if resolvedTag(scalar) == Tag.Name.int.rawValue { return true }
+        guard isPlain(scalar) else { return false }
+        var text = Substring(scalar.string)
+        if let sign = text.first, sign == "-" || sign == "+" { text = text.dropFirst() }
+        func all(_ digits: Substring, in allowed: String) -> Bool {
+            !digits.isEmpty && digits.allSatisfy { allowed.contains($0) }
+        }
+        if text.hasPrefix("0b") { return all(text.dropFirst(2), in: "01_") }
+        if text.hasPrefix("0x") { return all(text.dropFirst(2), in: "0123456789abcdefABCDEF_") }
+        if text.hasPrefix("0o") { return all(text.dropFirst(2), in: "01234567_") }
+        if text == "0" { return true }
+        if text.hasPrefix("0") { return all(text.dropFirst(), in: "01234567_") }
+        guard let first = text.first, ("1"..."9").contains(first) else { return false }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        return all(parts[0], in: "0123456789_")
+            && parts.dropFirst().allSatisfy { $0.count <= 2 && all($0, in: "0123456789") && ($0.count < 2 || $0.first! <= "5") }
+    }
+
+    /// Unquoted and untagged: only such a scalar is resolved by its text.
+    private func isPlain(_ scalar: Yams.Node.Scalar) -> Bool {
+        scalar.style == .plain && resolvedTag(scalar) == Tag.Name.str.rawValue
+    }
+
+    /// A scalar's tag as the node gives it: explicit, or `str` (the basic resolver has no rules).
+    private func resolvedTag(_ scalar: Yams.Node.Scalar) -> String {
+        Yams.Node.scalar(scalar).tag.description
     }
 
     private func wrongType(_ key: String, _ node: Yams.Node, expected: String) -> ConfigurationError {

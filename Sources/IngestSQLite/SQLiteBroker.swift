@@ -557,7 +557,7 @@ extension SQLiteBroker {
     }
 
     static func info(of job: String, db: Database) throws -> (state: JobState, pass: Int, exists: Bool) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT state, pass FROM jobs WHERE name = ?", arguments: [job]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, pass FROM jobs WHERE name = ?"), arguments: [job]) else {
             return (.stopped, 0, false)
         }
         return (JobState(rawValue: row["state"]) ?? .stopped, row["pass"], true)

@@ -178,15 +178,27 @@ public final class SQLiteCatalog: Catalog {
 
                 let outcome: UpsertOutcome
                 let objectID: Int64
-                try insertObjectIfAbsent.execute(arguments: [
-                    collectionID, registration.name, registration.size, registration.mtimeNanos, registration.checksum, now, now,
-                ])
+                let insertObject = DirectStatement(insertObjectIfAbsent, database: db)
+                insertObject.bind(1, collectionID)
+                insertObject.bind(2, registration.name)
+                insertObject.bind(3, registration.size)
+                insertObject.bind(4, registration.mtimeNanos)
+                insertObject.bind(5, registration.checksum)
+                insertObject.bind(6, now)
+                insertObject.bind(7, now)
+                try insertObject.execute()
                 if db.changesCount == 1 {
                     objectID = db.lastInsertedRowID
                     outcome = .created
-                    try insertFirstReplica.execute(arguments: [
-                        objectID, resourceID, registration.physicalPath, registration.size, registration.mtimeNanos, registration.checksum, now,
-                    ])
+                    let insertReplica = DirectStatement(insertFirstReplica, database: db)
+                    insertReplica.bind(1, objectID)
+                    insertReplica.bind(2, resourceID)
+                    insertReplica.bind(3, registration.physicalPath)
+                    insertReplica.bind(4, registration.size)
+                    insertReplica.bind(5, registration.mtimeNanos)
+                    insertReplica.bind(6, registration.checksum)
+                    insertReplica.bind(7, now)
+                    try insertReplica.execute()
                 } else {
                     let existing = try Row.fetchOne(findObject, arguments: [collectionID, registration.name])!
                     objectID = existing["id"]
@@ -455,9 +467,8 @@ extension SQLiteCatalog {
         if let parent = LogicalPath.parent(of: path), parent != "/" {
             parentID = try ensureCollection(parent, db: db, now: now, cache: &cache).id
         }
-        try db.execute(
-            sql: "INSERT INTO collections (path, parent_id, name, created_at, modified_at) VALUES (?, ?, ?, ?, ?)",
-            arguments: [path, parentID, LogicalPath.name(of: path), now, now])
+        try db.cachedStatement(sql: "INSERT INTO collections (path, parent_id, name, created_at, modified_at) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [path, parentID, LogicalPath.name(of: path), now, now])
         let id = db.lastInsertedRowID
         cache[path] = id
         return (id, .created)
@@ -526,7 +537,7 @@ extension SQLiteCatalog {
     }
 
     static func resourceID(_ name: String, db: Database) throws -> Int64 {
-        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM resources WHERE name = ?", arguments: [name]) else {
+        guard let id = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM resources WHERE name = ?"), arguments: [name]) else {
             let defined = try String.fetchAll(db, sql: "SELECT name FROM resources ORDER BY name").joined(separator: ", ")
             throw IngestError.invalidOption(name: "resource '\(name)'", reason: "it is not defined; defined: \(defined)")
         }

@@ -123,7 +123,7 @@ struct PathHandler: TaskHandler {
         result.add(bytesSeen, to: Counter.bytesSeen)
         try await queueChangedFiles(pendingFiles, task: task, payload: payload, result: &result)
         try await createCollections(for: subdirectories, payload: payload, ancestors: ancestors, task: task, result: &result)
-        if deleting {
+        if deleting && payload.collectionIsNew != true {
             try await deleteVanished(listedNames: listedNames, payload: payload, result: &result)
         }
         return result
@@ -151,8 +151,11 @@ struct PathHandler: TaskHandler {
         let spec = payload.spec
         var changed = files
         var new: [FileEntry] = []
-        // With checksums asked for, only a file task, which reads the file, can tell whether it changed.
-        if !spec.initialIngest && !spec.ignoreCache && spec.checksum == nil {
+        if payload.collectionIsNew == true {
+            // The parent's task created the collection just now: every file is new to it.
+            new = files
+            changed = []
+        } else if !spec.initialIngest && !spec.ignoreCache && spec.checksum == nil {
             // Unchanged means: this job's replica (on its resource) has the file's size and mtime and,
             // for files registered in place, points at this very file.
             let known = try await catalog.replicaFingerprints(
@@ -180,6 +183,7 @@ struct PathHandler: TaskHandler {
                 var filePayload = payload
                 filePayload.entries = Array(batch)
                 filePayload.ancestors = nil
+                filePayload.collectionIsNew = nil
                 filePayload.entriesAreNew = areNew ? true : nil
                 result.spawned.append(NewTask(
                     job: task.job, queue: spec.queues.file, kind: SyncTaskKind.file,
@@ -196,22 +200,26 @@ struct PathHandler: TaskHandler {
         let spec = payload.spec
         let sorted = subdirectories.sorted { $0.name < $1.name }
         let collections = sorted.map { LogicalPath.join(payload.collection, $0.name) }
+        var created: [Bool] = []
+        created.reserveCapacity(collections.count)
         for slice in collections.chunked(into: 1000) {
             let outcomes = try await catalog.ensureCollections(Array(slice))
             for outcome in outcomes {
                 result.add(1, to: outcome == .created ? Counter.entriesCreated : Counter.entriesUnchanged)
+                created.append(outcome == .created)
             }
         }
-        for (subdirectory, collection) in zip(sorted, collections) {
+        for ((subdirectory, collection), isNew) in zip(zip(sorted, collections), created) {
             let directory = payload.sourcePath(subdirectory.name)
             let directoryBytes = DirectoryReader.joinBytes(payload.directoryBytes, subdirectory.nameBytes)
             let needsRawPath = payload.rawDirectory != nil || subdirectory.rawName != nil
             if let rawName = subdirectory.rawName {
                 try await catalog.addMetadata([OddNames.originalName(rawName)], to: collection)
             }
-            let child = DirectoryTaskPayload(
+            var child = DirectoryTaskPayload(
                 spec: spec, directory: directory, rawDirectory: needsRawPath ? Data(directoryBytes) : nil,
                 collection: collection, entries: nil, ancestors: spec.followSymlinks ? ancestors : nil)
+            child.collectionIsNew = isNew ? true : nil
             result.spawned.append(NewTask(
                 job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: directory,
                 payload: PayloadCoding.encode(child), retry: spec.retry))

@@ -273,6 +273,9 @@ struct DirectoryTaskPayload: Codable, Sendable {
     /// A hint, not a promise: an entry registered since (a re-delivered task) is copied again over
     /// its stored copy, through a temporary name, and its catalog row updated, never duplicated.
     var entriesAreNew: Bool?
+    /// For `path` tasks: set when the parent's task created the collection, so the listing has
+    /// nothing in it to compare with or delete. Like `entriesAreNew`, a hint that only saves reads.
+    var collectionIsNew: Bool?
 
     var directoryBytes: [UInt8] { rawDirectory.map(Array.init) ?? Array(directory.utf8) }
 
@@ -289,7 +292,7 @@ struct DirectoryTaskPayload: Codable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case spec, directory, rawDirectory, collection, entries, ancestors, entriesAreNew
+        case spec, directory, rawDirectory, collection, entries, ancestors, entriesAreNew, collectionIsNew
     }
 
     // Written out so that entries travel as an array of plain strings, which the JSON coders handle
@@ -313,6 +316,7 @@ struct DirectoryTaskPayload: Codable, Sendable {
         }
         ancestors = try container.decodeIfPresent([DirectoryIdentity].self, forKey: .ancestors)
         entriesAreNew = try container.decodeIfPresent(Bool.self, forKey: .entriesAreNew)
+        collectionIsNew = try container.decodeIfPresent(Bool.self, forKey: .collectionIsNew)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -324,6 +328,7 @@ struct DirectoryTaskPayload: Codable, Sendable {
         try container.encodeIfPresent(entries?.map(\.compact), forKey: .entries)
         try container.encodeIfPresent(ancestors, forKey: .ancestors)
         try container.encodeIfPresent(entriesAreNew, forKey: .entriesAreNew)
+        try container.encodeIfPresent(collectionIsNew, forKey: .collectionIsNew)
     }
 
     /// The display path of an entry of this directory (escaped where the bytes are not UTF-8).
@@ -344,5 +349,25 @@ enum PayloadCoding {
         } catch {
             throw PermanentTaskError(IngestError.corruptPayload(kind: task.kind, reason: "\(error)").description)
         }
+    }
+
+    /// `path` and `file` payloads travel in their binary form (`DirectoryTaskPayload+Binary`).
+    static func encode(_ payload: DirectoryTaskPayload) -> Data {
+        payload.binaryEncoded
+    }
+
+    static func decode(_ type: DirectoryTaskPayload.Type, from task: ClaimedTask) throws -> DirectoryTaskPayload {
+        do {
+            return try decodeDirectory(task.payload)
+        } catch {
+            throw PermanentTaskError(IngestError.corruptPayload(kind: task.kind, reason: "\(error)").description)
+        }
+    }
+
+    /// A `path` or `file` payload in its binary form, or as JSON, as versions before it wrote them.
+    static func decodeDirectory(_ data: Data) throws -> DirectoryTaskPayload {
+        data.first == DirectoryTaskPayload.binaryMarker
+            ? try DirectoryTaskPayload(binary: data)
+            : try JSONDecoder().decode(DirectoryTaskPayload.self, from: data)
     }
 }

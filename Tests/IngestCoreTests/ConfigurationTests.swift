@@ -83,6 +83,31 @@ private func rejection(_ yaml: String, sourceLocation: SourceLocation = #_source
         #expect(configuration.logging == nil)
     }
 
+    @Test(arguments: ["~", "null", "Null", "NULL", "", "!!null x"])
+    func plainNullsAreUnset(_ null: String) throws {
+        let configuration = try parse("broker: \(null)\nlogging:\n  interval: \(null)\n")
+        #expect(configuration.broker == nil)
+        #expect(configuration.logging?.interval == nil)
+    }
+
+    @Test(arguments: ["'null'", "\"~\"", "nil", "NULLS"])
+    func quotedOrOtherWordsThatLookNullAreText(_ text: String) throws {
+        let configuration = try parse("broker: \(text)\n")
+        #expect(configuration.broker != nil)
+    }
+
+    @Test(arguments: [("7", 7), ("+7", 7), ("1_000", 1000), ("0x1F", 31), ("017", 15), ("0o17", 15), ("0b101", 5), ("1:30", 90), ("!!int 9", 9)])
+    func integerFormsOfYAML11AreWholeNumbers(_ text: String, _ value: Int) throws {
+        let configuration = try parse("logging:\n  interval: \(text)\n")
+        #expect(configuration.logging?.interval == value)
+    }
+
+    @Test(arguments: ["1.5", "'7'", "1:75", "08", "0x", "7 days", "true"])
+    func otherScalarsAreNotWholeNumbers(_ text: String) throws {
+        let error = try #require(rejection("logging:\n  interval: \(text)\n"))
+        #expect(error.description.contains("must be a whole number"))
+    }
+
     @Test func numericScalarIsAcceptedAsText() throws {
         let configuration = try parse("key_prefix: 2024\n")
         #expect(configuration.keyPrefix == "2024")

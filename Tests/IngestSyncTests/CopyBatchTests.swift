@@ -26,7 +26,7 @@ import Testing
 
     private func spawnedPayloads(_ result: TaskResult) throws -> [DirectoryTaskPayload] {
         try result.spawned.filter { $0.kind == SyncTaskKind.file }.map {
-            try JSONDecoder().decode(DirectoryTaskPayload.self, from: $0.payload)
+            try PayloadCoding.decodeDirectory($0.payload)
         }
     }
 
@@ -46,6 +46,51 @@ import Testing
         let batches = try spawnedPayloads(result)
         #expect(batches.map { $0.entries?.map(\.name) ?? [] } == [["new.txt"], ["old.txt"]])
         #expect(batches.map(\.entriesAreNew) == [true, nil], "only the file the catalog lacks skips the look-up")
+    }
+
+    @Test func subdirectoryWhoseCollectionTheListingCreatedIsMarkedNewAndItsFilesSkipTheLookUp() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        try TreeBuilder.write(source.path, "kept/a.txt", "a")
+        let spec = SyncSpec(source: source.path, target: target, operation: .putSync, resource: "archive")
+        #expect(try await engine.sync(spec, job: "first", resources: [vault]).succeeded)
+        try TreeBuilder.write(source.path, "added/b.txt", "b")
+
+        let listing = DirectoryTaskPayload(spec: spec, directory: source.path, collection: target, entries: nil)
+        let result = try await PathHandler(catalog: engine.catalog).handle(claimed(SyncTaskKind.path, listing), context: context)
+        let children = try result.spawned.filter { $0.kind == SyncTaskKind.path }.map {
+            try PayloadCoding.decodeDirectory($0.payload)
+        }
+        #expect(children.map(\.collection) == ["\(target)/added", "\(target)/kept"])
+        #expect(children.map(\.collectionIsNew) == [true, nil], "only the collection created now is new")
+
+        let added = try await PathHandler(catalog: engine.catalog).handle(claimed(SyncTaskKind.path, children[0]), context: context)
+        let batches = try spawnedPayloads(added)
+        #expect(batches.map(\.entriesAreNew) == [true])
+        #expect(batches.map(\.collectionIsNew) == [nil], "file batches do not carry the collection's mark")
+    }
+
+    @Test func newCollectionMarkOnARedeliveredListingStillRegistersEachFileOnce() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        try TreeBuilder.write(source.path, "sub/a.txt", "a")
+        let spec = SyncSpec(source: source.path, target: target, operation: .put, resource: "archive")
+        #expect(try await engine.sync(spec, job: "first", resources: [vault]).succeeded)
+
+        // As a listing re-delivered after its files were copied would run: marked new, yet filled.
+        var listing = DirectoryTaskPayload(spec: spec, directory: source.subpath("sub"), collection: "\(target)/sub", entries: nil)
+        listing.collectionIsNew = true
+        let result = try await PathHandler(catalog: engine.catalog).handle(claimed(SyncTaskKind.path, listing), context: context)
+        for batch in try spawnedPayloads(result) {
+            _ = try await FileHandler(catalog: engine.catalog).handle(claimed(SyncTaskKind.file, batch), context: context)
+        }
+
+        #expect(try await engine.catalog.list(collection: "\(target)/sub").count == 1)
+        let object = try #require(try await engine.catalog.dataObject(at: "\(target)/sub/a.txt"))
+        #expect(object.replicas.count == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: vault.path! + "/home/rods/data/sub") == ["a.txt"])
     }
 
     @Test func batchMarkedNewWhoseFileWasRegisteredMeanwhileReplacesTheCopyAndUpdatesItsOneRow() async throws {
@@ -107,30 +152,77 @@ import Testing
     }
 }
 
-/// File-task payloads carry their entries as plain strings; every field must come back.
+/// Path and file payloads travel in a binary form; every field must come back, and JSON payloads
+/// that earlier versions queued must still read.
 @Suite struct DirectoryTaskPayloadCodingTests {
-    @Test func payloadRoundTripsWithItsEntriesAndTheNewEntriesMark() throws {
+    private func sample(source: String = "/src") -> DirectoryTaskPayload {
         var payload = DirectoryTaskPayload(
-            spec: SyncSpec(source: "/src", target: "/tempZone/t", operation: .put, resource: "archive"), directory: "/src/d",
+            spec: SyncSpec(source: source, target: "/tempZone/t", operation: .put, resource: "archive"), directory: "/src/d",
             rawDirectory: Data([0x2F, 0xFF]), collection: "/tempZone/t/d",
             entries: [
                 FileEntry(name: "a.txt", size: 1, mtimeNanos: 2),
                 FileEntry(name: "odd%FF", size: 3, mtimeNanos: 4, rawName: Data([0x6F, 0xFF]), linkTarget: "../x/y"),
-            ])
+                FileEntry(name: "é 🙂", size: Int64.max, mtimeNanos: 1_700_000_000_123_456_789),
+            ],
+            ancestors: [DirectoryIdentity(device: 2049, inode: UInt64.max), DirectoryIdentity(device: 0, inode: 7)])
         payload.entriesAreNew = true
-        let decoded = try JSONDecoder().decode(DirectoryTaskPayload.self, from: PayloadCoding.encode(payload))
-        #expect(decoded.entries == payload.entries)
-        #expect(decoded.entriesAreNew == true)
-        #expect(decoded.rawDirectory == payload.rawDirectory)
+        payload.collectionIsNew = false
+        return payload
+    }
+
+    private func expectSame(_ decoded: DirectoryTaskPayload, _ payload: DirectoryTaskPayload) {
         #expect(decoded.spec == payload.spec)
+        #expect(decoded.directory == payload.directory)
+        #expect(decoded.rawDirectory == payload.rawDirectory)
         #expect(decoded.collection == payload.collection)
+        #expect(decoded.entries == payload.entries)
+        #expect(decoded.ancestors == payload.ancestors)
+        #expect(decoded.entriesAreNew == payload.entriesAreNew)
+        #expect(decoded.collectionIsNew == payload.collectionIsNew)
+    }
+
+    @Test func payloadRoundTripsInItsBinaryFormWithEveryField() throws {
+        let payload = sample()
+        let encoded = PayloadCoding.encode(payload)
+        #expect(encoded.first == 0, "binary, not JSON")
+        expectSame(try PayloadCoding.decodeDirectory(encoded), payload)
+    }
+
+    @Test func payloadWithoutOptionalFieldsRoundTrips() throws {
+        let payload = DirectoryTaskPayload(spec: SyncSpec(source: "/", target: "/tempZone"), directory: "/", collection: "/tempZone", entries: nil)
+        expectSame(try PayloadCoding.decodeDirectory(PayloadCoding.encode(payload)), payload)
+    }
+
+    @Test func payloadsOfDifferentSpecsDecodeEachWithItsOwnSpec() throws {
+        let first = sample(source: "/one")
+        let second = sample(source: "/two")
+        let (encodedFirst, encodedSecond) = (PayloadCoding.encode(first), PayloadCoding.encode(second))
+        #expect(try PayloadCoding.decodeDirectory(encodedSecond).spec.source == "/two")
+        #expect(try PayloadCoding.decodeDirectory(encodedFirst).spec.source == "/one")
+        #expect(try PayloadCoding.decodeDirectory(PayloadCoding.encode(first)).spec.source == "/one")
+    }
+
+    @Test func payloadQueuedAsJSONByAnEarlierVersionStillReads() throws {
+        let payload = sample()
+        expectSame(try PayloadCoding.decodeDirectory(try JSONEncoder().encode(payload)), payload)
     }
 
     @Test func payloadWrittenBeforeTheNewEntriesMarkStillReads() throws {
         let spec = String(decoding: PayloadCoding.encode(SyncSpec(source: "/src", target: "/tempZone/t")), as: UTF8.self)
         let json = #"{"spec":\#(spec),"directory":"/src","collection":"/tempZone/t","entries":["5/6/f.txt"]}"#
-        let decoded = try JSONDecoder().decode(DirectoryTaskPayload.self, from: Data(json.utf8))
+        let decoded = try PayloadCoding.decodeDirectory(Data(json.utf8))
         #expect(decoded.entries == [FileEntry(name: "f.txt", size: 5, mtimeNanos: 6)])
         #expect(decoded.entriesAreNew == nil)
+        #expect(decoded.collectionIsNew == nil)
+    }
+
+    @Test func truncatedOrNewerBinaryPayloadIsRejected() throws {
+        let encoded = PayloadCoding.encode(sample())
+        for length in [1, 2, 5, encoded.count / 2, encoded.count - 1] {
+            #expect(throws: DecodingError.self) { try PayloadCoding.decodeDirectory(encoded.prefix(length)) }
+        }
+        var newer = encoded
+        newer[newer.startIndex + 1] = 99
+        #expect(throws: DecodingError.self) { try PayloadCoding.decodeDirectory(newer) }
     }
 }

@@ -1,0 +1,182 @@
+import Foundation
+import Synchronization
+
+/// The wire form of `path` and `file` task payloads: a zero byte (no JSON text starts with one),
+/// a version byte, then the fields with length-prefixed strings. The spec, the same for every task
+/// of a job, travels as its JSON text, which a process encodes and decodes once for all its tasks.
+/// Payloads written as JSON by earlier versions still read (`PayloadCoding.decodeDirectory`).
+extension DirectoryTaskPayload {
+    static let binaryMarker: UInt8 = 0
+    static let binaryVersion: UInt8 = 1
+
+    /// The spec last encoded and last decoded, with its JSON text.
+    private static let specCache = Mutex<(encoded: (SyncSpec, Data)?, decoded: (Data, SyncSpec)?)>((nil, nil))
+
+    var binaryEncoded: Data {
+        let spec = self.spec
+        let specText: Data
+        if let (cachedSpec, text) = Self.specCache.withLock({ $0.encoded }), cachedSpec == spec {
+            specText = text
+        } else {
+            specText = PayloadCoding.encode(spec)
+            Self.specCache.withLock { $0.encoded = (spec, specText) }
+        }
+        var writer = BinaryWriter()
+        writer.bytes.reserveCapacity(specText.count + directory.utf8.count + collection.utf8.count + (entries?.count ?? 0) * 40 + 64)
+        writer.byte(Self.binaryMarker)
+        writer.byte(Self.binaryVersion)
+        writer.data(specText)
+        writer.string(directory)
+        writer.optional(rawDirectory) { $0.data($1) }
+        writer.string(collection)
+        writer.optional(entries) { writer, entries in
+            writer.number(UInt64(entries.count))
+            for entry in entries { writer.string(entry.compact) }
+        }
+        writer.optional(ancestors) { writer, ancestors in
+            writer.number(UInt64(ancestors.count))
+            for ancestor in ancestors {
+                writer.number(ancestor.device)
+                writer.number(ancestor.inode)
+            }
+        }
+        writer.flag(entriesAreNew)
+        writer.flag(collectionIsNew)
+        return Data(writer.bytes)
+    }
+
+    /// - Throws: `DecodingError.dataCorrupted` for bytes this version cannot read.
+    init(binary data: Data) throws {
+        var reader = BinaryReader(bytes: [UInt8](data))
+        guard try reader.byte() == Self.binaryMarker else { throw reader.corrupt("not a binary payload") }
+        let version = try reader.byte()
+        guard version == Self.binaryVersion else { throw reader.corrupt("payload version \(version) is newer than this ingest reads") }
+        let specText = try reader.data()
+        if let (text, cachedSpec) = Self.specCache.withLock({ $0.decoded }), text == specText {
+            spec = cachedSpec
+        } else {
+            spec = try JSONDecoder().decode(SyncSpec.self, from: specText)
+            let decoded = spec
+            Self.specCache.withLock { $0.decoded = (specText, decoded) }
+        }
+        directory = try reader.string()
+        rawDirectory = try reader.optional { try $0.data() }
+        collection = try reader.string()
+        entries = try reader.optional { reader in
+            let count = try reader.count()
+            var entries: [FileEntry] = []
+            entries.reserveCapacity(count)
+            for _ in 0..<count {
+                let text = try reader.string()
+                guard let entry = FileEntry(compact: text) else { throw reader.corrupt("not a file entry: \(text)") }
+                entries.append(entry)
+            }
+            return entries
+        }
+        ancestors = try reader.optional { reader in
+            try (0..<reader.count()).map { _ in DirectoryIdentity(device: try reader.number(), inode: try reader.number()) }
+        }
+        entriesAreNew = try reader.flag()
+        collectionIsNew = try reader.flag()
+    }
+}
+
+private struct BinaryWriter {
+    var bytes: [UInt8] = []
+
+    mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    /// LEB128: seven bits a byte, low bits first.
+    mutating func number(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    mutating func data(_ value: Data) {
+        number(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    mutating func string(_ value: String) {
+        number(UInt64(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    mutating func optional<T>(_ value: T?, _ write: (inout BinaryWriter, T) -> Void) {
+        guard let value else { return byte(0) }
+        byte(1)
+        write(&self, value)
+    }
+
+    /// nil, false or true.
+    mutating func flag(_ value: Bool?) { byte(value.map { $0 ? 2 : 1 } ?? 0) }
+}
+
+private struct BinaryReader {
+    let bytes: [UInt8]
+    var offset = 0
+
+    func corrupt(_ reason: String) -> DecodingError {
+        DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(reason) (at byte \(offset) of \(bytes.count))"))
+    }
+
+    mutating func byte() throws -> UInt8 {
+        guard offset < bytes.count else { throw corrupt("payload ends early") }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func number() throws -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let next = try byte()
+            guard shift < 64 else { throw corrupt("number too long") }
+            value |= UInt64(next & 0x7F) << shift
+            if next < 0x80 { return value }
+            shift += 7
+        }
+    }
+
+    /// A length or count, which must fit in what is left.
+    mutating func count() throws -> Int {
+        let value = try number()
+        guard value <= UInt64(bytes.count - offset) else { throw corrupt("length \(value) runs past the end") }
+        return Int(value)
+    }
+
+    mutating func slice() throws -> ArraySlice<UInt8> {
+        let length = try count()
+        defer { offset += length }
+        return bytes[offset..<offset + length]
+    }
+
+    mutating func data() throws -> Data { Data(try slice()) }
+
+    mutating func string() throws -> String {
+        let slice = try slice()
+        guard let text = String(validating: slice, as: UTF8.self) else { throw corrupt("text is not UTF-8") }
+        return text
+    }
+
+    mutating func optional<T>(_ read: (inout BinaryReader) throws -> T) throws -> T? {
+        switch try byte() {
+        case 0: return nil
+        case 1: return try read(&self)
+        case let other: throw corrupt("presence byte \(other)")
+        }
+    }
+
+    mutating func flag() throws -> Bool? {
+        switch try byte() {
+        case 0: return nil
+        case 1: return false
+        case 2: return true
+        case let other: throw corrupt("flag byte \(other)")
+        }
+    }
+}
