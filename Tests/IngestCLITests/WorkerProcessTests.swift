@@ -23,7 +23,10 @@ extension CommandLineTests {
             let world = try CLIWorld(backend: backend)
             let files = try TreeBuilder.grid(world.source.path, directories: 30, filesPerDirectory: 40)
             try world.ingest.run(["start", world.source.path, world.target, "--job_name", "shared", "--files_per_task", "10"])
-            let workers = try (0..<workerCount).map { _ in try world.ingest.launch(["worker", "-Q", "restart,path,file", "-c", "2"]) }
+            var workers: [Process] = []
+            for _ in 0..<workerCount {
+                workers.append(try await world.ingest.launchStartedWorker(["-Q", "restart,path,file", "-c", "2"]))
+            }
             try await world.waitForJob("shared") { $0.state.isTerminal }
             for worker in workers { worker.stop(with: SIGTERM) }
             #expect(workers.allSatisfy { $0.terminationStatus == 0 }, "SIGTERM drains a worker and it exits cleanly")

@@ -38,6 +38,24 @@ public struct IngestProcess: Sendable {
         return process
     }
 
+    /// Launches `ingest worker ARGS` and returns once it has logged that it started, so its signal
+    /// handlers are in place: a SIGTERM before that ends the process the default way (status 143).
+    public func launchStartedWorker(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Process {
+        let errorFile = try TemporaryFile()
+        let process = makeProcess(["worker"] + arguments + ["--log_level", "INFO"])
+        process.standardInput = FileHandle.nullDevice
+        process.standardError = errorFile.handle
+        try process.run()
+        let deadline = ContinuousClock.now + timeout
+        while !errorFile.contents().contains("worker started") {
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                throw WorkerDidNotStart(log: errorFile.contents())
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return process
+    }
+
     /// Runs `ingest ARGS` to its end and captures its output.
     @discardableResult
     public func run(_ arguments: [String], input: String? = nil) throws -> Result {
@@ -116,4 +134,10 @@ final class TemporaryFile {
     deinit {
         unlink(path)
     }
+}
+
+/// A worker process ended or stayed silent instead of logging its start.
+public struct WorkerDidNotStart: Error, CustomStringConvertible {
+    public var log: String
+    public var description: String { "the worker did not start; its log:\n\(log)" }
 }
