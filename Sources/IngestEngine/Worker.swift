@@ -99,8 +99,7 @@ public final class Worker: Service {
                 // so claims stay batched instead of taking one task per ended event.
                 let (running, outliving) = state.withLock { ($0.inFlight.count, $0.outliving) }
                 if draining && running == 0 { break }
-                // A slot a stuck handler frees is noticed by polling: it ends no task of this loop.
-                var wantsTick = outliving > 0
+                var wantsTick = false
                 if !draining && running + outliving < configuration.concurrency {
                     // Only as many as there are free slots: a task held but not started would wait here
                     // while another worker sits idle.
@@ -140,6 +139,12 @@ public final class Worker: Service {
                             pause = claimed.isEmpty ? min(pause * 2, configuration.maximumPollInterval) : minimumPause
                         }
                     }
+                }
+                if outliving > 0 && !wantsTick {
+                    // A slot a stuck handler frees is noticed by polling (it ends no task of this loop),
+                    // at the idle poll rate rather than the busy one.
+                    wantsTick = true
+                    pause = max(pause, configuration.maximumPollInterval)
                 }
                 if !draining, running == 0, outliving >= configuration.concurrency,
                    (try? await jobToWaitForHasEnded()) == true {
