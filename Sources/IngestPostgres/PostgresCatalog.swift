@@ -56,9 +56,7 @@ public final class PostgresCatalog: Catalog {
         var logger = logger
         logger[metadataKey: "ingest.catalog"] = "\(url.redacted)"
         self.logger = logger
-        var configuration = PostgresClient.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
-            tls: Self.tls(url.tls))
+        var configuration = url.clientConfiguration
         configuration.options.maximumConnections = max(1, options.maximumConnections)
         configuration.options.connectTimeout = options.connectionWaitLimit
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -96,37 +94,11 @@ public final class PostgresCatalog: Catalog {
         await runTask.value
     }
 
-    private static func tls(_ mode: PostgresURL.TLSMode) -> PostgresClient.Configuration.TLS {
-        switch mode {
-        case .disable: .disable
-        case .prefer: .prefer(tlsConfiguration(verified: false))
-        case .require: .require(tlsConfiguration(verified: false))
-        case .verifyFull: .require(tlsConfiguration(verified: true))
-        }
-    }
-
-    private static func tlsConfiguration(verified: Bool) -> TLSConfiguration {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        if !verified { configuration.certificateVerification = .none }
-        return configuration
-    }
-
     /// Opens and closes one connection outside the pool. Its error says why the pool cannot
     /// connect (refused, wrong password, no such database), where the pool only keeps retrying.
     func probe() async throws {
-        let tls: PostgresConnection.Configuration.TLS
-        switch url.tls {
-        case .disable: tls = .disable
-        case .prefer: tls = .prefer(try NIOSSLContext(configuration: Self.tlsConfiguration(verified: false)))
-        case .require: tls = .require(try NIOSSLContext(configuration: Self.tlsConfiguration(verified: false)))
-        case .verifyFull: tls = .require(try NIOSSLContext(configuration: Self.tlsConfiguration(verified: true)))
-        }
-        var configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: tls)
-        configuration.options.connectTimeout = .seconds(5)
         do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            try await connection.close()
+            try await url.probeConnection(logger: logger)
         } catch {
             throw translate(error)
         }
