@@ -122,25 +122,30 @@ struct ConnectionOptions: ParsableArguments {
         let url = try brokerURL()
         let scheme = Self.scheme(of: url)
         if scheme == "redis" || scheme == "rediss" {
-            let redis = try redisURL(parsing: url)
-            Self.warnAboutWeakenedVerification(redis)
+            let (redis, requirementSource) = try redisURL(parsing: url)
+            if let warning = Self.weakenedVerificationWarning(redis, certificateRequirementSource: requirementSource) {
+                FileHandle.standardError.write(Data((warning + "\n").utf8))
+            }
             return RedisBroker(url: redis, keyPrefix: try redisKeyPrefix())
         }
         return try SQLiteBroker(path: Self.sqlitePath(url, option: "--broker"))
     }
 
-    /// Says so on standard error whenever a `rediss://` broker's certificate checks are reduced
-    /// (possibly by a variable left in the environment), since nothing else would show it.
-    static func warnAboutWeakenedVerification(_ url: RedisURL) {
-        guard url.usesTLS else { return }
+    /// The warning to print whenever a `rediss://` broker's certificate checks are reduced (possibly
+    /// by a variable left in the environment), since nothing else would show it; `nil` when the
+    /// server is fully verified. It names the setting as the user gave it, and never the password.
+    /// - Parameters:
+    ///   - url: The broker, TLS settings resolved.
+    ///   - certificateRequirementSource: Where `ssl_cert_reqs` came from, as `redisURL(parsing:)` says.
+    static func weakenedVerificationWarning(_ url: RedisURL, certificateRequirementSource: String) -> String? {
+        guard url.usesTLS else { return nil }
         let weakness: String? = switch (url.tls.certificateRequirement, url.tls.checksHostname) {
-        case (.none, _): "the server's certificate is not checked (ssl_cert_reqs=none)"
-        case (.required, false): "the server's certificate is not matched to its host name (ssl_check_hostname=false)"
+        case (.none, _): "the server's certificate is not checked (\(certificateRequirementSource))"
+        case (.required, false): "the server's certificate is not matched to its host name (ssl_check_hostname=false in the URL)"
         case (.required, true): nil
         }
-        guard let weakness else { return }
-        FileHandle.standardError.write(Data(
-            "warning: broker \(url.redacted): \(weakness); anyone on the network path can pose as the server\n".utf8))
+        guard let weakness else { return nil }
+        return "warning: broker \(url.redacted): \(weakness); anyone on the network path can pose as the server"
     }
 
     /// A Redis broker URL with the TLS settings of the `--redis_ssl_*` flags and `REDIS_SSL_*`
@@ -148,7 +153,9 @@ struct ConnectionOptions: ParsableArguments {
     /// the variable. The variables describe a machine (where its CA bundle and client key
     /// live), so they apply to whichever `rediss://` broker the command uses and are ignored for
     /// `redis://`; a flag given for a `redis://` broker is an error, since it would do nothing.
-    func redisURL(parsing text: String) throws -> RedisURL {
+    /// - Returns: The URL, and where its certificate requirement was set, in the user's words
+    ///   (`--redis_ssl_cert_reqs none`), for the warning about weakened checks.
+    func redisURL(parsing text: String) throws -> (url: RedisURL, certificateRequirementSource: String) {
         var url = try RedisURL(parsing: text)
         let environment = ProcessInfo.processInfo.environment
         let query = text.firstIndex(of: "?").map { text[$0...].lowercased() } ?? ""
@@ -173,13 +180,16 @@ struct ConnectionOptions: ParsableArguments {
         if url.tls.keyFile == nil {
             url.tls.keyFile = try setting(redisSSLKeyfile, "redis_ssl_keyfile", "REDIS_SSL_KEYFILE")?.value
         }
+        var requirementSource = "ssl_cert_reqs=\(url.tls.certificateRequirement.rawValue) in the URL"
         if !query.contains("ssl_cert_reqs="), let found = try setting(redisSSLCertReqs, "redis_ssl_cert_reqs", "REDIS_SSL_CERT_REQS") {
             guard let requirement = RedisTLSOptions.certificateRequirement(parsing: found.value) else {
                 throw IngestError.invalidOption(name: found.source, reason: "'\(found.value)' is not required or none")
             }
             url.tls.certificateRequirement = requirement
+            requirementSource = found.source.hasPrefix("--")
+                ? "\(found.source) \(found.value)" : "\(found.source)=\(found.value) in the environment"
         }
-        return url
+        return (url, requirementSource)
     }
 
     /// The broker for messages: passwords masked, and for Redis the key prefix, since only keys
