@@ -43,13 +43,13 @@ import Testing
             }
 
             #expect(try await cut.value, "the test cut the connection during COMMIT")
+            #expect(attempts.count == 1, "the transaction ran again after its COMMIT lost the connection")
             guard case .unavailable(_, let reason) = error else {
                 Issue.record("expected unavailable, got \(String(describing: error))")
                 return
             }
             #expect(reason.contains("during COMMIT"), "\(reason)")
             #expect(reason.contains("unknown"), "\(reason)")
-            #expect(attempts.count == 1, "the transaction ran again after its COMMIT lost the connection")
             #expect(ContinuousClock.now - started < .seconds(25), "reported when the connection broke, not when COMMIT would have ended")
             #expect(try await catalog.register([registration("after.txt")]) == [.created])
             #expect(try await catalog.children(of: "/zone/data").objects == ["after.txt"])
