@@ -90,12 +90,14 @@ let package = Package(
         ),
         .executableTarget(
             name: "ingest", dependencies: ["IngestCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            // The Swift runtime and Foundation linked in: every job is a process start, and resolving
-            // their symbols at each start cost about 4 ms of CPU (measured: bench/results/put-tmpfs.md).
+            // Release builds link the Swift runtime and Foundation in: every job is a process start, and
+            // resolving their symbols at each start cost about 4 ms of CPU (bench/results/put-tmpfs.md).
+            // lld, because gold warns about a libc call inside the static Foundation. Debug builds (and
+            // the test bundle, which links this target's settings) stay dynamic.
             linkerSettings: [.unsafeFlags([
-                "-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials",
+                "-static-stdlib", "-use-ld=lld", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials",
                 "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-Xlinker", "--end-group",
-            ], .when(platforms: [.linux]))]
+            ], .when(platforms: [.linux], configuration: .release))]
         ),
         .executableTarget(
             name: "ingest-queue-bench",

@@ -23,6 +23,10 @@ public final class Worker: Service {
         /// Handlers still running after their task ended (timed out, abandoned): each keeps a slot
         /// until it returns, so stuck handlers cannot pile up beyond the concurrency.
         var outliving = 0
+        /// Tasks whose handler has returned and whose completion is being committed: they keep
+        /// their lease (renewed like any other) but not their slot, so the next claim is not held
+        /// up behind the commit.
+        var committing = 0
         var processed = 0
     }
 
@@ -42,8 +46,19 @@ public final class Worker: Service {
     private static let deadlineCheckInterval: Duration = .milliseconds(100)
 
     private enum LoopEvent: Sendable {
+        /// A handler returned (or was given up on); the completion still has to be committed.
+        case handlerEnded(EndedTask)
+        /// A completion was committed: the task is over.
         case taskEnded
         case tick
+    }
+
+    /// What a task came to, on its way to the broker.
+    private struct EndedTask: Sendable {
+        let lease: TaskLease
+        /// Nil when the worker itself is being torn down: the task is left to be re-delivered.
+        let completion: TaskCompletion?
+        let logger: Logger
     }
 
     public init(broker: any Broker, handlers: [any TaskHandler], configuration: WorkerConfiguration, logger: Logger) {
@@ -97,13 +112,16 @@ public final class Worker: Service {
                 // Counted from the tasks themselves, not from the ended events this loop has read: the
                 // tasks that ended while the last claim was on the wire free their slots for this claim,
                 // so claims stay batched instead of taking one task per ended event.
-                let (running, outliving) = state.withLock { ($0.inFlight.count, $0.outliving) }
+                // Running counts every held lease (the loop ends only once all are committed); a slot is
+                // taken only by a task whose handler is still running.
+                let (running, committing, outliving) = state.withLock { ($0.inFlight.count, $0.committing, $0.outliving) }
+                let busySlots = running - committing + outliving
                 if draining && running == 0 { break }
                 var wantsTick = false
-                if !draining && running + outliving < configuration.concurrency {
+                if !draining && busySlots < configuration.concurrency {
                     // Only as many as there are free slots: a task held but not started would wait here
                     // while another worker sits idle.
-                    let wanted = configuration.concurrency - running - outliving
+                    let wanted = configuration.concurrency - busySlots
                     let claimed: [ClaimedTask]
                     var brokerFailed = false
                     do {
@@ -121,8 +139,7 @@ public final class Worker: Service {
                         let running = RunningTask(deadline: now + .seconds(task.retry.timeout), timeout: task.retry.timeout)
                         state.withLock { $0.inFlight[task.lease] = running }
                         group.addTask {
-                            await self.execute(task, running: running, committer: committer)
-                            return .taskEnded
+                            .handlerEnded(await self.execute(task, running: running))
                         }
                     }
                     if claimed.count == wanted {
@@ -162,6 +179,18 @@ public final class Worker: Service {
                 }
                 guard let event = try await group.next() else { break }
                 switch event {
+                case .handlerEnded(let ended):
+                    pause = minimumPause
+                    guard let completion = ended.completion else {
+                        endTask(ended.lease, committed: false)
+                        continue
+                    }
+                    state.withLock { $0.committing += 1 }
+                    group.addTask {
+                        await self.record(completion, committer: committer, logger: ended.logger)
+                        self.endTask(ended.lease, committed: true)
+                        return .taskEnded
+                    }
                 case .taskEnded:
                     pause = minimumPause
                 case .tick:
@@ -215,16 +244,20 @@ public final class Worker: Service {
         }
     }
 
-    private func execute(_ task: ClaimedTask, running: RunningTask, committer: CompletionCommitter) async {
+    /// Releases an ended task's lease from the worker's books.
+    private func endTask(_ lease: TaskLease, committed: Bool) {
+        state.withLock {
+            $0.inFlight[lease] = nil
+            if committed { $0.committing -= 1 }
+            $0.processed += 1
+        }
+    }
+
+    /// Runs a task's handler and says what it came to; the caller commits it.
+    private func execute(_ task: ClaimedTask, running: RunningTask) async -> EndedTask {
         var taskLogger = logger
         taskLogger[metadataKey: "ingest.job"] = "\(task.job)"
         taskLogger[metadataKey: "ingest.task"] = "\(task.kind):\(task.key)"
-        defer {
-            state.withLock {
-                $0.inFlight[task.lease] = nil
-                $0.processed += 1
-            }
-        }
         let startedAt = currentTimestamp()
         let completion: TaskCompletion
         let cancellation = running.cancellation
@@ -270,7 +303,7 @@ public final class Worker: Service {
             } catch is CancellationError {
                 guard cancellation.wasCancelledByWorker else {
                     // The worker itself is being torn down: leave the task to be re-delivered when its lease expires.
-                    return
+                    return EndedTask(lease: task.lease, completion: nil, logger: taskLogger)
                 }
                 // The lease was lost (the completion will be ignored by its fence) or the job is stopping
                 // (the broker counts the task as cancelled).
@@ -288,7 +321,7 @@ public final class Worker: Service {
             taskLogger.debug("task done")
         }
         profiler.record(task, worker: configuration.workerID, start: startedAt, end: currentTimestamp(), completion: completion)
-        await record(completion, committer: committer, logger: taskLogger)
+        return EndedTask(lease: task.lease, completion: completion, logger: taskLogger)
     }
 
     /// Commits a completion, retrying while the broker is unreachable (a Redis restart, a network

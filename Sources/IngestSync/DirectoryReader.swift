@@ -77,21 +77,19 @@ public final class DirectoryReader {
                 if errno != 0 { throw FileSystemError(operation: "readdir", path: path, code: errno) }
                 return nil
             }
-            let nameBytes = withUnsafeBytes(of: pointer.pointee.d_name) { raw -> [UInt8] in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                let length = bytes.firstIndex(of: 0) ?? bytes.count
-                return Array(bytes[0..<length])
-            }
-            if nameBytes == [46] || nameBytes == [46, 46] { continue }
+            // The name as readdir left it, NUL-terminated inside the entry: stat'ed from there, without a copy.
+            let cName = UnsafeRawPointer(pointer).advanced(by: Self.nameOffset).assumingMemoryBound(to: CChar.self)
+            let length = strlen(cName)
+            if (length == 1 && cName[0] == 46) || (length == 2 && cName[0] == 46 && cName[1] == 46) { continue }
+            let nameBytes = Array(UnsafeRawBufferPointer(start: cName, count: length))
             var entry = ListedEntry(nameBytes: nameBytes, type: Self.fileType(direntType: pointer.pointee.d_type), size: 0, mtimeNanos: 0)
             if entry.type == .regular || entry.type == .unknown {
-                let info: Glibc.stat
-                do {
-                    info = try stat(entry: nameBytes)
-                } catch let error as FileSystemError {
+                var info = Glibc.stat()
+                guard fstatat(descriptor, cName, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
                     // A file that vanished between readdir and fstatat is simply not there any more.
-                    if error.code == ENOENT { continue }
-                    entry.statError = error
+                    let code = errno
+                    if code == ENOENT { continue }
+                    entry.statError = FileSystemError(operation: "stat", path: Self.join(path, nameBytes), code: code)
                     return entry
                 }
                 entry.type = Self.fileType(mode: info.st_mode)
@@ -101,6 +99,9 @@ public final class DirectoryReader {
             return entry
         }
     }
+
+    /// Where `d_name` sits in a `dirent`.
+    private static let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
 
     /// `fstatat` relative to this directory; links are not followed unless `followLinks`.
     public func stat(entry nameBytes: [UInt8], followLinks: Bool = false) throws -> stat {

@@ -29,11 +29,11 @@ enum FileCopier {
     /// Opens the entry `name` of the directory open as `directory` for copying: relative to the
     /// directory's descriptor, so the kernel does not walk the whole path again for every file.
     /// - Parameter displayPath: the file's full path, for the error.
-    static func openForReading(_ name: [UInt8], in directory: Int32, displayPath: String) throws -> Int32 {
+    static func openForReading(_ name: [UInt8], in directory: Int32, displayPath: @autoclosure () -> String) throws -> Int32 {
         let descriptor = (name + [0]).withUnsafeBufferPointer { bytes in
             bytes.withMemoryRebound(to: CChar.self) { openat(directory, $0.baseAddress!, O_RDONLY | O_CLOEXEC) }
         }
-        guard descriptor >= 0 else { throw FileSystemError(operation: "open", path: displayPath, code: errno) }
+        guard descriptor >= 0 else { throw FileSystemError(operation: "open", path: displayPath(), code: errno) }
         return descriptor
     }
 

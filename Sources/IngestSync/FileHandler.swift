@@ -47,7 +47,7 @@ struct FileHandler: TaskHandler {
         for entry in entries {
             try context.cancellation.check()
             do {
-                switch try action(for: entry, payload: payload, reader: reader, copyDirectory: copyDirectory, existing: existing[entry.name]) {
+                switch try action(for: entry, payload: payload, reader: reader, copyDirectory: copyDirectory, existing: existing.isEmpty ? nil : existing[entry.name]) {
                 case .register(let registration, let copied):
                     registrations.append(registration)
                     bytesCopied += copied
@@ -69,14 +69,20 @@ struct FileHandler: TaskHandler {
         }
 
         let outcomes = try await catalog.register(registrations)
+        // Counted in locals and added once: a dictionary update per file shows in a bulk copy's profile.
+        var created: Int64 = 0, updated: Int64 = 0, unchanged: Int64 = 0, bytesDone: Int64 = 0
         for (registration, outcome) in zip(registrations, outcomes) {
             switch outcome {
-            case .created: result.add(1, to: Counter.entriesCreated)
-            case .updated: result.add(1, to: Counter.entriesUpdated)
-            case .unchanged: result.add(1, to: Counter.entriesUnchanged)
+            case .created: created += 1
+            case .updated: updated += 1
+            case .unchanged: unchanged += 1
             }
-            result.add(registration.size, to: Counter.bytesDone)
+            bytesDone += registration.size
         }
+        result.add(created, to: Counter.entriesCreated)
+        result.add(updated, to: Counter.entriesUpdated)
+        result.add(unchanged, to: Counter.entriesUnchanged)
+        result.add(bytesDone, to: Counter.bytesDone)
         result.add(bytesCopied, to: Counter.bytesCopied)
         return result
     }
@@ -91,7 +97,8 @@ struct FileHandler: TaskHandler {
         let nameBytes = entry.nameBytes
         // Only odd names and checksums of files registered in place need the full path's bytes.
         var sourceBytes: [UInt8] { DirectoryReader.joinBytes(payload.directoryBytes, nameBytes) }
-        let sourcePath = payload.sourcePath(entry.name)
+        // Built when used: a copy needs it only in an error message.
+        var sourcePath: String { payload.sourcePath(entry.name) }
         var metadata: [MetadataTriple] = []
         if let rawName = entry.rawName { metadata.append(OddNames.originalName(Array(rawName))) }
         if payload.rawDirectory != nil || entry.rawName != nil { metadata.append(OddNames.originalPath(sourceBytes)) }

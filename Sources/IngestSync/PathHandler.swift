@@ -50,7 +50,8 @@ struct PathHandler: TaskHandler {
             entriesSeen += 1
             let (name, escaped) = NameEscaping.text(for: listed.nameBytes)
             if deleting { listedNames.insert(name) }
-            let fullPath = payload.sourcePath(name)
+            // Built only when a pattern needs it: most syncs have none, and it is a string per entry.
+            var fullPath: String { payload.sourcePath(name) }
             var entry = listed
             var linkTarget: String?
             if let error = listed.statError {
@@ -278,12 +279,18 @@ struct CompiledExclusions {
     }
 
     /// Like Python's `re.match`: a match must start at the beginning of the path.
-    func excludesFile(_ fullPath: String) -> Bool {
-        filePatterns.contains { (try? $0.prefixMatch(in: fullPath)) != nil }
+    func excludesFile(_ fullPath: @autoclosure () -> String) -> Bool {
+        Self.anyMatches(filePatterns, fullPath)
     }
 
-    func excludesDirectory(_ fullPath: String) -> Bool {
-        directoryPatterns.contains { (try? $0.prefixMatch(in: fullPath)) != nil }
+    func excludesDirectory(_ fullPath: @autoclosure () -> String) -> Bool {
+        Self.anyMatches(directoryPatterns, fullPath)
+    }
+
+    private static func anyMatches(_ patterns: [Regex<AnyRegexOutput>], _ fullPath: () -> String) -> Bool {
+        guard !patterns.isEmpty else { return false }
+        let path = fullPath()
+        return patterns.contains { (try? $0.prefixMatch(in: path)) != nil }
     }
 }
 
