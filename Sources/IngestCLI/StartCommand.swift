@@ -128,8 +128,11 @@ struct StartCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try connection.configuration()
         let logger = try logging.makeLogger(label: "ingest.start", configuration: configuration.logging)
-        let broker = try connection.openBroker()
-        let catalog = try await connection.openCatalog(logger: logger)
+        // Opened (and on a first run created) side by side: each is a few milliseconds of a start.
+        let connection = self.connection
+        async let openedBroker = connection.openBroker()
+        async let openedCatalog = connection.openCatalog(logger: logger)
+        let (broker, catalog) = try await (openedBroker, openedCatalog)
         let name = jobName ?? UUID().uuidString.lowercased()
         let queues = SyncQueues(restart: restartQueue, path: pathQueue, file: fileQueue)
         let spec = SyncSpec(
