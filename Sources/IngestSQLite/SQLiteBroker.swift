@@ -157,7 +157,7 @@ public final class SQLiteBroker: Broker {
     public func claim(queues: [String], limit: Int, leaseDuration: Double, worker: String) async throws -> [ClaimedTask] {
         guard limit > 0, !queues.isEmpty else { return [] }
         let now = currentTimestamp()
-        return try await pool.write { db in
+        return try pool.writeOnCallingThread { db in
             var claimed: [ClaimedTask] = []
             let statement = try db.cachedStatement(sql: """
                 UPDATE tasks SET state = 1, lease_deadline = ?, fence = fence + 1, worker = ?, attempts = attempts + 1
@@ -266,7 +266,7 @@ public final class SQLiteBroker: Broker {
     public func finish(_ completions: [TaskCompletion]) async throws -> Set<TaskLease> {
         guard !completions.isEmpty else { return [] }
         let now = currentTimestamp()
-        return try await pool.write { db in
+        return try pool.writeOnCallingThread { db in
             var applied = Set<TaskLease>()
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]

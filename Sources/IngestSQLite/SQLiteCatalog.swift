@@ -127,7 +127,7 @@ public final class SQLiteCatalog: Catalog {
     public func ensureCollections(_ paths: [String]) async throws -> [UpsertOutcome] {
         guard !paths.isEmpty else { return [] }
         let now = currentTimestamp()
-        return try await pool.write { db in
+        return try pool.writeOnCallingThread { db in
             var cache: [String: Int64] = [:]
             return try paths.map { path in
                 try Self.ensureCollection(path, db: db, now: now, cache: &cache).outcome
