@@ -138,7 +138,7 @@ public final class SQLiteCatalog: Catalog {
     public func register(_ registrations: [ObjectRegistration]) async throws -> [UpsertOutcome] {
         guard !registrations.isEmpty else { return [] }
         let now = currentTimestamp()
-        return try await pool.write { db in
+        return try pool.writeOnCallingThread { db in
             var collections: [String: Int64] = [:]
             var resources: [String: Int64] = [:]
             let findObject = try db.cachedStatement(sql: "SELECT id, size, mtime_ns, checksum FROM data_objects WHERE collection_id = ? AND name = ?")

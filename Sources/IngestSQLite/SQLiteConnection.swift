@@ -23,11 +23,12 @@ enum SQLiteConnection {
 
 extension DatabasePool {
     /// A write transaction run on the calling thread, for the short transactions every task makes
-    /// (claim, finish, register). The async `write` hands each one to the writer's queue and back,
-    /// two thread switches per transaction: measured on a 10,000-file PUT, about 8% of its CPU and
-    /// 9% of its time. Like a file copy, this blocks the calling thread for the length of the
-    /// transaction (and of SQLite's busy wait when another process holds the write lock), which
-    /// is why the other, rarer writes keep the async form.
+    /// (claim, finish, register, a listing's new collections). The async `write` hands each one to
+    /// the writer's queue and back, two thread switches per transaction: on a 10,000-file PUT that
+    /// was about a tenth of the CPU and of the time (A/B, median of 12 runs each). Like a file
+    /// copy, this blocks the calling thread for the length of the transaction (and of SQLite's busy
+    /// wait when another process holds the write lock), which is why the rarer writes keep the
+    /// async form.
     func writeOnCallingThread<T>(_ updates: (Database) throws -> T) throws -> T {
         try write(updates)
     }
