@@ -113,9 +113,10 @@ public final class Worker: Service {
                 // tasks that ended while the last claim was on the wire free their slots for this claim,
                 // so claims stay batched instead of taking one task per ended event.
                 // Running counts every held lease (the loop ends only once all are committed); a slot is
-                // taken only by a task whose handler is still running.
+                // taken by a task whose handler is still running, and by commits past `concurrency`, so
+                // a broker that takes claims but not completions cannot pile up leases without bound.
                 let (running, committing, outliving) = state.withLock { ($0.inFlight.count, $0.committing, $0.outliving) }
-                let busySlots = running - committing + outliving
+                let busySlots = running - min(committing, configuration.concurrency) + outliving
                 if draining && running == 0 { break }
                 var wantsTick = false
                 if !draining && busySlots < configuration.concurrency {

@@ -207,4 +207,73 @@ private struct TestFailure: Error, CustomStringConvertible {
         #expect(status.tasksRetried == 1)
         #expect(handler.started.withLock { $0 } == 1)
     }
+
+    @Test func theNextTaskStartsWhileTheLastOnesCompletionIsStillBeingCommitted() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        try await subject.broker.submit(.test(), tasks: (0..<6).map { _ in .test(key: "plain") })
+        let broker = GatedFinishBroker(subject.broker)
+        let handler = ScriptedHandler()
+        let worker = makeWorker(broker, handler, concurrency: 1)
+        async let run: Void = worker.run()
+        // With every commit held back, one slot still starts a second task; the commits past the
+        // concurrency then hold the slot, so no more than two tasks are ever taken.
+        let deadline = Date().addingTimeInterval(10)
+        while handler.started.withLock({ $0 }) < 2 && Date() < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(handler.started.withLock { $0 } == 2)
+        // The first completion is at the broker; the second waits behind it to go in the next group.
+        #expect(broker.finishesWaiting == 1)
+        broker.open()
+        try await run
+        let status = try #require(try await subject.broker.job(named: "job"))
+        #expect(status.state == .completed)
+        #expect(status.counter(Counter.tasksDone) == 6)
+        #expect(handler.started.withLock { $0 } == 6)
+    }
+}
+
+/// A broker whose `finish` waits until `open()` is called; everything else goes straight through.
+private final class GatedFinishBroker: Broker {
+    private let inner: any Broker
+    private let state = Mutex((isOpen: false, waiting: 0))
+
+    init(_ inner: any Broker) {
+        self.inner = inner
+    }
+
+    /// Completions held back so far.
+    var finishesWaiting: Int { state.withLock { $0.waiting } }
+
+    func open() { state.withLock { $0.isOpen = true } }
+
+    func finish(_ completions: [TaskCompletion]) async throws -> Set<TaskLease> {
+        state.withLock { $0.waiting += completions.count }
+        while !state.withLock({ $0.isOpen }) {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        return try await inner.finish(completions)
+    }
+
+    func submit(_ job: JobDefinition, tasks: [NewTask]) async throws { try await inner.submit(job, tasks: tasks) }
+    func enqueue(_ tasks: [NewTask]) async throws { try await inner.enqueue(tasks) }
+    func claim(queues: [String], limit: Int, leaseDuration: Double, worker: String) async throws -> [ClaimedTask] {
+        try await inner.claim(queues: queues, limit: limit, leaseDuration: leaseDuration, worker: worker)
+    }
+    func renew(_ leases: [TaskLease], leaseDuration: Double) async throws -> [TaskLease: LeaseStatus] {
+        try await inner.renew(leases, leaseDuration: leaseDuration)
+    }
+    func reapExpiredLeases() async throws -> Int { try await inner.reapExpiredLeases() }
+    func job(named name: String) async throws -> JobStatus? { try await inner.job(named: name) }
+    func history(job name: String) async throws -> [JobPass] { try await inner.history(job: name) }
+    func jobs() async throws -> [JobStatus] { try await inner.jobs() }
+    func queueCounts(job name: String) async throws -> [String: QueueCounts] { try await inner.queueCounts(job: name) }
+    func queueNames() async throws -> [String] { try await inner.queueNames() }
+    func stop(job name: String) async throws -> JobStatus { try await inner.stop(job: name) }
+    func failedTasks(job: String?, queue: String?, limit: Int) async throws -> [FailedTask] {
+        try await inner.failedTasks(job: job, queue: queue, limit: limit)
+    }
+    func requeueFailed(job: String?, queue: String?) async throws -> Int { try await inner.requeueFailed(job: job, queue: queue) }
+    func flush() async throws { try await inner.flush() }
 }
