@@ -15,20 +15,24 @@ public final class FirstOutcome<Value: Sendable>: Sendable {
     public init() {}
 
     /// Sets the result unless one is set already.
-    public func resolve(_ result: Result<Value, any Error>) {
-        let waiter: CheckedContinuation<Value, any Error>? = state.withLock { state in
+    /// - Returns: Whether this call set it, so that a party acts on its win (closes a connection,
+    ///   say) only when the others had not finished first.
+    @discardableResult
+    public func resolve(_ result: Result<Value, any Error>) -> Bool {
+        let (won, waiter): (Bool, CheckedContinuation<Value, any Error>?) = state.withLock { state in
             switch state {
             case .pending:
                 state = .resolved(result)
-                return nil
+                return (true, nil)
             case .waiting(let continuation):
                 state = .delivered
-                return continuation
+                return (true, continuation)
             case .resolved, .delivered:
-                return nil
+                return (false, nil)
             }
         }
         waiter?.resume(with: result)
+        return won
     }
 
     /// True once a result is set.

@@ -5,7 +5,7 @@ import PostgresNIO
 /// password) and what to do; postgres-nio's own errors print only a generic text.
 public enum PostgresGraphError: Error, CustomStringConvertible, Sendable {
     /// No connection within the wait limit, no answer within the operation limit, or the
-    /// connection broke. A worker retries the chunk later.
+    /// connection broke (and kept breaking when run again). A worker retries the chunk later.
     case unavailable(server: String, reason: String)
     /// The server refused the login.
     case authenticationFailed(server: String, user: String, message: String)
@@ -30,13 +30,6 @@ public enum PostgresGraphError: Error, CustomStringConvertible, Sendable {
         case .schemaTooNew(let server, let found, let known):
             "PostgreSQL graph store at \(server) has graph schema version \(found), newer than the \(known) this ingest knows; upgrade ingest on this machine"
         }
-    }
-
-    /// SQLSTATEs after which running the same transaction again can succeed: serialization
-    /// failure and deadlock.
-    var isRetryable: Bool {
-        if case .statementFailed(_, let sqlState, _) = self { return sqlState == "40001" || sqlState == "40P01" }
-        return false
     }
 
     /// Translates postgres-nio's error into one that says what happened and what to do.

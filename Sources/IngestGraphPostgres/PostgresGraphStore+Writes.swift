@@ -1,5 +1,6 @@
 import Foundation
 import IngestGraph
+import IngestPostgres
 import Logging
 import PostgresNIO
 
@@ -23,9 +24,9 @@ extension PostgresGraphStore {
         let lockKey = Int32(truncatingIfNeeded: chunkID ^ (chunkID >> 32))
         return try await database.transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(key), \(lockKey))", logger: logger)
-            let previous = try await connection.query(
+            let previous = try await connection.rows(
                 "SELECT run, token FROM graph_chunks WHERE graph = \(key) AND id = \(chunkID)", logger: logger
-            ).collect().first.map { try $0.decode((String, String).self) }
+            ).first.map { try $0.decode((String, String).self) }
             if previous != nil {
                 try await connection.query("""
                     WITH ranges AS (
@@ -58,7 +59,7 @@ extension PostgresGraphStore {
     /// Upserts nodes and parent links in one statement. A row that is already there with the same
     /// values is left alone (locked, not rewritten), so a re-run adds no dead rows.
     private static func write(
-        nodes: ArraySlice<GraphNode>, links: ArraySlice<(Int64, Int64)>, graph: Int32, on connection: PostgresConnection, logger: Logger
+        nodes: ArraySlice<GraphNode>, links: ArraySlice<(Int64, Int64)>, graph: Int32, on connection: PostgresPool.Connection, logger: Logger
     ) async throws {
         let ids = nodes.map { StoredIDs.stored($0.id) }
         let children = nodes.map { ByteBuffer(bytes: NodeBlobs.encode(ids: $0.children)) }

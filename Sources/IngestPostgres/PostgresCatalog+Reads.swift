@@ -149,7 +149,7 @@ extension PostgresCatalog {
 
     /// Objects with their replicas and metadata, in the order of `ids`: three statements, whatever
     /// the number of objects.
-    static func dataObjects(ids: [Int64], on connection: CatalogConnection, logger: Logger) async throws -> [DataObject] {
+    static func dataObjects(ids: [Int64], on connection: PostgresPool.Connection, logger: Logger) async throws -> [DataObject] {
         guard !ids.isEmpty else { return [] }
         var objects: [Int64: DataObject] = [:]
         for row in try await connection.rows("""

@@ -66,7 +66,7 @@ extension PostgresCatalog {
     /// Records where `relocate` moves the stored copies of the given objects' replicas.
     private static func relocateReplicas(
         of objectIDs: [Int64], relocate: @Sendable (_ resource: String, _ physicalPath: String) -> String?,
-        on connection: CatalogConnection, logger: Logger
+        on connection: PostgresPool.Connection, logger: Logger
     ) async throws -> [TrashedCopy] {
         guard !objectIDs.isEmpty else { return [] }
         var relocated: [(objectID: Int64, resourceID: Int64, copy: TrashedCopy)] = []
@@ -95,7 +95,7 @@ extension PostgresCatalog {
     /// replicas and metadata) in one statement.
     /// - Returns: the removed replicas, so stored copies can be deleted.
     static func deleteEntries(
-        in collection: String, objects: [String], subtrees: [String], on connection: CatalogConnection, logger: Logger
+        in collection: String, objects: [String], subtrees: [String], on connection: PostgresPool.Connection, logger: Logger
     ) async throws -> [RemovedReplica] {
         let ranges = subtrees.map(SubtreeRange.init(path:))
         return try await connection.rows("""

@@ -80,7 +80,7 @@ extension PostgresCatalog {
     /// transaction: one look-up, then one insert per missing depth (a parent before its children),
     /// each in path order so that concurrent transactions take row locks in the same order.
     static func ensureCollections(
-        _ paths: [String], now: Timestamp, on connection: CatalogConnection, logger: Logger
+        _ paths: [String], now: Timestamp, on connection: PostgresPool.Connection, logger: Logger
     ) async throws -> EnsuredCollections {
         var wanted: Set<String> = []
         for path in paths {
@@ -120,7 +120,7 @@ extension PostgresCatalog {
     }
 
     private static func lookUpCollections(
-        _ paths: [String], into ensured: inout EnsuredCollections, on connection: CatalogConnection, logger: Logger
+        _ paths: [String], into ensured: inout EnsuredCollections, on connection: PostgresPool.Connection, logger: Logger
     ) async throws {
         for row in try await connection.rows("SELECT path, id FROM collections WHERE path = ANY(\(paths)::text[])", logger: logger) {
             let (path, id) = try row.decode((String, Int64).self)
@@ -170,7 +170,7 @@ extension PostgresCatalog {
     /// - Returns: the ids of the objects this statement created.
     private static func insertNewObjects(
         _ registrations: [ObjectRegistration], keys: [(object: ObjectKey, resourceID: Int64)], now: Timestamp,
-        on connection: CatalogConnection, logger: Logger
+        on connection: PostgresPool.Connection, logger: Logger
     ) async throws -> [ObjectKey: Int64] {
         var firstIndex: [ObjectKey: Int] = [:]
         for (index, key) in keys.enumerated() where firstIndex[key.object] == nil {
@@ -210,7 +210,7 @@ extension PostgresCatalog {
     /// Locks the objects that were there already (in key order, as every batch does) and reads
     /// them with all their replicas, which a content change marks stale.
     private static func lockObjects(
-        _ keys: [ObjectKey], on connection: CatalogConnection, logger: Logger
+        _ keys: [ObjectKey], on connection: PostgresPool.Connection, logger: Logger
     ) async throws -> (objects: [ObjectKey: StoredObject], replicas: [Int64: [Int64: StoredReplica]]) {
         guard !keys.isEmpty else { return ([:], [:]) }
         var objects: [ObjectKey: StoredObject] = [:]
@@ -242,7 +242,7 @@ extension PostgresCatalog {
     }
 
     /// Object updates, replica rewrites and stale marks, and metadata, in one statement.
-    private static func write(_ plan: RegistrationPlan, now: Timestamp, on connection: CatalogConnection, logger: Logger) async throws {
+    private static func write(_ plan: RegistrationPlan, now: Timestamp, on connection: PostgresPool.Connection, logger: Logger) async throws {
         guard !plan.objectUpdates.isEmpty || !plan.replicaWrites.isEmpty || !plan.metadata.isEmpty else { return }
         let objects = plan.objectUpdates.values.sorted { $0.id < $1.id }
         let replicas = plan.replicaWrites.sorted { $0.key < $1.key }
@@ -288,7 +288,7 @@ extension PostgresCatalog {
 
     /// Adds triples to a collection or data object; ones already there are kept once.
     static func insertMetadata(
-        _ triples: [MetadataTriple], targetType: String, targetID: Int64, on connection: CatalogConnection, logger: Logger
+        _ triples: [MetadataTriple], targetType: String, targetID: Int64, on connection: PostgresPool.Connection, logger: Logger
     ) async throws {
         guard !triples.isEmpty else { return }
         try await connection.query("""

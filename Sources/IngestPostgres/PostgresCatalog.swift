@@ -13,11 +13,11 @@ import Synchronization
 /// `SQLiteCatalog` uses them. A transaction that PostgreSQL still aborts as a deadlock or
 /// serialization victim is run again.
 ///
-/// Lifecycle: `connect(url:logger:)` starts a connection pool (postgres-nio's `PostgresClient`,
-/// whose `run()` this catalog runs in a task it owns) and migrates the schema; `close()` stops the
-/// pool. Connections are opened on demand and replaced after a server restart: an operation during
-/// an outage throws `PostgresCatalogError.unavailable` (after at most
-/// `Options.connectionWaitLimit`), and operations after the server is back succeed.
+/// Lifecycle: `connect(url:logger:)` starts a connection pool (`PostgresPool`, shared with the graph
+/// store) and migrates the schema; `close()` stops the pool. Connections are opened on demand and
+/// replaced after a server restart: an operation during an outage throws
+/// `PostgresCatalogError.unavailable` (after at most `Options.connectionWaitLimit`), and operations
+/// after the server is back succeed.
 public final class PostgresCatalog: Catalog {
     /// Tuning that deployments rarely change.
     public struct Options: Sendable {
@@ -43,10 +43,9 @@ public final class PostgresCatalog: Catalog {
 
     /// Holds the password: never printed whole (`redacted` and `server` are for messages).
     let url: PostgresURL
-    let client: PostgresClient
+    let pool: PostgresPool
     let logger: Logger
     let options: Options
-    private let runTask: Task<Void, Never>
     /// Resource ids by name; see `resourceIDs(for:)`.
     let resourceIDCache = Mutex<[String: Int64]>([:])
 
@@ -56,12 +55,13 @@ public final class PostgresCatalog: Catalog {
         var logger = logger
         logger[metadataKey: "ingest.catalog"] = "\(url.redacted)"
         self.logger = logger
-        var configuration = url.clientConfiguration
-        configuration.options.maximumConnections = max(1, options.maximumConnections)
-        configuration.options.connectTimeout = options.connectionWaitLimit
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
-        runTask = Task { await client.run() }
+        pool = PostgresPool(
+            url: url,
+            configuration: .init(
+                maximumConnections: options.maximumConnections, connectionWaitLimit: options.connectionWaitLimit,
+                statementTimeLimit: options.statementTimeLimit, translate: { Self.translate($0, url: url) },
+                isRetryable: { ($0 as? PostgresCatalogError)?.isRetryable == true }),
+            logger: logger)
     }
 
     /// Connects to the catalog database and brings its schema up to date.
@@ -76,8 +76,8 @@ public final class PostgresCatalog: Catalog {
         let parsed = try PostgresURL(parsing: url)
         let catalog = PostgresCatalog(url: parsed, options: options, logger: logger)
         do {
-            try await catalog.probe()
-            try await catalog.migrate()
+            try await catalog.pool.probe()
+            try await catalog.pool.migrate(Self.schema)
         } catch {
             await catalog.close()
             throw error
@@ -90,164 +90,33 @@ public final class PostgresCatalog: Catalog {
 
     /// Stops the connection pool. Operations after this throw `PostgresCatalogError.unavailable`.
     public func close() async {
-        runTask.cancel()
-        await runTask.value
-    }
-
-    /// Opens and closes one connection outside the pool. Its error says why the pool cannot
-    /// connect (refused, wrong password, no such database), where the pool only keeps retrying.
-    func probe() async throws {
-        do {
-            try await url.probeConnection(logger: logger)
-        } catch {
-            throw translate(error)
-        }
-    }
-
-    /// `diagnoseWait`, but never longer than a few seconds: a server that accepts connections and
-    /// never finishes their start-up would keep the probe waiting too.
-    func boundedDiagnosis(_ limit: Duration) async -> any Error {
-        let outcome = FirstOutcome<any Error>()
-        let server = url.server
-        let diagnosis = Task { outcome.resolve(.success(await self.diagnoseWait(limit))) }
-        let deadline = Task {
-            guard (try? await Task.sleep(for: .seconds(10))) != nil else { return }
-            outcome.resolve(.success(PostgresCatalogError.unavailable(
-                server: server, reason: "no connection within \(limit), and a new one did not finish starting in 10 seconds")))
-        }
-        defer {
-            diagnosis.cancel()
-            deadline.cancel()
-        }
-        return (try? await outcome.value) ?? PostgresCatalogError.unavailable(server: server, reason: "no connection within \(limit)")
-    }
-
-    /// Why no connection came within the wait limit: what a fresh connection attempt runs into, or,
-    /// when that succeeds, that this process's connections were all busy.
-    func diagnoseWait(_ limit: Duration) async -> any Error {
-        do {
-            try await probe()
-            return PostgresCatalogError.unavailable(
-                server: url.server,
-                reason: "no free connection within \(limit): all \(options.maximumConnections) connections of this process are busy")
-        } catch {
-            return error
-        }
+        await pool.close()
     }
 }
 
 // MARK: - Connections and transactions
 
 extension PostgresCatalog {
-    /// Runs `body` on a pooled connection, failing as unavailable when none comes within the wait
-    /// limit: while the server is down the pool itself keeps a request waiting for a minute, or
-    /// longer while it backs off after an outage.
-    ///
-    /// The lease is taken in an unstructured task that hands the connection over until `body` is
-    /// done, so that only the wait is limited (not the work), `body` need not escape, and a caller
-    /// that gave up (wait limit, cancellation) returns at once instead of waiting for a pool that
-    /// does not answer cancellation.
-    func withConnection<Result>(_ body: (CatalogConnection) async throws -> Result) async throws -> Result {
-        let client = client
-        let limit = options.connectionWaitLimit
-        let (leased, lease) = AsyncThrowingStream.makeStream(of: PostgresConnection.self)
-        let (released, release) = AsyncStream.makeStream(of: Void.self)
-        let acquired = AcquiredFlag()
-        let acquisition = Task {
-            do {
-                try await client.withConnection { connection in
-                    acquired.set()
-                    lease.yield(connection)
-                    for await _ in released {}
-                }
-            } catch {
-                lease.finish(throwing: error)
-            }
-        }
-        let timer = Task {
-            guard (try? await Task.sleep(for: limit)) != nil, !acquired.isSet else { return }
-            lease.finish(throwing: await self.boundedDiagnosis(limit))
-        }
-        defer {
-            release.finish()
-            timer.cancel()
-            acquisition.cancel()
-        }
-        do {
-            var connections = leased.makeAsyncIterator()
-            guard let connection = try await withTaskCancellationHandler(
-                operation: { try await connections.next() },
-                onCancel: { lease.finish(throwing: CancellationError()) })
-            else { throw CancellationError() }
-            return try await body(CatalogConnection(
-                connection: connection, server: url.server, statementTimeLimit: options.statementTimeLimit))
-        } catch {
-            throw translate(error)
-        }
-    }
-
-    /// Runs `body` in a transaction, again (up to a few times) when PostgreSQL aborts it as a
-    /// deadlock or serialization victim or its connection breaks, so `body` must be safe to run
-    /// twice.
+    /// Runs `body` in a transaction, again (up to a few times) when it is safe and can succeed;
+    /// see `PostgresPool.transaction`. `body` must be safe to run twice.
     /// - Parameter readOnly: A read-only snapshot: several statements see the same state.
-    func transaction<Result>(readOnly: Bool = false, _ body: (CatalogConnection) async throws -> Result) async throws -> Result {
-        let logger = logger
-        let begin: PostgresQuery = readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"
-        let server = url.server
-        return try await retrying {
-            try await withConnection { connection in
-                try await connection.query(begin, logger: logger)
-                do {
-                    let result = try await body(connection)
-                    do {
-                        try await connection.query("COMMIT", logger: logger)
-                    } catch PostgresCatalogError.connectionLost(_, let reason) {
-                        // The server may have committed before the connection broke: running the
-                        // body again could act twice (a second trash move, counts as unchanged).
-                        // The task is retried instead, from what the catalog then holds.
-                        throw PostgresCatalogError.unavailable(
-                            server: server, reason: "the connection broke during COMMIT (\(reason)); whether it took effect is unknown")
-                    }
-                    return result
-                } catch {
-                    // A lost connection rolled the transaction back on the server already.
-                    if !connection.connection.isClosed {
-                        _ = try? await connection.query("ROLLBACK", logger: logger)
-                    }
-                    throw error
-                }
-            }
-        }
+    func transaction<Result>(readOnly: Bool = false, _ body: (PostgresPool.Connection) async throws -> Result) async throws -> Result {
+        try await pool.transaction(readOnly: readOnly, body)
     }
 
     /// A single statement outside a transaction, its rows collected; run again when its
     /// connection breaks.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        let logger = logger
-        return try await retrying {
-            try await withConnection { connection in
-                try await connection.rows(query, logger: logger)
-            }
-        }
+        try await pool.rows(query)
     }
 
-    /// Runs `operation` up to five times while it fails with a retryable error, with a short
-    /// random pause that grows with each attempt.
-    private func retrying<Result>(_ operation: () async throws -> Result) async throws -> Result {
-        var attempt = 1
-        while true {
-            do {
-                return try await operation()
-            } catch let error as PostgresCatalogError where error.isRetryable && attempt < 5 {
-                logger.info("catalog operation runs again", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
-                attempt += 1
-                try await Task.sleep(for: .milliseconds(Int.random(in: 5...50) * attempt))
-            }
-        }
-    }
-
-    func translate(_ error: any Error) -> any Error {
+    /// Every error a catalog operation ends with, as a `PostgresCatalogError` that names the server
+    /// and the fix (or the caller's own error, as thrown).
+    static func translate(_ error: any Error, url: PostgresURL) -> any Error {
         switch error {
+        case PostgresPoolFailure.unavailable(let reason): PostgresCatalogError.unavailable(server: url.server, reason: reason)
+        case PostgresPoolFailure.connectionLost(let reason): PostgresCatalogError.connectionLost(server: url.server, reason: reason)
+        case PostgresPoolFailure.schemaTooNew(let found, let known): PostgresCatalogError.schemaTooNew(server: url.server, found: found, known: known)
         case let error as PSQLError: PostgresCatalogError.from(error, url: url)
         case is PostgresCatalogError, is IngestError, is CancellationError: error
         case let error as PostgresDecodingError:
@@ -255,11 +124,4 @@ extension PostgresCatalog {
         default: PostgresCatalogError.unavailable(server: url.server, reason: "\(error)")
         }
     }
-}
-
-/// Set once a connection is leased, so that the wait limit stops applying.
-private final class AcquiredFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .relaxed) }
-    var isSet: Bool { value.load(ordering: .relaxed) }
 }

@@ -68,7 +68,7 @@ extension CommandLineTests {
         }
 
         /// Statements cut off by the restart run again on new connections (postgres-nio can leave a
-        /// statement on a closed connection waiting forever; `CatalogConnection` gives up on it), so
+        /// statement on a closed connection waiting forever; `PostgresPool.Connection` gives up on it), so
         /// no task stays held and every file is registered once.
         @Test func postgresRestartedMidSyncTasksRetryAndTheJobCompletes() async throws {
             try await PostgresTestServer.withPrivate { server in

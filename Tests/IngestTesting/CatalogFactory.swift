@@ -101,10 +101,7 @@ public enum PostgresTestDatabase {
 
     /// Runs one statement on the database of `url`, for tests that set up what the catalog finds.
     public static func execute(on url: String, _ sql: String) async throws {
-        let url = try PostgresURL(parsing: url)
-        let configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: .quiet)
+        let connection = try await connection(to: url)
         do {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: .quiet)
             try await connection.close()
@@ -112,6 +109,17 @@ public enum PostgresTestDatabase {
             try? await connection.close()
             throw StatementFailed(sql: sql, error: String(reflecting: error))
         }
+    }
+}
+
+extension PostgresTestDatabase {
+    /// A connection of its own to the database of `url`, outside any pool, for a test that plays
+    /// another session (holding a lock, say); the caller closes it.
+    public static func connection(to url: String) async throws -> PostgresConnection {
+        let url = try PostgresURL(parsing: url)
+        let configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database, tls: .disable)
+        return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: .quiet)
     }
 }
 
