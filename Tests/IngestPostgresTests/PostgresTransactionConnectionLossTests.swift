@@ -94,7 +94,7 @@ import Testing
         }
     }
 
-    private static func backendID(of connection: CatalogConnection) async throws -> Int32 {
+    private static func backendID(of connection: PostgresPool.Connection) async throws -> Int32 {
         try await connection.rows("SELECT pg_backend_pid()", logger: .quiet).first!.decode(Int32.self)
     }
 
