@@ -39,14 +39,10 @@ public enum PostgresCatalogError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    /// SQLSTATEs after which running the same transaction again can succeed: serialization
-    /// failure and deadlock (PostgreSQL aborted one of two transactions that waited on each other).
-    static let retryableStates: Set<String> = ["40001", "40P01"]
-
     var isRetryable: Bool {
         switch self {
         case .concurrentChange, .connectionLost: true
-        case .statementFailed(_, let sqlState, _): Self.retryableStates.contains(sqlState)
+        case .statementFailed(_, let sqlState, _): PostgresPool.retryableStates.contains(sqlState)
         default: false
         }
     }
