@@ -117,7 +117,10 @@ let package = Package(
             path: "Tests/IngestTesting"
         ),
         .testTarget(name: "BrokerConformanceTests", dependencies: ["IngestCore", "IngestSQLite", "IngestRedis", "IngestTesting"]),
-        .testTarget(name: "IngestSQLiteTests", dependencies: ["IngestCore", "IngestSQLite", "IngestTesting"]),
+        .testTarget(
+            name: "IngestSQLiteTests",
+            dependencies: ["IngestCore", "IngestSQLite", "IngestTesting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "CatalogConformanceTests", dependencies: ["IngestCore", "IngestTesting"]),
         .testTarget(
             name: "IngestPostgresTests",

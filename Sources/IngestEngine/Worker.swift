@@ -183,13 +183,12 @@ public final class Worker: Service {
                 case .handlerEnded(let ended):
                     pause = minimumPause
                     guard let completion = ended.completion else {
-                        endTask(ended.lease, committed: false)
+                        endTask(ended.lease, wasCommitting: false)
                         continue
                     }
-                    state.withLock { $0.committing += 1 }
                     group.addTask {
                         await self.record(completion, committer: committer, logger: ended.logger)
-                        self.endTask(ended.lease, committed: true)
+                        self.endTask(ended.lease, wasCommitting: true)
                         return .taskEnded
                     }
                 case .taskEnded:
@@ -246,10 +245,10 @@ public final class Worker: Service {
     }
 
     /// Releases an ended task's lease from the worker's books.
-    private func endTask(_ lease: TaskLease, committed: Bool) {
+    private func endTask(_ lease: TaskLease, wasCommitting: Bool) {
         state.withLock {
             $0.inFlight[lease] = nil
-            if committed { $0.committing -= 1 }
+            if wasCommitting { $0.committing -= 1 }
             $0.processed += 1
         }
     }
@@ -322,6 +321,9 @@ public final class Worker: Service {
             taskLogger.debug("task done")
         }
         profiler.record(task, worker: configuration.workerID, start: startedAt, end: currentTimestamp(), completion: completion)
+        // The slot frees here, not when the loop reads this event: handlers that end while the loop
+        // is busy then free their slots together, and the next claim takes them all at once.
+        state.withLock { $0.committing += 1 }
         return EndedTask(lease: task.lease, completion: completion, logger: taskLogger)
     }
 
@@ -339,7 +341,9 @@ public final class Worker: Service {
                 }
                 return
             } catch {
-                guard clock.now + .seconds(delay) < giveUpAt else {
+                // A worker being torn down stops at once: its sleeps would return at once and the
+                // retries spin; the lease expires and the task runs again, so nothing is lost.
+                guard !Task.isCancelled, clock.now + .seconds(delay) < giveUpAt else {
                     // The lease will expire and the task will run again: nothing is lost.
                     logger.error("could not record the task's end; it will be re-delivered", metadata: ["error": "\(error)"])
                     return

@@ -6,18 +6,21 @@ import IngestCore
 /// shared by every worker process on the machine. Each multi-row transition is one transaction.
 public final class SQLiteBroker: Broker {
     let pool: DatabasePool
+    /// Every write goes through it (see `SQLiteWriter`).
+    let writer: SQLiteWriter
 
     /// Opens (and creates or migrates) the broker database at `path`.
     public init(path: String) throws {
         pool = try SQLiteConnection.openPool(path: path)
         try Self.migrator.migrate(pool)
+        writer = SQLiteWriter(pool)
     }
 
     // MARK: - Jobs
 
     public func submit(_ job: JobDefinition, tasks: [NewTask]) async throws {
         let now = currentTimestamp()
-        try await pool.write { db in
+        try await writer.write { db in
             if let state = try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE name = ?", arguments: [job.name]) {
                 guard JobState(rawValue: state)?.isTerminal ?? true else {
                     throw IngestError.jobAlreadyActive(job.name)
@@ -51,7 +54,7 @@ public final class SQLiteBroker: Broker {
     public func enqueue(_ tasks: [NewTask]) async throws {
         guard !tasks.isEmpty else { return }
         let now = currentTimestamp()
-        try await pool.write { db in
+        try await writer.write { db in
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]
             for (job, jobTasks) in Dictionary(grouping: tasks, by: \.job) {
@@ -112,7 +115,7 @@ public final class SQLiteBroker: Broker {
 
     public func stop(job name: String) async throws -> JobStatus {
         let now = currentTimestamp()
-        return try await pool.write { db in
+        return try await writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE name = ?", arguments: [name]) else {
                 throw IngestError.jobNotFound(name)
             }
@@ -144,7 +147,7 @@ public final class SQLiteBroker: Broker {
     }
 
     public func flush() async throws {
-        try await pool.write { db in
+        try await writer.write { db in
             try db.execute(sql: """
                 DELETE FROM tasks; DELETE FROM task_dependencies; DELETE FROM job_counters; DELETE FROM job_passes;
                 DELETE FROM jobs; DELETE FROM queues;
@@ -157,7 +160,7 @@ public final class SQLiteBroker: Broker {
     public func claim(queues: [String], limit: Int, leaseDuration: Double, worker: String) async throws -> [ClaimedTask] {
         guard limit > 0, !queues.isEmpty else { return [] }
         let now = currentTimestamp()
-        return try pool.writeOnCallingThread { db in
+        return try await writer.writeShort { db in
             var claimed: [ClaimedTask] = []
             let statement = try db.cachedStatement(sql: """
                 UPDATE tasks SET state = 1, lease_deadline = ?, fence = fence + 1, worker = ?, attempts = attempts + 1
@@ -195,7 +198,7 @@ public final class SQLiteBroker: Broker {
     public func renew(_ leases: [TaskLease], leaseDuration: Double) async throws -> [TaskLease: LeaseStatus] {
         guard !leases.isEmpty else { return [:] }
         let deadline = currentTimestamp() + leaseDuration
-        return try await pool.write { db in
+        return try await writer.write { db in
             var answer: [TaskLease: LeaseStatus] = [:]
             let renew = try db.cachedStatement(sql: """
                 UPDATE tasks SET lease_deadline = ? WHERE id = ? AND fence = ? AND state = 1
@@ -218,7 +221,7 @@ public final class SQLiteBroker: Broker {
 
     public func reapExpiredLeases() async throws -> Int {
         let now = currentTimestamp()
-        return try await pool.write { db in
+        return try await writer.write { db in
             let expired = try Row.fetchAll(db, sql: """
                 SELECT t.id, t.job, t.attempts, t.retries, t.entry_count, j.state AS job_state
                 FROM tasks t LEFT JOIN jobs j ON j.name = t.job
@@ -266,7 +269,7 @@ public final class SQLiteBroker: Broker {
     public func finish(_ completions: [TaskCompletion]) async throws -> Set<TaskLease> {
         guard !completions.isEmpty else { return [] }
         let now = currentTimestamp()
-        return try pool.writeOnCallingThread { db in
+        return try await writer.writeShort { db in
             var applied = Set<TaskLease>()
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]
@@ -352,7 +355,7 @@ public final class SQLiteBroker: Broker {
     }
 
     public func requeueFailed(job: String?, queue: String?) async throws -> Int {
-        try await pool.write { db in
+        try await writer.write { db in
             var filter = "t.state = 2"
             var arguments: StatementArguments = []
             if let job {

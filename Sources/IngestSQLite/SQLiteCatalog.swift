@@ -6,10 +6,13 @@ import IngestCore
 /// SQLite file. Every write is an upsert keyed by logical path, so re-running a task is harmless.
 public final class SQLiteCatalog: Catalog {
     let pool: DatabasePool
+    /// Every write goes through it (see `SQLiteWriter`).
+    let writer: SQLiteWriter
 
     public init(path: String) throws {
         pool = try SQLiteConnection.openPool(path: path)
         try Self.migrator.migrate(pool)
+        writer = SQLiteWriter(pool)
     }
 
     static var migrator: DatabaseMigrator {
@@ -75,7 +78,7 @@ public final class SQLiteCatalog: Catalog {
     // MARK: - Resources
 
     public func ensureResource(_ resource: StorageResource) async throws {
-        try await pool.write { db in
+        try await writer.write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT type, path FROM resources WHERE name = ?", arguments: [resource.name]) {
                 let type: String = row["type"]
                 let path: String? = row["path"]
@@ -127,7 +130,7 @@ public final class SQLiteCatalog: Catalog {
     public func ensureCollections(_ paths: [String]) async throws -> [UpsertOutcome] {
         guard !paths.isEmpty else { return [] }
         let now = currentTimestamp()
-        return try pool.writeOnCallingThread { db in
+        return try await writer.writeShort { db in
             var cache: [String: Int64] = [:]
             return try paths.map { path in
                 try Self.ensureCollection(path, db: db, now: now, cache: &cache).outcome
@@ -138,7 +141,7 @@ public final class SQLiteCatalog: Catalog {
     public func register(_ registrations: [ObjectRegistration]) async throws -> [UpsertOutcome] {
         guard !registrations.isEmpty else { return [] }
         let now = currentTimestamp()
-        return try pool.writeOnCallingThread { db in
+        return try await writer.writeShort { db in
             var collections: [String: Int64] = [:]
             var resources: [String: Int64] = [:]
             let findObject = try db.cachedStatement(sql: "SELECT id, size, mtime_ns, checksum FROM data_objects WHERE collection_id = ? AND name = ?")
@@ -332,7 +335,7 @@ extension SQLiteCatalog {
     }
 
     public func addMetadata(_ triples: [MetadataTriple], to path: String) async throws {
-        try await pool.write { db in
+        try await writer.write { db in
             if let id = try Self.collectionID(path, db: db) {
                 try Self.addMetadata(triples, targetType: "collection", targetID: id, db: db)
             } else if let id = try Self.objectID(path, db: db) {
@@ -378,7 +381,7 @@ extension SQLiteCatalog {
 
     public func unregister(in collection: String, objects: [String], collections: [String]) async throws -> [RemovedReplica] {
         guard !objects.isEmpty || !collections.isEmpty else { return [] }
-        return try await pool.write { db in
+        return try await writer.write { db in
             guard let collectionID = try Self.collectionID(collection, db: db) else { return [] }
             var removed: [RemovedReplica] = []
             for name in objects {
@@ -401,7 +404,7 @@ extension SQLiteCatalog {
     ) async throws -> [TrashedCopy] {
         guard !objects.isEmpty || !collections.isEmpty else { return [] }
         let now = currentTimestamp()
-        return try await pool.write { db in
+        return try await writer.write { db in
             guard let collectionID = try Self.collectionID(collection, db: db) else { return [] }
             let zone = LogicalPath.lineage(of: collection).first ?? collection
             let trashCollection = trashRoot + collection.dropFirst(zone.count)

@@ -1,16 +1,21 @@
 import Foundation
 import GRDB
+import GRDBSQLite
+import Synchronization
 
 /// Opens the one `DatabasePool` a process keeps per SQLite file: WAL, `synchronous=NORMAL`,
 /// and a busy timeout so several worker processes can share the file.
 enum SQLiteConnection {
+    /// How long a write waits for another process's write lock before it fails.
+    static let busyTimeoutMilliseconds: Int32 = 60_000
+
     static func openPool(path: String) throws -> DatabasePool {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(60)
+        configuration.busyMode = .timeout(Double(busyTimeoutMilliseconds) / 1000)
         configuration.maximumReaderCount = 4
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
@@ -21,15 +26,78 @@ enum SQLiteConnection {
     }
 }
 
-extension DatabasePool {
-    /// A write transaction run on the calling thread, for the short transactions every task makes
-    /// (claim, finish, register, a listing's new collections). The async `write` hands each one to
-    /// the writer's queue and back, two thread switches per transaction: on a 10,000-file PUT that
-    /// was about a tenth of the CPU and of the time (A/B, median of 12 runs each). Like a file
-    /// copy, this blocks the calling thread for the length of the transaction (and of SQLite's busy
-    /// wait when another process holds the write lock), which is why the rarer writes keep the
-    /// async form.
-    func writeOnCallingThread<T>(_ updates: (Database) throws -> T) throws -> T {
-        try write(updates)
+/// Every write of the embedded broker and catalog. The short transactions each task makes (claim,
+/// finish, register, a listing's new collections) run on the calling thread when they can start at
+/// once; everything else goes to GRDB's writer queue.
+///
+/// GRDB's async `write` hands a transaction to the writer queue and back, two thread switches: on
+/// a 10,000-file PUT that was about a tenth of the CPU and of the time (A/B, median of 12 runs
+/// each). But a transaction on the calling thread holds one of Swift's few cooperative threads for
+/// as long as it waits, and lease renewal, deadlines and signal handling need those threads. So the
+/// calling thread is used only when no other write of this process is under way (the writer queue
+/// is free) and SQLite's write lock is free right now (another process may hold it for seconds);
+/// otherwise the transaction waits on the writer queue like any other, with the usual busy timeout.
+final class SQLiteWriter: Sendable {
+    let pool: DatabasePool
+    /// Writes of this process under way, on either path.
+    private let writesUnderWay = Atomic<Int>(0)
+    /// Transactions run on the calling thread so far (the rest went to the writer queue).
+    private let callingThreadCount = Atomic<Int>(0)
+
+    var writesOnCallingThread: Int { callingThreadCount.load(ordering: .relaxed) }
+    /// Writes under way right now.
+    var writesInProgress: Int { writesUnderWay.load(ordering: .relaxed) }
+
+    init(_ pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// A transaction on GRDB's writer queue, for writes that may be long (deletes of whole trees,
+    /// job submission) or rare.
+    func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        writesUnderWay.add(1, ordering: .sequentiallyConsistent)
+        defer { writesUnderWay.subtract(1, ordering: .sequentiallyConsistent) }
+        return try await pool.write(updates)
+    }
+
+    /// A short transaction, on the calling thread when it can start at once, else as `write`.
+    func writeShort<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        if writesUnderWay.compareExchange(expected: 0, desired: 1, ordering: .sequentiallyConsistent).exchanged {
+            let result: T?
+            do {
+                defer { writesUnderWay.subtract(1, ordering: .sequentiallyConsistent) }
+                result = try writeOnCallingThreadIfUnlocked(updates)
+            }
+            if let result {
+                callingThreadCount.add(1, ordering: .relaxed)
+                return result
+            }
+        }
+        return try await write(updates)
+    }
+
+    /// The transaction on this thread, or nil without running it when another process holds the
+    /// write lock. A synchronous function, so that GRDB's synchronous write is the one called: it
+    /// runs the block on the calling thread when the writer queue is idle.
+    private func writeOnCallingThreadIfUnlocked<T>(_ updates: (Database) throws -> T) throws -> T? {
+        try pool.writeWithoutTransaction { db -> T? in
+            // Fail at once rather than wait when another process holds the write lock.
+            sqlite3_busy_timeout(db.sqliteConnection, 0)
+            defer { sqlite3_busy_timeout(db.sqliteConnection, SQLiteConnection.busyTimeoutMilliseconds) }
+            do {
+                try db.beginTransaction(.immediate)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                return nil
+            }
+            sqlite3_busy_timeout(db.sqliteConnection, SQLiteConnection.busyTimeoutMilliseconds)
+            do {
+                let value = try updates(db)
+                try db.commit()
+                return value
+            } catch {
+                if db.isInsideTransaction { try? db.rollback() }
+                throw error
+            }
+        }
     }
 }

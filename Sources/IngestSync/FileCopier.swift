@@ -33,7 +33,10 @@ enum FileCopier {
         let descriptor = (name + [0]).withUnsafeBufferPointer { bytes in
             bytes.withMemoryRebound(to: CChar.self) { openat(directory, $0.baseAddress!, O_RDONLY | O_CLOEXEC) }
         }
-        guard descriptor >= 0 else { throw FileSystemError(operation: "open", path: displayPath(), code: errno) }
+        guard descriptor >= 0 else {
+            let code = errno  // read before the path is built: building it may allocate and reset errno
+            throw FileSystemError(operation: "open", path: displayPath(), code: code)
+        }
         return descriptor
     }
 

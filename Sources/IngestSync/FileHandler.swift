@@ -131,7 +131,10 @@ struct FileHandler: TaskHandler {
             let input = try FileCopier.openForReading(nameBytes, in: reader.descriptor, displayPath: sourcePath)
             defer { close(input) }
             var info = stat()
-            guard fstat(input, &info) == 0 else { throw FileSystemError(operation: "stat", path: sourcePath, code: errno) }
+            guard fstat(input, &info) == 0 else {
+                let code = errno  // read before the path is built
+                throw FileSystemError(operation: "stat", path: sourcePath, code: code)
+            }
             let size = Int64(info.st_size)
             let mtime = info.mtimeNanos
             let copy: FileCopier.Outcome
