@@ -3,13 +3,27 @@
 /// paying for one each.
 ///
 /// The first submitter writes alone and returns as soon as its own write is done; whatever piled up
-/// meanwhile is written by a task of the committer's own, group after group, until none is left.
+/// meanwhile becomes the next group, written by the first submitter in it (no task of its own).
 public actor GroupCommitter<Input: Sendable, Output: Sendable> {
     /// Writes a group and gives one result per input, in order.
     public typealias Write = @Sendable ([Input]) async -> [Result<Output, any Error>]
 
+    /// A submission waiting for the write under way to end.
+    private struct Waiter: Sendable {
+        let input: Input
+        let continuation: CheckedContinuation<Turn, Never>
+    }
+
+    /// What a waiting submitter is told when the write under way ends.
+    private enum Turn: Sendable {
+        /// Its input was written by another submitter, with this result.
+        case done(Result<Output, any Error>)
+        /// It writes the next group: its own input and these.
+        case lead([Waiter])
+    }
+
     private let write: Write
-    private var waiting: [(input: Input, continuation: CheckedContinuation<Output, any Error>)] = []
+    private var waiting: [Waiter] = []
     private var isWriting = false
 
     public init(write: @escaping Write) {
@@ -18,34 +32,32 @@ public actor GroupCommitter<Input: Sendable, Output: Sendable> {
 
     /// Writes `input`, alone or with others submitted while a write was under way.
     public func submit(_ input: Input) async throws -> Output {
+        var others: [Waiter] = []
         if isWriting {
-            return try await withCheckedThrowingContinuation { waiting.append((input, $0)) }
-        }
-        isWriting = true
-        let result = Self.first(of: await write([input]))
-        if waiting.isEmpty {
-            isWriting = false
-        } else {
-            Task { await self.writeWaiting() }
-        }
-        return try result.get()
-    }
-
-    /// Writes what waits, a group at a time, until nothing does.
-    private func writeWaiting() async {
-        while !waiting.isEmpty {
-            let group = waiting
-            waiting = []
-            let results = await write(group.map(\.input))
-            for (index, entry) in group.enumerated() {
-                entry.continuation.resume(with: index < results.count ? results[index] : .failure(MissingResult()))
+            switch await withCheckedContinuation({ waiting.append(Waiter(input: input, continuation: $0)) }) {
+            case .done(let result): return try result.get()
+            case .lead(let group): others = group
             }
+        } else {
+            isWriting = true
         }
-        isWriting = false
+        let results = await write([input] + others.map(\.input))
+        for (index, waiter) in others.enumerated() {
+            waiter.continuation.resume(returning: .done(Self.result(results, at: index + 1)))
+        }
+        // What piled up during this write is the next group; its first submitter writes it.
+        if let next = waiting.first {
+            let group = Array(waiting.dropFirst())
+            waiting = []
+            next.continuation.resume(returning: .lead(group))
+        } else {
+            isWriting = false
+        }
+        return try Self.result(results, at: 0).get()
     }
 
-    private static func first(of results: [Result<Output, any Error>]) -> Result<Output, any Error> {
-        results.first ?? .failure(MissingResult())
+    private static func result(_ results: [Result<Output, any Error>], at index: Int) -> Result<Output, any Error> {
+        index < results.count ? results[index] : .failure(MissingResult())
     }
 
     /// A write that gave fewer results than it was given inputs: a programming error, reported

@@ -159,6 +159,8 @@ public final class SQLiteBroker: Broker {
 
     public func claim(queues: [String], limit: Int, leaseDuration: Double, worker: String) async throws -> [ClaimedTask] {
         guard limit > 0, !queues.isEmpty else { return [] }
+        // A worker being torn down takes nothing (its tasks would sit leased until the leases expire).
+        try Task.checkCancellation()
         let now = currentTimestamp()
         return try await writer.writeShort { db in
             var claimed: [ClaimedTask] = []
