@@ -172,27 +172,12 @@ public final class SQLiteCatalog: Catalog {
                 """)
             var outcomes: [UpsertOutcome] = []
             outcomes.reserveCapacity(registrations.count)
-            // A batch is usually one collection on one resource: the last pair is checked before hashing.
-            var lastCollection: (path: String, id: Int64)?
-            var lastResource: (name: String, id: Int64)?
             for registration in registrations {
-                let collectionID: Int64
-                if let lastCollection, lastCollection.path == registration.collection {
-                    collectionID = lastCollection.id
-                } else {
-                    collectionID = try collections[registration.collection]
-                        ?? Self.ensureCollection(registration.collection, db: db, now: now, cache: &collections).id
-                    collections[registration.collection] = collectionID
-                    lastCollection = (registration.collection, collectionID)
-                }
-                let resourceID: Int64
-                if let lastResource, lastResource.name == registration.resource {
-                    resourceID = lastResource.id
-                } else {
-                    resourceID = try resources[registration.resource] ?? Self.resourceID(registration.resource, db: db)
-                    resources[registration.resource] = resourceID
-                    lastResource = (registration.resource, resourceID)
-                }
+                let collectionID = try collections[registration.collection]
+                    ?? Self.ensureCollection(registration.collection, db: db, now: now, cache: &collections).id
+                collections[registration.collection] = collectionID
+                let resourceID = try resources[registration.resource] ?? Self.resourceID(registration.resource, db: db)
+                resources[registration.resource] = resourceID
 
                 let outcome: UpsertOutcome
                 let objectID: Int64

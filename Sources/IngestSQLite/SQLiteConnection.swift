@@ -44,8 +44,9 @@ final class SQLiteWriter: Sendable {
     /// Transactions run on the calling thread so far (the rest went to the writer queue).
     private let callingThreadCount = Atomic<Int>(0)
 
+    /// How many transactions took the calling thread; for tests, which cannot see threads.
     var writesOnCallingThread: Int { callingThreadCount.load(ordering: .relaxed) }
-    /// Writes under way right now.
+    /// Writes under way right now; for tests.
     var writesInProgress: Int { writesUnderWay.load(ordering: .relaxed) }
 
     init(_ pool: DatabasePool) {
