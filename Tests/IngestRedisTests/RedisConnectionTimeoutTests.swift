@@ -31,8 +31,19 @@ struct RedisConnectionTimeoutTests {
     @Test func cancellingAWaitingTaskClosesTheConnection() async throws {
         let connection = try await RedisTestServer.connect()
         let key = RedisTestServer.key("empty")
+        let clientID = try #require(try await connection.send(["CLIENT", "ID"]).int)
         let waiting = Task { try await connection.send(["BLPOP", key, 0]) }
-        try await Task.sleep(for: .milliseconds(100))
+        // Cancelled only once the server is blocked on it: a BLPOP cancelled before it is sent is
+        // refused unsent and leaves the connection open (the test below), which a loaded machine
+        // reaches with any fixed pause.
+        let observer = try await RedisTestServer.connect()
+        let blockedBy = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < blockedBy,
+            try await observer.send(["CLIENT", "LIST", "ID", clientID]).string?.contains("cmd=blpop") != true
+        {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        await observer.close()
         waiting.cancel()
         guard case .failure(RedisError.cancelled(let command)) = await waiting.result else {
             Issue.record("BLPOP was not cancelled: \(await waiting.result)")
