@@ -75,7 +75,9 @@ struct GraphIngestCommand: AsyncParsableCommand {
         let spec = try JSONDecoder().decode(GraphSpec.self, from: job.spec)
         let layers = spec.geometry.buildLayers
         guard synchronous else {
-            print("graph \(graphID): \(tasks.count) chunk tasks queued on \(layers.map { GraphQueues.name(layer: $0) }.joined(separator: ", ")); "
+            // Without --test, the workers queue the chunks a slice at a time (`GraphJob.queueingTask`).
+            let chunks = spec.test ? tasks.count : spec.geometry.totalChunkCount
+            print("graph \(graphID): \(chunks) chunk tasks queued on \(layers.map { GraphQueues.name(layer: $0) }.joined(separator: ", ")); "
                 + "run `ingest worker` to build it and `ingest status \(graphID)` to follow it")
             return
         }

@@ -27,10 +27,11 @@ struct LayerCommand: AsyncParsableCommand {
             throw ValidationFailure("graph \(spec.graphID) has layers 2-\(spec.geometry.rootLayer); there is no layer \(layer)")
         }
         let layers = noAutoqueueParents ? layer...layer : layer...spec.geometry.rootLayer
-        let chunks = layers.flatMap { spec.geometry.chunks(layer: $0) }
-        // Each waits for its children's unfinished tasks, if any; a child with none is taken as built.
-        try await broker.enqueue(GraphJob.tasks(for: chunks, spec: spec, dependOnChildren: true))
-        print("queued \(chunks.count) chunks of graph \(spec.graphID) on \(layers.map { GraphQueues.name(layer: $0) }.joined(separator: ", "))")
+        // A worker queues them a slice at a time, each waiting for its children's unfinished tasks,
+        // if any (a child with none is taken as built).
+        try await broker.enqueue([GraphJob.queueingTask(spec: spec, layers: layers)])
+        let chunks = layers.reduce(0) { $0 + spec.geometry.chunkCount(layer: $1) }
+        print("queued \(chunks) chunks of graph \(spec.graphID) on \(layers.map { GraphQueues.name(layer: $0) }.joined(separator: ", "))")
     }
 }
 

@@ -48,13 +48,37 @@ public struct GraphDataset: Sendable, Equatable {
     }
 
     /// Reads the watershed's `info` and derives the chunk grid from its scale-0 size and `CHUNK_SIZE`.
+    /// - Throws: `GraphError.invalidDataset`; a grid too large for the ids or for one graph names
+    ///   `CHUNK_SIZE`, the volume, the layers and a `CHUNK_SIZE` that fits, before anything is made.
     public func geometry() throws -> GraphGeometry {
         let info = try WatershedInfo.load(directory: watershed, datasetFile: file)
-        let grid = zip(info.size, chunkSize).map { ($0 + $1 - 1) / $1 }
         do {
-            return try GraphGeometry(grid: grid, chunkSize: chunkSize, fanout: fanout, layerIDBits: layerIDBits, spatialBits: spatialBits)
+            return try geometry(size: info.size, chunkSize: chunkSize)
+        } catch GraphError.gridTooLarge(let grid, let layers, let fanout, let problem, let alternative) {
+            let larger = suggestedChunkSize(size: info.size).map { "use a larger CHUNK_SIZE, such as \($0)" } ?? "use a larger CHUNK_SIZE"
+            throw GraphError.invalidDataset(
+                file: file, key: "graph_config.CHUNK_SIZE",
+                reason: "\(chunkSize) over the watershed's \(info.size) voxels (data_source.WATERSHED) makes "
+                    + "\(GraphError.gridText(grid, layers: layers, fanout: fanout)): \(problem); \(larger)" + (alternative.map { ", or \($0)" } ?? ""))
         } catch let error as GraphError {
             throw GraphError.invalidDataset(file: file, key: "graph_config", reason: error.description.replacingOccurrences(of: "graph_config: ", with: ""))
+        }
+    }
+
+    private func geometry(size: [Int], chunkSize: [Int]) throws -> GraphGeometry {
+        let grid = zip(size, chunkSize).map { ($0 - 1) / $1 + 1 }
+        return try GraphGeometry(grid: grid, chunkSize: chunkSize, fanout: fanout, layerIDBits: layerIDBits, spatialBits: spatialBits)
+    }
+
+    /// The first `CHUNK_SIZE`, doubling every side up to the volume's, whose grid the ids and the
+    /// bound on chunks allow; nil when none does (the other options are at fault).
+    private func suggestedChunkSize(size: [Int]) -> [Int]? {
+        var candidate = chunkSize
+        while true {
+            let next = zip(candidate, size).map { side, volume in min(saturating(side.multipliedReportingOverflow(by: 2)), max(side, volume)) }
+            guard next != candidate else { return nil }
+            candidate = next
+            if (try? geometry(size: size, chunkSize: candidate)) != nil { return candidate }
         }
     }
 }
@@ -82,12 +106,16 @@ public struct WatershedInfo: Sendable, Equatable {
             let numbers = values.compactMap { ($0 as? NSNumber)?.doubleValue }
             return numbers.count == 3 ? numbers : nil
         }
-        guard let size = numbers("size"), size.allSatisfy({ $0 >= 1 && $0 == $0.rounded() }) else {
-            throw bad("scale 0 needs \"size\": three positive whole numbers of voxels")
+        // Beyond 2^53 a JSON number is no longer a whole number of voxels (and Int() would trap).
+        let limit = 9_007_199_254_740_992.0
+        guard let size = numbers("size"), size.allSatisfy({ $0 >= 1 && $0 <= limit && $0 == $0.rounded() }) else {
+            throw bad("scale 0 needs \"size\": three whole numbers of voxels from 1 to 2^53")
         }
-        return WatershedInfo(
-            size: size.map { Int($0) }, voxelOffset: (numbers("voxel_offset") ?? [0, 0, 0]).map { Int($0) },
-            resolution: numbers("resolution") ?? [1, 1, 1])
+        let offset = numbers("voxel_offset") ?? [0, 0, 0]
+        guard offset.allSatisfy({ abs($0) <= limit && $0 == $0.rounded() }) else {
+            throw bad("scale 0 has a \"voxel_offset\" that is not three whole numbers within 2^53")
+        }
+        return WatershedInfo(size: size.map { Int($0) }, voxelOffset: offset.map { Int($0) }, resolution: numbers("resolution") ?? [1, 1, 1])
     }
 
     /// Writes an `info` file with one scale.

@@ -3,6 +3,9 @@ public enum GraphError: Error, CustomStringConvertible, Equatable {
     /// The dataset file cannot be used: `file` is the dataset file, `key` the offending key.
     case invalidDataset(file: String, key: String, reason: String)
     case invalidGeometry(String)
+    /// The chunk grid is too large for the node ids or for one graph: `problem` names the limit,
+    /// `alternative` a fix other than larger chunks, where there is one.
+    case gridTooLarge(grid: [Int], layers: Int, fanout: Int, problem: String, alternative: String?)
     /// A chunk's input file is malformed.
     case badChunkFile(path: String, reason: String)
     /// A parent chunk was run before one of its children was built.
@@ -19,6 +22,9 @@ public enum GraphError: Error, CustomStringConvertible, Equatable {
             "dataset file \(file): \(key): \(reason)"
         case .invalidGeometry(let reason):
             "graph_config: \(reason)"
+        case .gridTooLarge(let grid, let layers, let fanout, let problem, let alternative):
+            "graph_config: \(Self.gridText(grid, layers: layers, fanout: fanout)): \(problem); use larger chunks (CHUNK_SIZE)"
+                + (alternative.map { ", or \($0)" } ?? "")
         case .badChunkFile(let path, let reason):
             "\(path): \(reason)"
         case .childNotBuilt(let chunk, let child):
@@ -34,5 +40,10 @@ public enum GraphError: Error, CustomStringConvertible, Equatable {
         case .invalidNode(let reason):
             reason
         }
+    }
+
+    /// `a grid of 4096 x 1 x 1 layer-2 chunks in 14 layers (FANOUT 2)`.
+    static func gridText(_ grid: [Int], layers: Int, fanout: Int) -> String {
+        "a grid of \(grid.map(String.init).joined(separator: " x ")) layer-2 chunks in \(layers) layers (FANOUT \(fanout))"
     }
 }

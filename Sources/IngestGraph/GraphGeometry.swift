@@ -12,6 +12,12 @@ public struct GraphGeometry: Codable, Sendable, Equatable {
     /// Bits per coordinate in supervoxel (layer 1) ids (`SPATIAL_BITS`).
     public var spatialBits: Int
 
+    /// The most chunks (tasks) one graph may have, all layers together: 2^25 = 33,554,432, several
+    /// times the layer-2 chunks of the largest volumes PyChunkedGraph has ingested. A grid beyond it
+    /// nearly always comes from a `CHUNK_SIZE` far too small (`[1, 1, 1]`), and is refused before
+    /// anything is enumerated: each chunk is a broker round trip and a row in the graph store.
+    public static let maximumChunkCount = 1 << 25
+
     public init(grid: [Int], chunkSize: [Int] = [1, 1, 1], fanout: Int = 2, layerIDBits: Int = 8, spatialBits: Int = 10) throws {
         self.grid = grid
         self.chunkSize = chunkSize
@@ -42,11 +48,12 @@ public struct GraphGeometry: Codable, Sendable, Equatable {
     /// layer whose lower grid does not divide by `FANOUT` have fewer children.
     public func chunkCounts(layer: Int) -> [Int] {
         let span = power(fanout, max(0, layer - 2))
-        return grid.map { ($0 + span - 1) / span }
+        return grid.map { ($0 - 1) / span + 1 }
     }
 
+    /// Chunks of a layer; saturates at `Int.max` rather than trap, so an absurd grid can be refused.
     public func chunkCount(layer: Int) -> Int {
-        chunkCounts(layer: layer).reduce(1, *)
+        chunkCounts(layer: layer).reduce(1) { saturating($0.multipliedReportingOverflow(by: $1)) }
     }
 
     public func contains(_ chunk: ChunkCoordinate) -> Bool {
@@ -57,15 +64,16 @@ public struct GraphGeometry: Codable, Sendable, Equatable {
 
     /// Every chunk of a layer, x fastest.
     public func chunks(layer: Int) -> [ChunkCoordinate] {
+        chunks(layer: layer, range: 0..<chunkCount(layer: layer))
+    }
+
+    /// The chunks of a layer whose positions in x-fastest order (`chunks(layer:)`) are in `range`:
+    /// one slice of a layer, without the layer.
+    public func chunks(layer: Int, range: Range<Int>) -> [ChunkCoordinate] {
         let counts = chunkCounts(layer: layer)
-        var result: [ChunkCoordinate] = []
-        result.reserveCapacity(counts.reduce(1, *))
-        for z in 0..<counts[2] {
-            for y in 0..<counts[1] {
-                for x in 0..<counts[0] { result.append(ChunkCoordinate(layer: layer, x: x, y: y, z: z)) }
-            }
+        return range.map { index in
+            ChunkCoordinate(layer: layer, x: index % counts[0], y: index / counts[0] % counts[1], z: index / (counts[0] * counts[1]))
         }
-        return result
     }
 
     /// The chunk one layer up that holds `chunk`.
@@ -117,7 +125,7 @@ public struct GraphGeometry: Codable, Sendable, Equatable {
         return offset + chunk.x + counts[0] * (chunk.y + counts[1] * chunk.z)
     }
 
-    public var totalChunkCount: Int { buildLayers.reduce(0) { $0 + chunkCount(layer: $1) } }
+    public var totalChunkCount: Int { buildLayers.reduce(0) { saturating($0.addingReportingOverflow(chunkCount(layer: $1))) } }
 
     /// Root segment ids are split between the chunks that complete objects: the high bits number
     /// the chunk (`ordinal(of:)`), these low bits the root within it.
@@ -138,6 +146,8 @@ public struct GraphGeometry: Codable, Sendable, Equatable {
         64 - layerIDBits - 3 * coordinateBits(layer: layer)
     }
 
+    /// Checks the options first, then that the grid fits the ids and the bound on chunks: the grid's
+    /// checks come in an order that keeps every count below overflow, so any numbers get a message.
     func validate() throws {
         guard grid.count == 3, grid.allSatisfy({ $0 >= 1 }) else {
             throw GraphError.invalidGeometry("the volume must span at least one chunk along x, y and z, got \(grid)")
@@ -149,20 +159,39 @@ public struct GraphGeometry: Codable, Sendable, Equatable {
         guard (1...16).contains(layerIDBits) else {
             throw GraphError.invalidGeometry("LAYER_ID_BITS must be between 1 and 16, got \(layerIDBits)")
         }
-        guard layerCount < 1 << layerIDBits else {
-            throw GraphError.invalidGeometry("\(layerCount) layers do not fit in LAYER_ID_BITS \(layerIDBits); raise LAYER_ID_BITS")
-        }
         guard spatialBits >= 1 else { throw GraphError.invalidGeometry("SPATIAL_BITS must be at least 1, got \(spatialBits)") }
-        guard coordinateBits(layer: 2) <= spatialBits else {
+        guard 64 - layerIDBits - 3 * spatialBits >= 8 else {
             throw GraphError.invalidGeometry(
-                "SPATIAL_BITS \(spatialBits) cannot number \(grid.max()!) chunks per dimension; raise it to \(coordinateBits(layer: 2))")
+                "SPATIAL_BITS \(spatialBits) and LAYER_ID_BITS \(layerIDBits) leave \(64 - layerIDBits - 3 * spatialBits) bits for supervoxel segments, "
+                    + "fewer than 8; lower SPATIAL_BITS to \((64 - layerIDBits - 8) / 3) at most")
         }
-        guard rootLocalBits >= 16 else {
-            throw GraphError.invalidGeometry("root ids cannot number the roots of \(totalChunkCount) chunks; lower LAYER_ID_BITS")
+        try validateGrid()
+    }
+
+    /// The limits a larger `CHUNK_SIZE` (a smaller grid) lifts.
+    private func validateGrid() throws {
+        func tooLarge(_ problem: String, or alternative: String? = nil) -> GraphError {
+            .gridTooLarge(grid: grid, layers: layerCount, fanout: fanout, problem: problem, alternative: alternative)
+        }
+        guard layerCount < 1 << layerIDBits else {
+            throw tooLarge(
+                "\(layerCount) layers do not fit in LAYER_ID_BITS \(layerIDBits)", or: "raise LAYER_ID_BITS to \(bitWidth(layerCount))")
         }
         for layer in 1...layerCount where segmentBits(layer: layer) < 8 {
-            throw GraphError.invalidGeometry(
-                "ids of layer \(layer) keep only \(segmentBits(layer: layer)) bits for segments; lower SPATIAL_BITS or LAYER_ID_BITS")
+            throw tooLarge(
+                "ids of layer \(layer) need \(coordinateBits(layer: layer)) bits per coordinate and keep only \(segmentBits(layer: layer)) bits for segments")
+        }
+        guard coordinateBits(layer: 2) <= spatialBits else {
+            throw tooLarge(
+                "SPATIAL_BITS \(spatialBits) cannot number \(grid.max()!) chunks along one side",
+                or: "raise SPATIAL_BITS to \(coordinateBits(layer: 2))")
+        }
+        // Bits per coordinate are at most (64 - 1 - 8) / 3 = 18 here, so the counts cannot overflow.
+        guard totalChunkCount <= Self.maximumChunkCount else {
+            throw tooLarge("\(grouped(totalChunkCount)) chunk tasks, more than the \(grouped(Self.maximumChunkCount)) one graph may have")
+        }
+        guard rootLocalBits >= 16 else {
+            throw tooLarge("root ids cannot number the roots of \(grouped(totalChunkCount)) chunks", or: "lower LAYER_ID_BITS")
         }
     }
 }
@@ -175,6 +204,21 @@ func power(_ base: Int, _ exponent: Int) -> Int {
         result = product
     }
     return result
+}
+
+func saturating(_ result: (partialValue: Int, overflow: Bool)) -> Int {
+    result.overflow ? Int.max : result.partialValue
+}
+
+/// `1234567` as `1,234,567`: counts in messages.
+func grouped(_ value: Int) -> String {
+    var digits = String(value.magnitude)
+    var index = digits.endIndex
+    while digits.distance(from: digits.startIndex, to: index) > 3 {
+        index = digits.index(index, offsetBy: -3)
+        digits.insert(",", at: index)
+    }
+    return value < 0 ? "-" + digits : digits
 }
 
 /// Bits needed to write `value` (0 needs 0).

@@ -57,20 +57,21 @@ public enum GraphJob {
     /// The handlers a worker needs to build chunks.
     /// - Parameter stores: how the worker opens the stores its tasks name; the default opens SQLite only.
     public static func handlers(stores: GraphStores = GraphStores()) -> [any TaskHandler] {
-        [ChunkHandler(stores: stores)]
+        [ChunkHandler(stores: stores), QueueChunksHandler()]
     }
 
     /// Checks the dataset, creates (or with `retry` reopens) the graph store, and returns the job and
-    /// its tasks: every chunk of every layer, or with `test` the layer-2 chunks under the central
-    /// layer-3 chunk and that chunk.
+    /// its first tasks: the task that queues every chunk of every layer a slice at a time
+    /// (`queueingTask`), or with `test` the layer-2 chunks under the central layer-3 chunk and that chunk.
     /// - Parameters:
     ///   - defaultStore: the SQLite path when the dataset file names none.
     ///   - opener: opens the store `backend_client` names; a PostgreSQL one needs an opener that
     ///     reaches PostgreSQL (`PostgresGraphStoreOpener`).
+    ///   - batchSize: chunk tasks per slice.
     /// - Throws: `GraphError` naming the key or file and the fix; nothing is queued then.
     public static func prepare(
         dataset: GraphDataset, graphID: String, test: Bool, retry: Bool, defaultStore: String,
-        opener: any GraphStoreOpener = SQLiteGraphStoreOpener()
+        opener: any GraphStoreOpener = SQLiteGraphStoreOpener(), batchSize: Int = defaultBatchSize
     ) async throws -> (JobDefinition, [NewTask]) {
         guard !graphID.isEmpty, !graphID.contains("/") else {
             throw GraphError.invalidNode("GRAPH_ID '\(graphID)' cannot be used; give a name without '/'")
@@ -96,14 +97,11 @@ public enum GraphJob {
         let spec = GraphSpec(
             graphID: graphID, datasetFile: dataset.file, store: location, run: UUID().uuidString.lowercased(), test: test,
             geometry: geometry)
-        let chunks: [ChunkCoordinate]
-        if test {
-            chunks = geometry.children(of: geometry.testChunk) + [geometry.testChunk]
-        } else {
-            chunks = geometry.buildLayers.flatMap { geometry.chunks(layer: $0) }
-        }
         let job = JobDefinition(name: graphID, kind: GraphSpec.jobKind, spec: try JSONEncoder().encode(spec))
-        return (job, tasks(for: chunks, spec: spec, dependOnChildren: true))
+        guard !test else {
+            return (job, tasks(for: geometry.children(of: geometry.testChunk) + [geometry.testChunk], spec: spec, dependOnChildren: true))
+        }
+        return (job, [queueingTask(spec: spec, layers: geometry.buildLayers, batchSize: batchSize)])
     }
 
     /// Opens (creating) the store the dataset names; an error about a PostgreSQL URL names the key
@@ -141,11 +139,19 @@ public enum GraphJob {
     /// Chunk tasks; with `dependOnChildren` each waits for its child chunks' tasks in the same job
     /// (a child with no unfinished task is taken as built).
     public static func tasks(for chunks: [ChunkCoordinate], spec: GraphSpec, dependOnChildren: Bool, queue: String? = nil) -> [NewTask] {
+        tasks(for: chunks, job: spec.graphID, store: spec.store, run: spec.run, geometry: spec.geometry, dependOnChildren: dependOnChildren, queue: queue)
+    }
+
+    static func tasks(
+        for chunks: [ChunkCoordinate], job: String, store: GraphStoreLocation, run: String, geometry: GraphGeometry, dependOnChildren: Bool,
+        queue: String? = nil
+    ) -> [NewTask] {
+        let encoder = JSONEncoder()
         return chunks.map { chunk in
-            let payload = ChunkTaskPayload(store: spec.store, run: spec.run, token: UUID().uuidString)
+            let payload = ChunkTaskPayload(store: store, run: run, token: UUID().uuidString)
             return NewTask(
-                job: spec.graphID, queue: queue ?? chunk.queue, kind: taskKind, key: chunk.key, payload: (try? JSONEncoder().encode(payload)) ?? Data(),
-                dependsOn: dependOnChildren ? spec.geometry.children(of: chunk).map(\.key) : [])
+                job: job, queue: queue ?? chunk.queue, kind: taskKind, key: chunk.key, payload: (try? encoder.encode(payload)) ?? Data(),
+                dependsOn: dependOnChildren ? geometry.children(of: chunk).map(\.key) : [])
         }
     }
 

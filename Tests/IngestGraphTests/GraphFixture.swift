@@ -116,25 +116,31 @@ final class GraphFixture: @unchecked Sendable {
     }
 
     /// Queues a graph job as `ingest graph` does.
+    /// - Parameter batchSize: chunk tasks queued at once (`GraphJob.defaultBatchSize` unless a test sets it).
     @discardableResult
-    func submit(_ graph: String, dataset: String, test: Bool = false, retry: Bool = false) async throws -> GraphSpec {
+    func submit(
+        _ graph: String, dataset: String, test: Bool = false, retry: Bool = false, batchSize: Int = GraphJob.defaultBatchSize
+    ) async throws -> GraphSpec {
         let (job, tasks) = try await GraphJob.prepare(
             dataset: try GraphDataset.load(path: dataset), graphID: graph, test: test, retry: retry, defaultStore: storePath(graph),
-            opener: stores.opener)
+            opener: stores.opener, batchSize: batchSize)
         try await broker.submit(job, tasks: tasks)
         return GraphSpec.decode(from: try await broker.job(named: graph)!)!
     }
 
     /// Runs `workers` workers (each with its own broker connection and handlers) until the job ends.
+    /// - Parameter wrap: what the workers see of their broker connection (a recording wrapper).
     @discardableResult
-    func build(_ graph: String, workers: Int = 1, concurrency: Int = 1) async throws -> JobStatus {
+    func build(
+        _ graph: String, workers: Int = 1, concurrency: Int = 1, wrap: @Sendable (any Broker) -> any Broker = { $0 }
+    ) async throws -> JobStatus {
         let spec = GraphSpec.decode(from: try await broker.job(named: graph)!)!
         let queues = spec.geometry.buildLayers.reversed().map { GraphQueues.name(layer: $0) }
         var logger = Logger(label: "ingest.graph.test")
         logger.logLevel = .critical
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<workers {
-                let broker = try connect()
+                let broker = wrap(try connect())
                 let worker = Worker(
                     broker: broker, handlers: GraphJob.handlers(stores: stores),
                     configuration: WorkerConfiguration(

@@ -84,7 +84,7 @@ import Testing
         do {
             _ = try GraphGeometry(grid: [2048, 1, 1], spatialBits: 10)
         } catch {
-            #expect("\(error)".contains("raise it to 11"))
+            #expect("\(error)".contains("raise SPATIAL_BITS to 11"))
         }
     }
 }

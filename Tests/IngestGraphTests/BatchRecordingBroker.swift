@@ -1,0 +1,75 @@
+import IngestGraph
+import IngestCore
+import Synchronization
+
+/// A broker that passes every call on and remembers the most tasks handed to it at once: what
+/// whoever queues a graph must hold in memory.
+final class BatchRecordingBroker: Broker {
+    struct Record: Sendable {
+        /// The most tasks in one `submit` or `enqueue`.
+        var largestSubmission = 0
+        /// The most tasks one completion spawned.
+        var largestSpawn = 0
+        /// Every chunk task handed over, by key (a chunk queued twice shows up twice).
+        var chunkKeys: [String] = []
+    }
+
+    let base: any Broker
+    private let record = Mutex(Record())
+
+    init(_ base: any Broker) { self.base = base }
+
+    var recorded: Record { record.withLock { $0 } }
+
+    private func note(submitted tasks: [NewTask]) {
+        record.withLock { record in
+            record.largestSubmission = max(record.largestSubmission, tasks.count)
+            record.chunkKeys += tasks.filter { $0.kind == GraphJob.taskKind }.map(\.key)
+        }
+    }
+
+    func submit(_ job: JobDefinition, tasks: [NewTask]) async throws {
+        note(submitted: tasks)
+        try await base.submit(job, tasks: tasks)
+    }
+
+    func enqueue(_ tasks: [NewTask]) async throws {
+        note(submitted: tasks)
+        try await base.enqueue(tasks)
+    }
+
+    func finish(_ completions: [TaskCompletion]) async throws -> Set<TaskLease> {
+        let applied = try await base.finish(completions)
+        record.withLock { record in
+            for completion in completions where applied.contains(completion.lease) {
+                record.largestSpawn = max(record.largestSpawn, completion.spawned.count)
+                record.chunkKeys += completion.spawned.filter { $0.kind == GraphJob.taskKind }.map(\.key)
+            }
+        }
+        return applied
+    }
+
+    func claim(queues: [String], limit: Int, leaseDuration: Double, worker: String) async throws -> [ClaimedTask] {
+        try await base.claim(queues: queues, limit: limit, leaseDuration: leaseDuration, worker: worker)
+    }
+
+    func renew(_ leases: [TaskLease], leaseDuration: Double) async throws -> [TaskLease: LeaseStatus] {
+        try await base.renew(leases, leaseDuration: leaseDuration)
+    }
+
+    func reapExpiredLeases() async throws -> Int { try await base.reapExpiredLeases() }
+    func job(named name: String) async throws -> JobStatus? { try await base.job(named: name) }
+    func history(job name: String) async throws -> [JobPass] { try await base.history(job: name) }
+    func jobs() async throws -> [JobStatus] { try await base.jobs() }
+    func queueCounts(job name: String) async throws -> [String: QueueCounts] { try await base.queueCounts(job: name) }
+    func queueNames() async throws -> [String] { try await base.queueNames() }
+    func stop(job name: String) async throws -> JobStatus { try await base.stop(job: name) }
+
+    func failedTasks(job: String?, queue: String?, limit: Int) async throws -> [FailedTask] {
+        try await base.failedTasks(job: job, queue: queue, limit: limit)
+    }
+
+    func requeueFailed(job: String?, queue: String?) async throws -> Int { try await base.requeueFailed(job: job, queue: queue) }
+    func flush() async throws { try await base.flush() }
+}
+
