@@ -75,10 +75,12 @@ struct GraphIngestCommand: AsyncParsableCommand {
         let spec = try JSONDecoder().decode(GraphSpec.self, from: job.spec)
         let layers = spec.geometry.buildLayers
         guard synchronous else {
+            let queues = layers.map { GraphQueues.name(layer: $0) }.joined(separator: ", ")
             // Without --test, the workers queue the chunks a slice at a time (`GraphJob.queueingTask`).
-            let chunks = spec.test ? tasks.count : spec.geometry.totalChunkCount
-            print("graph \(graphID): \(chunks) chunk tasks queued on \(layers.map { GraphQueues.name(layer: $0) }.joined(separator: ", ")); "
-                + "run `ingest worker` to build it and `ingest status \(graphID)` to follow it")
+            let queued = spec.test
+                ? "\(tasks.count) chunk tasks queued on \(queues)"
+                : "\(spec.geometry.totalChunkCount) chunk tasks on \(queues), queued by the workers \(GraphJob.defaultBatchSize) at a time"
+            print("graph \(graphID): \(queued); run `ingest worker` to build it and `ingest status \(graphID)` to follow it")
             return
         }
         let worker = Worker(

@@ -111,6 +111,20 @@ extension CommandLineTests {
             #expect(try await world.broker().jobs().isEmpty, "refused input queues nothing")
         }
 
+        @Test func aGridTooLargeIsRefusedNamingChunkSizeAndNothingIsMade() async throws {
+            let world = try CLIWorld()
+            let dataset = try generate(world, chunks: "1,1,1")
+            let text = try String(contentsOfFile: dataset, encoding: .utf8)
+            try text.replacingOccurrences(of: "CHUNK_SIZE: [256, 256, 64]", with: "CHUNK_SIZE: [1, 1, 1]").write(toFile: dataset, atomically: true, encoding: .utf8)
+            try WatershedInfo.write(directory: world.source.subpath("watershed"), size: [1024, 1024, 256], chunkSize: [1, 1, 1])
+            let refused = try world.ingest.run(["graph", "g", dataset])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("graph_config.CHUNK_SIZE: [1, 1, 1] over the watershed's [1024, 1024, 256] voxels"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("306,783,381 chunk tasks, more than the 33,554,432 one graph may have; use a larger CHUNK_SIZE, such as [4, 4, 4]"))
+            #expect(try await world.broker().jobs().isEmpty, "a refused grid queues nothing")
+            #expect(!FileManager.default.fileExists(atPath: world.home.subpath("graphs/g.sqlite")), "and creates no store")
+        }
+
         /// The distributed deployment: a Redis broker, two worker processes, the graph in PostgreSQL.
         /// The dataset's URL carries the password; the job does not record it, and the workers and
         /// queries take it from their catalog URL (the same user on the same server).
