@@ -246,10 +246,12 @@ public protocol Catalog: Sendable {
     /// Change detection for a slice of a directory listing, in one query: for each named object that
     /// has a replica on `resource`, that replica's size and mtime, and whether its physical path is
     /// `directory` + "/" + name.
-    func replicaFingerprints(in collection: String, names: [String], resource: String, directory: String) async throws -> [String: ReplicaFingerprint]
+    /// Keyed by the names' bytes: canonically equivalent names are distinct objects.
+    func replicaFingerprints(in collection: String, names: [String], resource: String, directory: String) async throws -> [ExactName: ReplicaFingerprint]
 
     /// Catalog state of the named objects in one collection with their replica on `resource`.
-    func replicaStates(in collection: String, names: [String], resource: String) async throws -> [String: ReplicaState]
+    /// Keyed by the names' bytes, like `replicaFingerprints`.
+    func replicaStates(in collection: String, names: [String], resource: String) async throws -> [ExactName: ReplicaState]
 
     /// Registers or updates objects, in one transaction, creating missing collections. When an
     /// object's content changed (size, mtime or checksum), its replicas on other resources are

@@ -5,15 +5,22 @@ import Synchronization
 /// Set by the worker when a task must stop early: its lease was lost or its job is stopping.
 public final class TaskCancellation: Sendable {
     private let flag = Mutex(false)
+    /// Set when the handler's Swift task was cancelled (a timeout), for work that runs on a thread of
+    /// its own where `Task.isCancelled` cannot see it.
+    private let taskFlag = Mutex(false)
 
     public init() {}
 
     public func cancel() { flag.withLock { $0 = true } }
 
+    /// Records that the Swift task running the handler was cancelled; called from a cancellation
+    /// handler around work handed to another thread.
+    public func noteTaskCancelled() { taskFlag.withLock { $0 = true } }
+
     /// True once the worker has told this task to stop (not merely because its Swift task was cancelled).
     public var wasCancelledByWorker: Bool { flag.withLock { $0 } }
 
-    public var isCancelled: Bool { wasCancelledByWorker || Task.isCancelled }
+    public var isCancelled: Bool { wasCancelledByWorker || taskFlag.withLock { $0 } || Task.isCancelled }
 
     /// Throws `CancellationError` once the task should stop; handlers call it between entries.
     public func check() throws {

@@ -195,10 +195,10 @@ extension PostgresCatalog {
 extension PostgresCatalog {
     public func replicaFingerprints(
         in collection: String, names: [String], resource: String, directory: String
-    ) async throws -> [String: ReplicaFingerprint] {
+    ) async throws -> [ExactName: ReplicaFingerprint] {
         guard !names.isEmpty else { return [:] }
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
-        var fingerprints: [String: ReplicaFingerprint] = [:]
+        var fingerprints: [ExactName: ReplicaFingerprint] = [:]
         fingerprints.reserveCapacity(names.count)
         for row in try await rows("""
             SELECT o.name, r.size, r.mtime_ns, r.physical_path = \(prefix) || o.name
@@ -210,14 +210,14 @@ extension PostgresCatalog {
             """)
         {
             let (name, size, mtime, inDirectory) = try row.decode((String, Int64, Int64, Bool).self)
-            fingerprints[name] = ReplicaFingerprint(size: size, mtimeNanos: mtime, isInDirectory: inDirectory)
+            fingerprints[ExactName(name)] = ReplicaFingerprint(size: size, mtimeNanos: mtime, isInDirectory: inDirectory)
         }
         return fingerprints
     }
 
-    public func replicaStates(in collection: String, names: [String], resource: String) async throws -> [String: ReplicaState] {
+    public func replicaStates(in collection: String, names: [String], resource: String) async throws -> [ExactName: ReplicaState] {
         guard !names.isEmpty else { return [:] }
-        var states: [String: ReplicaState] = [:]
+        var states: [ExactName: ReplicaState] = [:]
         for row in try await rows("""
             SELECT o.name, o.size, o.mtime_ns, r.number, r.physical_path, r.size, r.mtime_ns, r.checksum, r.status, r.modified_at
             FROM collections c
@@ -235,7 +235,7 @@ extension PostgresCatalog {
                     number: number, resource: resource, physicalPath: path, size: replicaSize, mtimeNanos: replicaMtime,
                     checksum: checksum, status: ReplicaStatus(rawValue: status) ?? .stale, modifiedAt: modifiedAt)
             }
-            states[name] = ReplicaState(objectSize: size, objectMtimeNanos: mtime, replica: replica)
+            states[ExactName(name)] = ReplicaState(objectSize: size, objectMtimeNanos: mtime, replica: replica)
         }
         return states
     }

@@ -20,7 +20,7 @@ extension PostgresCatalog {
         guard !objects.isEmpty || !collections.isEmpty else { return [] }
         let now = currentTimestamp()
         let logger = logger
-        let collections = Array(Set(collections)).sorted(by: byteOrder)
+        let collections = uniqueByBytes(collections).sorted(by: byteOrder)
         return try await transaction { connection in
             guard let sourceID = try await connection.rows("SELECT id FROM collections WHERE path = \(collection)", logger: logger)
                 .first?.decode(Int64.self)
@@ -28,7 +28,7 @@ extension PostgresCatalog {
             let zone = LogicalPath.lineage(of: collection).first ?? collection
             let trashCollection = trashRoot + collection.dropFirst(zone.count)
             let ensured = try await Self.ensureCollections([trashCollection], now: now, on: connection, logger: logger)
-            let trashID = ensured.ids[trashCollection]!
+            let trashID = ensured.id(of: trashCollection)!
             let targets = collections.map { LogicalPath.join(trashCollection, $0) }
 
             // What the trash held at the same places is replaced.

@@ -52,9 +52,11 @@ extension PostgresCatalog {
 
 /// Collections a transaction made sure of: every asked-for path and its ancestors, by path.
 struct EnsuredCollections: Sendable {
-    var ids: [String: Int64] = [:]
+    var ids: [ExactName: Int64] = [:]
     /// The paths this transaction inserted.
-    var created: Set<String> = []
+    var created: Set<ExactName> = []
+
+    func id(of path: String) -> Int64? { ids[ExactName(path)] }
 }
 
 extension PostgresCatalog {
@@ -67,11 +69,12 @@ extension PostgresCatalog {
         }
         // As in SQLite: a path is created once per call; a path named again, or an ancestor of one
         // named before it, is unchanged.
-        var seen: Set<String> = []
+        var seen: Set<ExactName> = []
         return paths.map { path in
-            let outcome: UpsertOutcome = !seen.contains(path) && ensured.created.contains(path) ? .created : .unchanged
-            seen.formUnion(LogicalPath.lineage(of: path))
-            seen.insert(path)
+            let key = ExactName(path)
+            let outcome: UpsertOutcome = !seen.contains(key) && ensured.created.contains(key) ? .created : .unchanged
+            seen.formUnion(LogicalPath.lineage(of: path).map { ExactName($0) })
+            seen.insert(key)
             return outcome
         }
     }
@@ -82,17 +85,17 @@ extension PostgresCatalog {
     static func ensureCollections(
         _ paths: [String], now: Timestamp, on connection: PostgresPool.Connection, logger: Logger
     ) async throws -> EnsuredCollections {
-        var wanted: Set<String> = []
+        var wanted: Set<ExactName> = []
         for path in paths {
-            wanted.insert(path)
-            wanted.formUnion(LogicalPath.lineage(of: path))
+            wanted.insert(ExactName(path))
+            wanted.formUnion(LogicalPath.lineage(of: path).map { ExactName($0) })
         }
         var ensured = EnsuredCollections()
-        try await lookUpCollections(Array(wanted), into: &ensured, on: connection, logger: logger)
+        try await lookUpCollections(wanted.map(\.text), into: &ensured, on: connection, logger: logger)
         let missing = wanted.subtracting(ensured.ids.keys)
         guard !missing.isEmpty else { return ensured }
 
-        let byDepth = Dictionary(grouping: missing) { LogicalPath.lineage(of: $0).count }
+        let byDepth = Dictionary(grouping: missing.map(\.text)) { LogicalPath.lineage(of: $0).count }
         for depth in byDepth.keys.sorted() {
             let level = byDepth[depth]!.sorted(by: byteOrder)
             let parents = level.map { LogicalPath.parent(of: $0) ?? "" }
@@ -107,14 +110,14 @@ extension PostgresCatalog {
                 """, logger: logger)
             for row in inserted {
                 let (path, id) = try row.decode((String, Int64).self)
-                ensured.ids[path] = id
-                ensured.created.insert(path)
+                ensured.ids[ExactName(path)] = id
+                ensured.created.insert(ExactName(path))
             }
         }
         // Inserted meanwhile by another transaction, which committed before our insert went on.
         let insertedElsewhere = missing.subtracting(ensured.created)
         if !insertedElsewhere.isEmpty {
-            try await lookUpCollections(Array(insertedElsewhere), into: &ensured, on: connection, logger: logger)
+            try await lookUpCollections(insertedElsewhere.map(\.text), into: &ensured, on: connection, logger: logger)
         }
         return ensured
     }
@@ -124,7 +127,7 @@ extension PostgresCatalog {
     ) async throws {
         for row in try await connection.rows("SELECT path, id FROM collections WHERE path = ANY(\(paths)::text[])", logger: logger) {
             let (path, id) = try row.decode((String, Int64).self)
-            ensured.ids[path] = id
+            ensured.ids[ExactName(path)] = id
         }
     }
 }
@@ -147,9 +150,9 @@ extension PostgresCatalog {
         let (url, logger) = (url, logger)
         return try await transaction { connection in
             let collections = try await Self.ensureCollections(
-                Array(Set(registrations.map(\.collection))), now: now, on: connection, logger: logger)
+                uniqueByBytes(registrations.map(\.collection)), now: now, on: connection, logger: logger)
             let keys = registrations.map { registration in
-                (object: ObjectKey(collectionID: collections.ids[registration.collection]!, name: registration.name),
+                (object: ObjectKey(collectionID: collections.id(of: registration.collection)!, name: registration.name),
                  resourceID: resourceIDs[registration.resource]!)
             }
             let created = try await Self.insertNewObjects(registrations, keys: keys, now: now, on: connection, logger: logger)

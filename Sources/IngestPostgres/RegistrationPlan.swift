@@ -11,6 +11,23 @@ struct ObjectKey: Hashable, Comparable, Sendable {
         lhs.collectionID != rhs.collectionID
             ? lhs.collectionID < rhs.collectionID : Array(lhs.name.utf8).lexicographicallyPrecedes(rhs.name.utf8)
     }
+
+    // By the name's bytes, as the database compares them: canonically equivalent names are two objects.
+    static func == (lhs: ObjectKey, rhs: ObjectKey) -> Bool {
+        lhs.collectionID == rhs.collectionID && ExactName(lhs.name) == ExactName(rhs.name)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(collectionID)
+        hasher.combine(ExactName(name))
+    }
+}
+
+/// The distinct strings of `values` by their bytes (a `Set<String>` would merge canonically
+/// equivalent ones), in first-seen order.
+func uniqueByBytes(_ values: [String]) -> [String] {
+    var seen = Set<ExactName>()
+    return values.filter { seen.insert(ExactName($0)).inserted }
 }
 
 struct StoredObject: Equatable, Sendable {

@@ -131,7 +131,7 @@ public final class SQLiteCatalog: Catalog {
         guard !paths.isEmpty else { return [] }
         let now = currentTimestamp()
         return try await writer.writeShort { db in
-            var cache: [String: Int64] = [:]
+            var cache: [ExactName: Int64] = [:]
             return try paths.map { path in
                 try Self.ensureCollection(path, db: db, now: now, cache: &cache).outcome
             }
@@ -142,7 +142,7 @@ public final class SQLiteCatalog: Catalog {
         guard !registrations.isEmpty else { return [] }
         let now = currentTimestamp()
         return try await writer.writeShort { db in
-            var collections: [String: Int64] = [:]
+            var collections: [ExactName: Int64] = [:]
             var resources: [String: Int64] = [:]
             let findObject = try db.cachedStatement(sql: "SELECT id, size, mtime_ns, checksum FROM data_objects WHERE collection_id = ? AND name = ?")
             // Tried first: a bulk load creates most objects, and a created object needs no look-up.
@@ -173,9 +173,9 @@ public final class SQLiteCatalog: Catalog {
             var outcomes: [UpsertOutcome] = []
             outcomes.reserveCapacity(registrations.count)
             for registration in registrations {
-                let collectionID = try collections[registration.collection]
+                let collectionID = try collections[ExactName(registration.collection)]
                     ?? Self.ensureCollection(registration.collection, db: db, now: now, cache: &collections).id
-                collections[registration.collection] = collectionID
+                collections[ExactName(registration.collection)] = collectionID
                 let resourceID = try resources[registration.resource] ?? Self.resourceID(registration.resource, db: db)
                 resources[registration.resource] = resourceID
 
@@ -289,13 +289,13 @@ public final class SQLiteCatalog: Catalog {
 // MARK: - Replicas, deletion and verification
 
 extension SQLiteCatalog {
-    public func replicaStates(in collection: String, names: [String], resource: String) async throws -> [String: ReplicaState] {
+    public func replicaStates(in collection: String, names: [String], resource: String) async throws -> [ExactName: ReplicaState] {
         guard !names.isEmpty else { return [:] }
         return try await pool.read { db in
             guard let collectionID = try Self.collectionID(collection, db: db),
                 let resourceID = try Int64.fetchOne(db, sql: "SELECT id FROM resources WHERE name = ?", arguments: [resource])
             else { return [:] }
-            var states: [String: ReplicaState] = [:]
+            var states: [ExactName: ReplicaState] = [:]
             for slice in names.chunked(into: 900) {
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
                 let rows = try Row.fetchCursor(db, sql: """
@@ -312,7 +312,7 @@ extension SQLiteCatalog {
                             mtimeNanos: row["r_mtime"], checksum: row["checksum"],
                             status: ReplicaStatus(rawValue: row["status"]) ?? .stale, modifiedAt: row["modified_at"])
                     }
-                    states[row["name"]] = ReplicaState(objectSize: row["size"], objectMtimeNanos: row["mtime_ns"], replica: replica)
+                    states[ExactName(row["name"])] = ReplicaState(objectSize: row["size"], objectMtimeNanos: row["mtime_ns"], replica: replica)
                 }
             }
             return states
@@ -331,13 +331,13 @@ extension SQLiteCatalog {
         }
     }
 
-    public func replicaFingerprints(in collection: String, names: [String], resource: String, directory: String) async throws -> [String: ReplicaFingerprint] {
+    public func replicaFingerprints(in collection: String, names: [String], resource: String, directory: String) async throws -> [ExactName: ReplicaFingerprint] {
         guard !names.isEmpty else { return [:] }
         return try await pool.read { db in
             guard let collectionID = try Self.collectionID(collection, db: db),
                 let resourceID = try Int64.fetchOne(db, sql: "SELECT id FROM resources WHERE name = ?", arguments: [resource])
             else { return [:] }
-            var fingerprints: [String: ReplicaFingerprint] = [:]
+            var fingerprints: [ExactName: ReplicaFingerprint] = [:]
             fingerprints.reserveCapacity(names.count)
             let prefix = directory.hasSuffix("/") ? directory : directory + "/"
             for slice in names.chunked(into: 900) {
@@ -348,7 +348,7 @@ extension SQLiteCatalog {
                     WHERE o.collection_id = ? AND o.name IN (\(placeholders))
                     """, arguments: [prefix, resourceID, collectionID] + StatementArguments(Array(slice)))
                 while let row = try rows.next() {
-                    fingerprints[row[0]] = ReplicaFingerprint(size: row[1], mtimeNanos: row[2], isInDirectory: row[3])
+                    fingerprints[ExactName(row[0])] = ReplicaFingerprint(size: row[1], mtimeNanos: row[2], isInDirectory: row[3])
                 }
             }
             return fingerprints
@@ -393,7 +393,7 @@ extension SQLiteCatalog {
             guard let collectionID = try Self.collectionID(collection, db: db) else { return [] }
             let zone = LogicalPath.lineage(of: collection).first ?? collection
             let trashCollection = trashRoot + collection.dropFirst(zone.count)
-            var cache: [String: Int64] = [:]
+            var cache: [ExactName: Int64] = [:]
             let trashID = try Self.ensureCollection(trashCollection, db: db, now: now, cache: &cache).id
             var copies: [TrashedCopy] = []
             var movedObjects: [Int64] = []
@@ -460,10 +460,10 @@ extension SQLiteCatalog {
 // MARK: - Helpers inside a transaction
 
 extension SQLiteCatalog {
-    static func ensureCollection(_ path: String, db: Database, now: Timestamp, cache: inout [String: Int64]) throws -> (id: Int64, outcome: UpsertOutcome) {
-        if let id = cache[path] { return (id, .unchanged) }
+    static func ensureCollection(_ path: String, db: Database, now: Timestamp, cache: inout [ExactName: Int64]) throws -> (id: Int64, outcome: UpsertOutcome) {
+        if let id = cache[ExactName(path)] { return (id, .unchanged) }
         if let id = try collectionID(path, db: db) {
-            cache[path] = id
+            cache[ExactName(path)] = id
             return (id, .unchanged)
         }
         var parentID: Int64?
@@ -473,7 +473,7 @@ extension SQLiteCatalog {
         try db.cachedStatement(sql: "INSERT INTO collections (path, parent_id, name, created_at, modified_at) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [path, parentID, LogicalPath.name(of: path), now, now])
         let id = db.lastInsertedRowID
-        cache[path] = id
+        cache[ExactName(path)] = id
         return (id, .created)
     }
 

@@ -1,7 +1,7 @@
 import IngestCore
 
 /// Exclusion rules with their patterns compiled once per task.
-struct CompiledExclusions {
+struct CompiledExclusions: @unchecked Sendable {
     private let fileTypes: Set<String>
     private let filePatterns: [Regex<AnyRegexOutput>]
     private let directoryPatterns: [Regex<AnyRegexOutput>]

@@ -15,6 +15,8 @@ public struct ListedEntry: Sendable, Equatable {
     public var type: FileType
     public var size: Int64
     public var mtimeNanos: Int64
+    /// Device and inode, for regular files and directories: what a later open must find again.
+    public var identity: EntryIdentity?
     /// Set when the entry was listed but could not be stat'ed (no search permission, I/O error):
     /// the entry is that error's failure, and it still counts as present.
     public var statError: FileSystemError?
@@ -25,6 +27,30 @@ public struct ListedEntry: Sendable, Equatable {
     }
 }
 
+/// An entry that is no longer what the listing saw: replaced by a link, a FIFO or another file
+/// between the listing and the task that reads it. It is not read; the next pass lists it afresh.
+public struct EntryReplaced: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var kind: String
+    public var now: String?
+
+    public init(path: String, kind: String, now: String? = nil) {
+        self.path = path
+        self.kind = kind
+        self.now = now
+    }
+
+    public var description: String {
+        "\(path) was replaced since it was listed (it was a \(kind), it is now \(now ?? "another one")); it was not read, and the next pass lists it again"
+    }
+}
+
+extension EntryIdentity {
+    init(_ info: stat) {
+        self.init(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+}
+
 /// An error from a file-system call, with the path and the system's reason.
 public struct FileSystemError: Error, CustomStringConvertible, Equatable {
     public var operation: String
@@ -32,13 +58,29 @@ public struct FileSystemError: Error, CustomStringConvertible, Equatable {
     public var code: Int32
 
     public var description: String {
-        "\(operation) \(path): \(String(cString: strerror(code)))"
+        let reason = "\(operation) \(path): \(String(cString: strerror(code)))"
+        return hint.map { "\(reason); \($0)" } ?? reason
+    }
+
+    /// What the user can do about the common errors of creating and opening paths.
+    private var hint: String? {
+        switch code {
+        case EACCES, EPERM: "give the user that runs Ingest permission there, or choose another path"
+        case EROFS: "the file system is read-only; choose a writable path"
+        case ENOSPC, EDQUOT: "the file system is full; free space or choose another path"
+        case ENAMETOOLONG: "a name is over 255 bytes or the path over 4,096; choose a shorter path"
+        case ENOTDIR where operation == "create directory": "a file is in the way; move it or choose another path"
+        default: nil
+        }
     }
 }
 
 /// Lists one directory with `opendir`/`readdir` and `fstatat` relative to the directory's
 /// descriptor: about 19x faster on Linux than `FileManager` enumerators with resource values.
-public final class DirectoryReader {
+///
+/// A reader belongs to one task at a time, which hands it to a blocking-I/O thread and back; it is
+/// never used from two threads at once.
+public final class DirectoryReader: @unchecked Sendable {
     public let path: String
     private let stream: OpaquePointer
     /// The directory's descriptor, for `fstatat` and `faccessat` relative to it.
@@ -49,11 +91,27 @@ public final class DirectoryReader {
     }
 
     /// Opens a directory by its raw path bytes (which need not be UTF-8); `displayPath` names it in errors.
-    public init(bytes: [UInt8], displayPath path: String) throws {
+    /// - Parameters:
+    ///   - expected: the directory as its parent's listing saw it. The last component is then not
+    ///     followed if it is a link (unless `followLinks`), and the directory opened must be that very
+    ///     one: a directory swapped for a link (at any component of the path) after the listing is
+    ///     refused rather than read.
+    ///   - followLinks: the job follows links on purpose (the identity is then the link's target's).
+    public init(bytes: [UInt8], displayPath path: String, expected: EntryIdentity? = nil, followLinks: Bool = false) throws {
+        // Non-blocking: a FIFO swapped in for the directory must not hold the thread in open().
+        var flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK
+        if expected != nil && !followLinks { flags |= O_NOFOLLOW }
         let fd = (bytes + [0]).withUnsafeBufferPointer { name in
-            name.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+            name.withMemoryRebound(to: CChar.self) { open($0.baseAddress!, flags) }
         }
         guard fd >= 0 else { throw FileSystemError(operation: "open", path: path, code: errno) }
+        if let expected {
+            var info = Glibc.stat()
+            guard fstat(fd, &info) == 0, EntryIdentity(info) == expected else {
+                close(fd)
+                throw EntryReplaced(path: path, kind: "directory")
+            }
+        }
         guard let stream = fdopendir(fd) else {
             let code = errno
             close(fd)
@@ -83,7 +141,7 @@ public final class DirectoryReader {
             if (length == 1 && cName[0] == 46) || (length == 2 && cName[0] == 46 && cName[1] == 46) { continue }
             let nameBytes = Array(UnsafeRawBufferPointer(start: cName, count: length))
             var entry = ListedEntry(nameBytes: nameBytes, type: Self.fileType(direntType: pointer.pointee.d_type), size: 0, mtimeNanos: 0)
-            if entry.type == .regular || entry.type == .unknown {
+            if entry.type == .regular || entry.type == .unknown || entry.type == .directory {
                 var info = Glibc.stat()
                 guard fstatat(descriptor, cName, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
                     // A file that vanished between readdir and fstatat is simply not there any more.
@@ -93,10 +151,30 @@ public final class DirectoryReader {
                     return entry
                 }
                 entry.type = Self.fileType(mode: info.st_mode)
-                entry.size = Int64(info.st_size)
-                entry.mtimeNanos = info.mtimeNanos
+                entry.identity = EntryIdentity(info)
+                if entry.type != .directory {
+                    entry.size = Int64(info.st_size)
+                    entry.mtimeNanos = info.mtimeNanos
+                }
             }
             return entry
+        }
+    }
+
+    /// Counts the entries not read yet (other than `.` and `..`) without stat'ing them: how a listing
+    /// too large for one task sizes its shares.
+    public func countRemaining() throws -> Int {
+        var count = 0
+        while true {
+            errno = 0
+            guard let pointer = readdir(stream) else {
+                if errno != 0 { throw FileSystemError(operation: "readdir", path: path, code: errno) }
+                return count
+            }
+            let cName = UnsafeRawPointer(pointer).advanced(by: Self.nameOffset).assumingMemoryBound(to: CChar.self)
+            let length = strlen(cName)
+            if (length == 1 && cName[0] == 46) || (length == 2 && cName[0] == 46 && cName[1] == 46) { continue }
+            count += 1
         }
     }
 
@@ -135,6 +213,49 @@ public final class DirectoryReader {
         var info = Glibc.stat()
         _ = fstat(descriptor, &info)
         return (UInt64(info.st_dev), UInt64(info.st_ino))
+    }
+
+    /// Opens a regular file of this directory for reading, safely against entries swapped after the
+    /// listing: a link is not followed (unless `followLinks`), a FIFO or device does not block the
+    /// open, and the file opened must be a regular file and, when `expected` is given, that very file.
+    /// - Parameter displayPath: the file's full path, for errors.
+    public func openRegularFile(_ nameBytes: [UInt8], expected: EntryIdentity?, followLinks: Bool, displayPath: @autoclosure () -> String) throws -> (descriptor: Int32, info: stat) {
+        let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW)
+        let fd = (nameBytes + [0]).withUnsafeBufferPointer { name in
+            name.withMemoryRebound(to: CChar.self) { openat(descriptor, $0.baseAddress!, flags) }
+        }
+        guard fd >= 0 else {
+            let code = errno  // read before the path is built
+            if code == ELOOP { throw EntryReplaced(path: displayPath(), kind: "regular file", now: "a symbolic link") }
+            throw FileSystemError(operation: "open", path: displayPath(), code: code)
+        }
+        var info = Glibc.stat()
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw FileSystemError(operation: "stat", path: displayPath(), code: code)
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw EntryReplaced(path: displayPath(), kind: "regular file", now: "a \(Self.fileType(mode: info.st_mode).rawValue)")
+        }
+        if let expected, EntryIdentity(info) != expected {
+            close(fd)
+            throw EntryReplaced(path: displayPath(), kind: "regular file")
+        }
+        // Reads are blocking again: O_NONBLOCK was only for the open.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return (fd, info)
+    }
+
+    /// `fstatat` without following links, requiring a regular file and, when given, the listed one.
+    public func statRegularFile(_ nameBytes: [UInt8], expected: EntryIdentity?, followLinks: Bool, displayPath: @autoclosure () -> String) throws -> stat {
+        let info = try stat(entry: nameBytes, followLinks: followLinks)
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw EntryReplaced(path: displayPath(), kind: "regular file", now: "a \(Self.fileType(mode: info.st_mode).rawValue)")
+        }
+        if let expected, EntryIdentity(info) != expected { throw EntryReplaced(path: displayPath(), kind: "regular file") }
+        return info
     }
 
     /// Checks that this process may read the entry, without opening it.

@@ -7,7 +7,8 @@ import Synchronization
 /// Payloads written as JSON by earlier versions still read (`PayloadCoding.decodeDirectory`).
 extension DirectoryTaskPayload {
     static let binaryMarker: UInt8 = 0
-    static let binaryVersion: UInt8 = 1
+    /// 2 added the directory's identity and the partition; version 1 payloads still read.
+    static let binaryVersion: UInt8 = 2
 
     /// The spec last encoded and last decoded, with its JSON text.
     private static let specCache = Mutex<(encoded: (SyncSpec, Data)?, decoded: (Data, SyncSpec)?)>((nil, nil))
@@ -42,6 +43,14 @@ extension DirectoryTaskPayload {
         }
         writer.flag(entriesAreNew)
         writer.flag(collectionIsNew)
+        writer.optional(identity) { writer, identity in
+            writer.number(identity.device)
+            writer.number(identity.inode)
+        }
+        writer.optional(partition) { writer, partition in
+            writer.number(UInt64(partition.index))
+            writer.number(UInt64(partition.count))
+        }
         return Data(writer.bytes)
     }
 
@@ -50,7 +59,7 @@ extension DirectoryTaskPayload {
         var reader = BinaryReader(bytes: [UInt8](data))
         guard try reader.byte() == Self.binaryMarker else { throw reader.corrupt("not a binary payload") }
         let version = try reader.byte()
-        guard version == Self.binaryVersion else { throw reader.corrupt("payload version \(version) is newer than this ingest reads") }
+        guard version == 1 || version == Self.binaryVersion else { throw reader.corrupt("payload version \(version) is newer than this ingest reads") }
         let specText = try reader.data()
         if let (text, cachedSpec) = Self.specCache.withLock({ $0.decoded }), text == specText {
             spec = cachedSpec
@@ -74,10 +83,18 @@ extension DirectoryTaskPayload {
             return entries
         }
         ancestors = try reader.optional { reader in
-            try (0..<reader.count()).map { _ in DirectoryIdentity(device: try reader.number(), inode: try reader.number()) }
+            try (0..<reader.count()).map { _ in EntryIdentity(device: try reader.number(), inode: try reader.number()) }
         }
         entriesAreNew = try reader.flag()
         collectionIsNew = try reader.flag()
+        guard version >= 2 else { return }
+        identity = try reader.optional { reader in EntryIdentity(device: try reader.number(), inode: try reader.number()) }
+        partition = try reader.optional { reader in
+            let index = try reader.number()
+            let count = try reader.number()
+            guard count > 0, index < count, count <= 1 << 20 else { throw reader.corrupt("partition \(index) of \(count)") }
+            return DirectoryPartition(index: Int(index), count: Int(count))
+        }
     }
 }
 

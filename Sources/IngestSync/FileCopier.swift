@@ -1,5 +1,6 @@
 import CIngestSystem
 import Foundation
+import IngestCore
 
 /// Copies files into storage resources. A copy is written as an unnamed file (O_TMPFILE), or under
 /// a temporary name where the file system has no unnamed files, and gets its real name only once
@@ -41,15 +42,38 @@ enum FileCopier {
     }
 
     /// Creates a destination directory and its parents; done once per batch, not once per file.
+    /// - Throws: `FileSystemError` naming the directory that could not be made and the system's reason
+    ///   (not Foundation's "Code=512 (null)").
     static func ensureDirectory(_ path: String) throws {
         // One mkdir settles the usual cases (made now, or there already); parents only when missing.
-        if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        if mkdir(path, 0o755) == 0 { return }
+        var code = errno
+        if code == EEXIST { return try requireDirectory(path) }
+        if code == ENOENT, let parent = parentDirectory(of: path) {
+            try ensureDirectory(parent)
+            if mkdir(path, 0o755) == 0 { return }
+            code = errno
+            if code == EEXIST { return try requireDirectory(path) }
+        }
+        throw FileSystemError(operation: "create directory", path: path, code: code)
+    }
+
+    /// Something already at `path` must be a directory (a file of that name is not one to copy into).
+    private static func requireDirectory(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw FileSystemError(operation: "create directory", path: path, code: errno) }
+        guard info.st_mode & S_IFMT == S_IFDIR else { throw FileSystemError(operation: "create directory", path: path, code: ENOTDIR) }
+    }
+
+    private static func parentDirectory(of path: String) -> String? {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return nil }
+        return String(path[..<slash])
     }
 
     /// A directory that copies go into, opened once for a batch: every copy of the batch is created
     /// and named relative to its descriptor rather than by a full path.
-    final class Destination {
+    /// Used by one task at a time, on its blocking-I/O thread.
+    final class Destination: @unchecked Sendable {
         let path: String
         let descriptor: Int32
 
@@ -78,22 +102,25 @@ enum FileCopier {
     ///     Nil: copy to the end of the input.
     ///   - checksum: computed from the bytes as they are copied; the copy is then re-read and checked.
     static func copyWhole(
-        from input: Int32, size: Int64? = nil, to destination: Destination, name: String, mtimeNanos: Int64, checksum: ChecksumAlgorithm?
+        from input: Int32, size: Int64? = nil, to destination: Destination, name: String, mtimeNanos: Int64, checksum: ChecksumAlgorithm?,
+        cancellation: TaskCancellation? = nil
     ) throws -> Outcome {
         let unnamed = ingest_open_tmpfile_at(destination.descriptor, 0o644)
         guard unnamed >= 0 else {
-            return try copyThroughTemporaryName(from: input, size: size, to: destination, name: name, mtimeNanos: mtimeNanos, checksum: checksum)
+            return try copyThroughTemporaryName(
+                from: input, size: size, to: destination, name: name, mtimeNanos: mtimeNanos, checksum: checksum, cancellation: cancellation)
         }
         // An unnamed file gets its name only once complete: one directory update instead of a create
         // and a rename, and nothing to clean up after a crash.
         defer { close(unnamed) }
         let reportedPath = destination.path(of: name)
         var hasher = checksum.map(StreamingChecksum.init)
-        let written = try transfer(from: input, at: 0, to: unnamed, at: 0, size: size, hasher: &hasher, path: reportedPath)
+        let written = try transfer(
+            from: input, at: 0, to: unnamed, at: 0, size: size, hasher: &hasher, path: reportedPath, cancellation: cancellation)
         try setModificationTime(unnamed, mtimeNanos, path: reportedPath)
         let digest = hasher?.finalize()
         if let digest, let checksum {
-            let found = try self.checksum(ofDescriptor: unnamed, algorithm: checksum, path: reportedPath)
+            let found = try self.checksum(ofDescriptor: unnamed, algorithm: checksum, path: reportedPath, cancellation: cancellation)
             guard found == digest else { throw VerificationFailed(path: reportedPath, expected: digest, found: found) }
         }
         if ingest_link_tmpfile_at(unnamed, destination.descriptor, name) == 0 {
@@ -120,7 +147,8 @@ enum FileCopier {
 
     /// The same, for file systems without unnamed files: written under a temporary name, then renamed.
     private static func copyThroughTemporaryName(
-        from input: Int32, size: Int64?, to destination: Destination, name: String, mtimeNanos: Int64, checksum: ChecksumAlgorithm?
+        from input: Int32, size: Int64?, to destination: Destination, name: String, mtimeNanos: Int64, checksum: ChecksumAlgorithm?,
+        cancellation: TaskCancellation?
     ) throws -> Outcome {
         let temporary = temporaryName()
         let temporaryPath = destination.path(of: temporary)
@@ -129,13 +157,15 @@ enum FileCopier {
         var outputOpen = true
         do {
             var hasher = checksum.map(StreamingChecksum.init)
-            let written = try transfer(from: input, at: 0, to: output, at: 0, size: size, hasher: &hasher, path: temporaryPath)
+            let written = try transfer(
+                from: input, at: 0, to: output, at: 0, size: size, hasher: &hasher, path: temporaryPath, cancellation: cancellation)
             try setModificationTime(output, mtimeNanos, path: temporaryPath)
             close(output)
             outputOpen = false
             let digest = hasher?.finalize()
             if let digest, let checksum {
-                try verify(Array(temporaryPath.utf8), expected: digest, algorithm: checksum, reportedPath: destination.path(of: name))
+                try verify(
+                    Array(temporaryPath.utf8), expected: digest, algorithm: checksum, reportedPath: destination.path(of: name), cancellation: cancellation)
             }
             guard renameat(destination.descriptor, temporary, destination.descriptor, name) == 0 else {
                 throw FileSystemError(operation: "rename", path: destination.path(of: name), code: errno)
@@ -151,7 +181,10 @@ enum FileCopier {
     /// Appends to `destination` the bytes of the open file `input` past `copiedSize`, if the first
     /// `copiedSize` bytes of both are still the same.
     /// - Returns: nil when the source shrank or its already-copied part changed (copy it whole instead).
-    static func appendTail(from input: Int32, to destination: String, copiedSize: Int64, mtimeNanos: Int64, checksum: ChecksumAlgorithm?) throws -> Outcome? {
+    static func appendTail(
+        from input: Int32, to destination: String, copiedSize: Int64, mtimeNanos: Int64, checksum: ChecksumAlgorithm?,
+        cancellation: TaskCancellation? = nil
+    ) throws -> Outcome? {
         guard let output = try? open(Array(destination.utf8), flags: O_RDWR) else { return nil }
         defer { close(output) }
         var sourceInfo = stat()
@@ -161,35 +194,37 @@ enum FileCopier {
         else { return nil }
 
         var hasher = checksum.map(StreamingChecksum.init)
-        guard try samePrefix(input, output, length: copiedSize, hasher: &hasher, path: destination) else { return nil }
+        guard try samePrefix(input, output, length: copiedSize, hasher: &hasher, path: destination, cancellation: cancellation) else { return nil }
         // A previous append that died half-way may have left bytes the catalog never recorded.
         guard ftruncate(output, off_t(copiedSize)) == 0 else {
             throw FileSystemError(operation: "truncate", path: destination, code: errno)
         }
-        let written = try transfer(from: input, at: copiedSize, to: output, at: copiedSize, size: nil, hasher: &hasher, path: destination)
+        let written = try transfer(
+            from: input, at: copiedSize, to: output, at: copiedSize, size: nil, hasher: &hasher, path: destination, cancellation: cancellation)
         try setModificationTime(output, mtimeNanos, path: destination)
         let digest = hasher?.finalize()
         if let digest, let checksum {
-            try verify(Array(destination.utf8), expected: digest, algorithm: checksum, reportedPath: destination)
+            try verify(Array(destination.utf8), expected: digest, algorithm: checksum, reportedPath: destination, cancellation: cancellation)
         }
         return Outcome(bytesWritten: written, checksum: digest)
     }
 
     /// The checksum of a file's content.
-    static func checksum(of path: [UInt8], algorithm: ChecksumAlgorithm) throws -> String {
-        let input = try open(path, flags: O_RDONLY)
+    static func checksum(of path: [UInt8], algorithm: ChecksumAlgorithm, cancellation: TaskCancellation? = nil) throws -> String {
+        // Non-blocking open: a FIFO at the path must not hold the thread (reads of a regular file are unaffected).
+        let input = try open(path, flags: O_RDONLY | O_NONBLOCK)
         defer { close(input) }
-        return try checksum(ofDescriptor: input, algorithm: algorithm, path: String(decoding: path, as: UTF8.self))
+        return try checksum(ofDescriptor: input, algorithm: algorithm, path: String(decoding: path, as: UTF8.self), cancellation: cancellation)
     }
 
     /// The checksum of an open file's whole content (read from offset 0, whatever its position).
-    static func checksum(ofDescriptor input: Int32, algorithm: ChecksumAlgorithm, path: String) throws -> String {
+    static func checksum(ofDescriptor input: Int32, algorithm: ChecksumAlgorithm, path: String, cancellation: TaskCancellation? = nil) throws -> String {
         var hasher = StreamingChecksum(algorithm)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
         var offset: off_t = 0
         while true {
-            try Task.checkCancellation()
+            try checkStop(cancellation)
             let count = pread(input, buffer.baseAddress, bufferSize, offset)
             if count < 0 {
                 if errno == EINTR { continue }
@@ -203,6 +238,12 @@ enum FileCopier {
     }
 
     // MARK: - Steps
+
+    /// Stops a copy or checksum between steps once its task is cancelled: by the Swift task when it
+    /// runs there, or through `cancellation` when it runs on a blocking-I/O thread.
+    private static func checkStop(_ cancellation: TaskCancellation?) throws {
+        if Task.isCancelled || cancellation?.isCancelled == true { throw CancellationError() }
+    }
 
     fileprivate static func open(_ path: [UInt8], flags: Int32, mode: mode_t = 0) throws -> Int32 {
         let descriptor = (path + [0]).withUnsafeBufferPointer { name in
@@ -218,14 +259,14 @@ enum FileCopier {
     /// `size` bytes. In-kernel (`copy_file_range`) when no checksum is needed, through a buffer otherwise.
     private static func transfer(
         from input: Int32, at inputOffset: Int64, to output: Int32, at outputOffset: Int64, size: Int64?,
-        hasher: inout StreamingChecksum?, path: String
+        hasher: inout StreamingChecksum?, path: String, cancellation: TaskCancellation?
     ) throws -> Int64 {
         var readOffset = inputOffset
         var writeOffset = outputOffset
         if hasher == nil {
             while true {
                 // In 64 MiB steps, so that a timed-out or cancelled task stops within one step.
-                try Task.checkCancellation()
+                try checkStop(cancellation)
                 let wanted = size.map { max(0, min(64 << 20, $0 - writeOffset)) } ?? (64 << 20)
                 if wanted == 0 { return writeOffset - outputOffset }
                 let copied = ingest_copy_file_range(input, &readOffset, output, &writeOffset, Int(wanted))
@@ -239,7 +280,7 @@ enum FileCopier {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            try Task.checkCancellation()
+            try checkStop(cancellation)
             let wanted = size.map { Int(max(0, min(Int64(bufferSize), $0 - writeOffset))) } ?? bufferSize
             if wanted == 0 { return writeOffset - outputOffset }
             let count = pread(input, buffer.baseAddress, wanted, off_t(readOffset))
@@ -263,7 +304,9 @@ enum FileCopier {
         }
     }
 
-    private static func samePrefix(_ first: Int32, _ second: Int32, length: Int64, hasher: inout StreamingChecksum?, path: String) throws -> Bool {
+    private static func samePrefix(
+        _ first: Int32, _ second: Int32, length: Int64, hasher: inout StreamingChecksum?, path: String, cancellation: TaskCancellation?
+    ) throws -> Bool {
         let left = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         let right = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer {
@@ -272,7 +315,7 @@ enum FileCopier {
         }
         var offset: Int64 = 0
         while offset < length {
-            try Task.checkCancellation()
+            try checkStop(cancellation)
             let wanted = Int(min(Int64(bufferSize), length - offset))
             let leftCount = pread(first, left.baseAddress, wanted, off_t(offset))
             let rightCount = pread(second, right.baseAddress, wanted, off_t(offset))
@@ -296,8 +339,10 @@ enum FileCopier {
         }
     }
 
-    private static func verify(_ path: [UInt8], expected: String, algorithm: ChecksumAlgorithm, reportedPath: String) throws {
-        let found = try checksum(of: path, algorithm: algorithm)
+    private static func verify(
+        _ path: [UInt8], expected: String, algorithm: ChecksumAlgorithm, reportedPath: String, cancellation: TaskCancellation?
+    ) throws {
+        let found = try checksum(of: path, algorithm: algorithm, cancellation: cancellation)
         guard found == expected else {
             throw VerificationFailed(path: reportedPath, expected: expected, found: found)
         }

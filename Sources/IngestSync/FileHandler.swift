@@ -14,7 +14,9 @@ struct FileHandler: TaskHandler {
 
     /// What one entry came to.
     private enum EntryAction {
-        case register(ObjectRegistration, bytesCopied: Int64)
+        /// `replacedCopy`: an older copy of the same object at another path (the layout before zones
+        /// were part of vault paths), removed once the new one is registered.
+        case register(ObjectRegistration, bytesCopied: Int64, replacedCopy: String? = nil)
         case leave(counter: String)
     }
 
@@ -22,53 +24,31 @@ struct FileHandler: TaskHandler {
         let payload = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
         let spec = payload.spec
         let entries = payload.entries ?? []
-        var result = TaskResult()
-        let reader: DirectoryReader
-        do {
-            reader = try DirectoryReader(bytes: payload.directoryBytes, displayPath: payload.directory)
-        } catch let error as FileSystemError {
-            throw PermanentTaskError(error.description)
-        }
         let storage = try await StorageTarget.resolve(spec, resources: resources, catalog: catalog)
-        // Every entry of a batch comes from one directory, so their copies share one directory,
-        // made and opened once for the batch.
-        var copyDirectory: FileCopier.Destination?
-        if case .vault(let vault) = storage, !entries.isEmpty {
-            copyDirectory = try FileCopier.Destination(path: StoredCopies.vaultDirectory(vault: vault, collection: payload.collection))
-        }
-        let existing: [String: ReplicaState] =
+        let existing: [ExactName: ReplicaState] =
             spec.operation.copiesData && payload.entriesAreNew != true
             ? try await catalog.replicaStates(in: payload.collection, names: entries.map(\.name), resource: spec.replicaResource)
             : [:]
-
-        var firstError: String?
-        var registrations: [ObjectRegistration] = []
-        var bytesCopied: Int64 = 0
-        for entry in entries {
-            try context.cancellation.check()
-            do {
-                switch try action(for: entry, payload: payload, reader: reader, copyDirectory: copyDirectory, existing: existing.isEmpty ? nil : existing[entry.name]) {
-                case .register(let registration, let copied):
-                    registrations.append(registration)
-                    bytesCopied += copied
-                case .leave(let counter):
-                    result.add(1, to: counter)
-                    if counter == Counter.entriesSkipped { result.add(1, to: Counter.skippedPrefix + "no_op") }
-                }
-            } catch let error as FileSystemError {
-                firstError = firstError ?? error.description
-                result.spawned.append(singleEntryTask(entry, payload: payload, task: task, error: error.description))
-            } catch let error as FileCopier.VerificationFailed {
-                firstError = firstError ?? error.description
-                result.spawned.append(singleEntryTask(entry, payload: payload, task: task, error: error.description))
-            }
+        // Reading the user's files happens on a blocking-I/O thread: a file on a hung mount must not
+        // hold a cooperative thread.
+        let cancellation = context.cancellation
+        let batch = try await BlockingIO.run(cancellation: cancellation) {
+            try self.syncFiles(entries, payload: payload, storage: storage, existing: existing, task: task, cancellation: cancellation)
         }
+        var result = TaskResult(spawned: batch.failedEntries, counters: batch.counters)
+        let registrations = batch.registrations
+        let bytesCopied = batch.bytesCopied
+        let replacedCopies = batch.replacedCopies
+        let firstError = batch.firstError
         if entries.count == 1, registrations.isEmpty, let failure = firstError {
             // A single-entry task (a requeued or retried failure) fails as itself rather than spawning a copy.
             throw SingleEntryFailure(description: failure)
         }
 
         let outcomes = try await catalog.register(registrations)
+        if case .vault(let vault) = storage {
+            for path in replacedCopies where StoredCopies.isRemovable(path, vault: vault, source: spec.source) { unlink(path) }
+        }
         // Counted in locals and added once: a dictionary update per file shows in a bulk copy's profile.
         var created: Int64 = 0, updated: Int64 = 0, unchanged: Int64 = 0, bytesDone: Int64 = 0
         for (registration, outcome) in zip(registrations, outcomes) {
@@ -87,11 +67,71 @@ struct FileHandler: TaskHandler {
         return result
     }
 
+    /// What the file-system part of a batch came to.
+    private struct BatchWork: Sendable {
+        var registrations: [ObjectRegistration] = []
+        var bytesCopied: Int64 = 0
+        var replacedCopies: [String] = []
+        var counters: [String: Int64] = [:]
+        var failedEntries: [NewTask] = []
+        var firstError: String?
+    }
+
+    /// Opens the batch's directory and vault directory and performs the operation on every entry;
+    /// an entry that fails is recorded alone.
+    private func syncFiles(
+        _ entries: [FileEntry], payload: DirectoryTaskPayload, storage: StorageTarget, existing: [ExactName: ReplicaState],
+        task: ClaimedTask, cancellation: TaskCancellation
+    ) throws -> BatchWork {
+        let reader: DirectoryReader
+        do {
+            reader = try DirectoryReader(
+                bytes: payload.directoryBytes, displayPath: payload.directory, expected: payload.identity,
+                followLinks: payload.spec.followSymlinks)
+        } catch let error as FileSystemError {
+            throw PermanentTaskError(error.description)
+        } catch let error as EntryReplaced {
+            throw PermanentTaskError(error.description)
+        }
+        // Every entry of a batch comes from one directory, so their copies share one directory,
+        // made and opened once for the batch.
+        var copyDirectory: FileCopier.Destination?
+        if case .vault(let vault) = storage, !entries.isEmpty {
+            copyDirectory = try FileCopier.Destination(path: StoredCopies.vaultDirectory(vault: vault, collection: payload.collection))
+        }
+        var work = BatchWork()
+        for entry in entries {
+            try cancellation.check()
+            do {
+                let known = existing.isEmpty ? nil : existing[ExactName(entry.name)]
+                switch try action(for: entry, payload: payload, reader: reader, copyDirectory: copyDirectory, existing: known, cancellation: cancellation) {
+                case .register(let registration, let copied, let replaced):
+                    work.registrations.append(registration)
+                    work.bytesCopied += copied
+                    if let replaced { work.replacedCopies.append(replaced) }
+                case .leave(let counter):
+                    work.counters[counter, default: 0] += 1
+                    if counter == Counter.entriesSkipped { work.counters[Counter.skippedPrefix + "no_op", default: 0] += 1 }
+                }
+            } catch let error as FileSystemError {
+                work.firstError = work.firstError ?? error.description
+                work.failedEntries.append(singleEntryTask(entry, payload: payload, task: task, error: error.description))
+            } catch let error as FileCopier.VerificationFailed {
+                work.firstError = work.firstError ?? error.description
+                work.failedEntries.append(singleEntryTask(entry, payload: payload, task: task, error: error.description))
+            } catch let error as EntryReplaced {
+                work.firstError = work.firstError ?? error.description
+                work.failedEntries.append(singleEntryTask(entry, payload: payload, task: task, error: error.description))
+            }
+        }
+        return work
+    }
+
     /// Decides and performs what the operation does with one file.
     /// - Parameter copyDirectory: where copy operations write this batch's copies.
     private func action(
         for entry: FileEntry, payload: DirectoryTaskPayload, reader: DirectoryReader, copyDirectory: FileCopier.Destination?,
-        existing: ReplicaState?
+        existing: ReplicaState?, cancellation: TaskCancellation
     ) throws -> EntryAction {
         let spec = payload.spec
         let nameBytes = entry.nameBytes
@@ -116,10 +156,20 @@ struct FileHandler: TaskHandler {
         case .noOp:
             return .leave(counter: Counter.entriesSkipped)
         case .registerSync, .registerAsReplicaSync:
-            try reader.checkReadable(entry: nameBytes)
-            // Take size and mtime as they are now: the file may have changed since it was listed.
-            let info = try reader.stat(entry: nameBytes, followLinks: spec.followSymlinks)
-            let checksum = try spec.checksum.map { try FileCopier.checksum(of: sourceBytes, algorithm: $0) }
+            // Take size and mtime as they are now: the file may have changed since it was listed. It
+            // must still be the regular file the listing saw, not a link or FIFO swapped in since.
+            let info: stat
+            var checksum: String?
+            if let algorithm = spec.checksum {
+                let (input, opened) = try reader.openRegularFile(
+                    nameBytes, expected: entry.identity, followLinks: spec.followSymlinks, displayPath: sourcePath)
+                defer { close(input) }
+                info = opened
+                checksum = try FileCopier.checksum(ofDescriptor: input, algorithm: algorithm, path: sourcePath, cancellation: cancellation)
+            } else {
+                info = try reader.statRegularFile(nameBytes, expected: entry.identity, followLinks: spec.followSymlinks, displayPath: sourcePath)
+                try reader.checkReadable(entry: nameBytes)
+            }
             return .register(ObjectRegistration(
                 collection: payload.collection, name: entry.name, size: Int64(info.st_size), mtimeNanos: info.mtimeNanos,
                 resource: spec.replicaResource, physicalPath: sourcePath, checksum: checksum, metadata: metadata,
@@ -128,45 +178,49 @@ struct FileHandler: TaskHandler {
             guard let copyDirectory else {
                 throw PermanentTaskError("\(spec.operation.rawValue) needs a vault resource")
             }
-            let input = try FileCopier.openForReading(nameBytes, in: reader.descriptor, displayPath: sourcePath)
+            // Opened relative to the listed directory, not followed if it is now a link, not blocked on
+            // if it is now a FIFO, and only if it is still the regular file the listing saw.
+            let (input, info) = try reader.openRegularFile(
+                nameBytes, expected: entry.identity, followLinks: spec.followSymlinks, displayPath: sourcePath)
             defer { close(input) }
-            var info = stat()
-            guard fstat(input, &info) == 0 else {
-                let code = errno  // read before the path is built
-                throw FileSystemError(operation: "stat", path: sourcePath, code: code)
-            }
             let size = Int64(info.st_size)
             let mtime = info.mtimeNanos
             let copy: FileCopier.Outcome
             var physicalPath = copyDirectory.path(of: entry.name)
+            var replacedCopy: String?
             if let replica = existing?.replica {
                 // The stored copy is current when it has the file's size and mtime, and, when checksums
                 // are asked for, the file's checksum.
                 var unchanged = replica.size == size && replica.mtimeNanos == mtime
                 if unchanged, let algorithm = spec.checksum, spec.operation != .put {
-                    unchanged = try replica.checksum == FileCopier.checksum(ofDescriptor: input, algorithm: algorithm, path: sourcePath)
+                    unchanged = try replica.checksum
+                        == FileCopier.checksum(ofDescriptor: input, algorithm: algorithm, path: sourcePath, cancellation: cancellation)
                 }
                 if spec.operation == .put || (unchanged && !spec.ignoreCache) {
                     return .leave(counter: Counter.entriesUnchanged)
                 }
                 if spec.operation == .putAppend,
                     let appended = try FileCopier.appendTail(
-                        from: input, to: replica.physicalPath, copiedSize: replica.size, mtimeNanos: mtime, checksum: spec.checksum)
+                        from: input, to: replica.physicalPath, copiedSize: replica.size, mtimeNanos: mtime, checksum: spec.checksum,
+                        cancellation: cancellation)
                 {
                     copy = appended
                     physicalPath = replica.physicalPath
                 } else {
                     copy = try FileCopier.copyWhole(
-                        from: input, size: size, to: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum)
+                        from: input, size: size, to: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum,
+                        cancellation: cancellation)
+                    if replica.physicalPath != physicalPath { replacedCopy = replica.physicalPath }
                 }
             } else {
                 copy = try FileCopier.copyWhole(
-                    from: input, size: size, to: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum)
+                    from: input, size: size, to: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum,
+                        cancellation: cancellation)
             }
             return .register(ObjectRegistration(
                 collection: payload.collection, name: entry.name, size: size, mtimeNanos: mtime,
                 resource: spec.replicaResource, physicalPath: physicalPath, checksum: copy.checksum, metadata: metadata,
-                alwaysUpdate: true), bytesCopied: copy.bytesWritten)
+                alwaysUpdate: true), bytesCopied: copy.bytesWritten, replacedCopy: replacedCopy)
         }
     }
 

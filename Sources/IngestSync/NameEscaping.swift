@@ -1,12 +1,27 @@
-/// Stable, reversible catalog names for file names that are not valid UTF-8.
+/// Stable, reversible, one-to-one catalog names for file names.
 ///
-/// A valid name is used unchanged. In an invalid one, every byte that is not part of a valid UTF-8
-/// sequence becomes `%XX` (upper-case hex) and every `%` becomes `%25`, so `unescape` gives the
-/// original bytes back. Entries with escaped names also carry their original bytes in metadata.
+/// In a name that is not valid UTF-8, every byte that is not part of a valid UTF-8 sequence becomes
+/// `%XX` (upper-case hex) and every `%` becomes `%25`. A valid name is used unchanged, except that a
+/// `%` followed by two hex digits becomes `%25`: otherwise the file literally named `caf%E9` and the
+/// file `caf\xE9` would share one catalog name. So `unescape` gives every name's bytes back, and two
+/// different names never get the same text. Entries with escaped names also carry their original
+/// bytes in metadata.
 public enum NameEscaping {
-    /// The catalog text for raw bytes, and whether it had to be escaped.
+    /// The catalog text for raw bytes, and whether it differs from them.
     public static func text(for bytes: [UInt8]) -> (text: String, escaped: Bool) {
-        if let valid = String(validating: bytes, as: UTF8.self) { return (valid, false) }
+        if let valid = String(validating: bytes, as: UTF8.self) {
+            guard bytes.contains(UInt8(ascii: "%")), let index = firstEscapeLookalike(bytes) else { return (valid, false) }
+            var output = Array(bytes[..<index])
+            output.reserveCapacity(bytes.count + 4)
+            for position in index..<bytes.count {
+                if isEscapeLookalike(bytes, at: position) {
+                    appendEscaped(bytes[position], to: &output)
+                } else {
+                    output.append(bytes[position])
+                }
+            }
+            return (String(decoding: output, as: UTF8.self), true)
+        }
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count + 8)
         var index = 0
@@ -44,6 +59,16 @@ public enum NameEscaping {
             }
         }
         return output
+    }
+
+    /// A `%` that `unescape` would read as the start of an escape.
+    private static func isEscapeLookalike(_ bytes: [UInt8], at index: Int) -> Bool {
+        bytes[index] == UInt8(ascii: "%") && index + 2 < bytes.count
+            && hexValue(bytes[index + 1]) != nil && hexValue(bytes[index + 2]) != nil
+    }
+
+    private static func firstEscapeLookalike(_ bytes: [UInt8]) -> Int? {
+        bytes.indices.first { isEscapeLookalike(bytes, at: $0) }
     }
 
     private static func appendEscaped(_ byte: UInt8, to output: inout [UInt8]) {

@@ -14,118 +14,233 @@ struct PathHandler: TaskHandler {
     /// How many listed files are compared against the catalog in one query.
     static let lookupSliceSize = 1000
 
+    /// A listing that has seen more entries than this hands its directory to shares of at most about
+    /// this many entries each (`DirectoryPartition`), so that no task holds the child tasks of a
+    /// directory of millions of files in memory.
+    static let partitionThreshold = 10_000
+
     /// A subdirectory to descend into.
-    private struct Subdirectory {
+    private struct Subdirectory: Sendable {
         var name: String
         var rawName: [UInt8]?
         var nameBytes: [UInt8]
+        /// The directory the listing saw (the link's target when following links).
+        var identity: EntryIdentity?
+    }
+
+    /// What the listing made of one entry.
+    private enum Listed: Sendable {
+        case skipped(reason: String)
+        case failed(FileEntry, error: String)
+        case directory(Subdirectory)
+        case file(FileEntry)
+    }
+
+    /// Up to `lookupSliceSize` entries, read on a blocking-I/O thread.
+    private struct ListingSlice: Sendable {
+        var items: [Listed] = []
+        /// Every listed name (excluded and failed ones too): they are present, so never deleted.
+        var names: [ExactName] = []
+        var entriesSeen: Int64 = 0
+        var bytesSeen: Int64 = 0
+        var ended = false
+    }
+
+    /// What the catalog holds in the listed collection (in this task's share of it).
+    private struct ExistingChildren {
+        var objects: Set<ExactName>
+        var collections: Set<ExactName>
+        var objectNames: [String]
+        var collectionNames: [String]
+
+        init(_ children: CollectionChildren, partition: DirectoryPartition?) {
+            let inShare = { (name: String) in partition?.contains(Array(name.utf8)) ?? true }
+            objectNames = children.objects.filter(inShare)
+            collectionNames = children.collections.filter(inShare)
+            objects = Set(objectNames.map { ExactName($0) })
+            collections = Set(collectionNames.map { ExactName($0) })
+        }
     }
 
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
         let payload = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
         let spec = payload.spec
         let exclusions = try CompiledExclusions(spec.exclusions)
-        let reader: DirectoryReader
-        do {
-            reader = try DirectoryReader(bytes: payload.directoryBytes, displayPath: payload.directory)
-        } catch let error as FileSystemError where [ENOENT, EACCES, ENOTDIR, ELOOP].contains(error.code) {
-            throw PermanentTaskError(error.description)
-        }
+        let cancellation = context.cancellation
+        let reader = try await BlockingIO.run(cancellation: cancellation) { try Self.open(payload) }
         var ancestors = payload.ancestors ?? []
         if spec.followSymlinks {
             let identity = reader.identity
-            ancestors.append(DirectoryIdentity(device: identity.device, inode: identity.inode))
+            ancestors.append(EntryIdentity(device: identity.device, inode: identity.inode))
         }
+        // A collection the parent has just created holds nothing to compare with, replace or delete.
+        let existing = payload.collectionIsNew == true
+            ? nil : ExistingChildren(try await catalog.children(of: payload.collection), partition: payload.partition)
         let deleting = spec.deleteMode != .doNotDelete
-        var listedNames = Set<String>()
+        var listedNames = Set<ExactName>()
         var result = TaskResult()
         var subdirectories: [Subdirectory] = []
         var pendingFiles: [FileEntry] = []
-        // Counted in locals and added once: two dictionary updates per file were a visible share of a listing.
+        // Entries whose kind changed: the catalog's object became a directory, or its collection a file.
+        var objectsNowDirectories: [String] = []
+        var collectionsNowFiles: [String] = []
         var entriesSeen: Int64 = 0
         var bytesSeen: Int64 = 0
+        let listingAncestors = ancestors
+        while true {
+            let slice = try await BlockingIO.run(cancellation: cancellation) {
+                try Self.listSlice(reader: reader, payload: payload, exclusions: exclusions, ancestors: listingAncestors, cancellation: cancellation)
+            }
+            entriesSeen += slice.entriesSeen
+            bytesSeen += slice.bytesSeen
+            if payload.partition == nil && entriesSeen > Self.partitionThreshold {
+                // What was read so far is dropped (nothing was written): the shares list it again.
+                let rest = try await BlockingIO.run(cancellation: cancellation) { try reader.countRemaining() }
+                return shares(of: payload, entries: Int(entriesSeen) + rest, task: task)
+            }
+            if deleting { listedNames.formUnion(slice.names) }
+            for item in slice.items {
+                switch item {
+                case .skipped(let reason):
+                    skip(&result, reason: reason)
+                case .failed(let entry, let error):
+                    result.spawned.append(failedEntry(entry, error: error, task: task, payload: payload))
+                case .directory(let subdirectory):
+                    if existing?.objects.contains(ExactName(subdirectory.name)) == true { objectsNowDirectories.append(subdirectory.name) }
+                    subdirectories.append(subdirectory)
+                case .file(let entry):
+                    if existing?.collections.contains(ExactName(entry.name)) == true { collectionsNowFiles.append(entry.name) }
+                    pendingFiles.append(entry)
+                }
+            }
+            if pendingFiles.count >= Self.lookupSliceSize || slice.ended {
+                try await queueChangedFiles(pendingFiles, task: task, payload: payload, result: &result)
+                pendingFiles.removeAll(keepingCapacity: true)
+            }
+            if slice.ended { break }
+        }
+        result.add(entriesSeen, to: Counter.entriesSeen)
+        result.add(bytesSeen, to: Counter.bytesSeen)
+        if !objectsNowDirectories.isEmpty || !collectionsNowFiles.isEmpty {
+            try await replaceChangedKinds(objects: objectsNowDirectories, collections: collectionsNowFiles, payload: payload, result: &result)
+        }
+        try await createCollections(for: subdirectories, payload: payload, ancestors: ancestors, task: task, result: &result)
+        if deleting, let existing {
+            try await deleteVanished(listedNames: listedNames, existing: existing, payload: payload, result: &result)
+        }
+        return result
+    }
 
-        while let listed = try reader.next() {
-            try context.cancellation.check()
-            entriesSeen += 1
+    /// Opens the listed directory; one that is gone, unreadable or replaced since its parent's listing
+    /// fails the task for good (retrying cannot bring it back).
+    private static func open(_ payload: DirectoryTaskPayload) throws -> DirectoryReader {
+        do {
+            return try DirectoryReader(
+                bytes: payload.directoryBytes, displayPath: payload.directory, expected: payload.identity,
+                followLinks: payload.spec.followSymlinks)
+        } catch let error as FileSystemError where [ENOENT, EACCES, ENOTDIR, ELOOP].contains(error.code) {
+            throw PermanentTaskError(error.description)
+        } catch let error as EntryReplaced {
+            throw PermanentTaskError(error.description)
+        }
+    }
+
+    /// Reads and classifies up to `lookupSliceSize` entries (of this task's share).
+    private static func listSlice(
+        reader: DirectoryReader, payload: DirectoryTaskPayload, exclusions: CompiledExclusions, ancestors: [EntryIdentity],
+        cancellation: TaskCancellation
+    ) throws -> ListingSlice {
+        let spec = payload.spec
+        var slice = ListingSlice()
+        while slice.items.count < lookupSliceSize {
+            try cancellation.check()
+            guard let listed = try reader.next() else {
+                slice.ended = true
+                break
+            }
             let (name, escaped) = NameEscaping.text(for: listed.nameBytes)
-            if deleting { listedNames.insert(name) }
+            if let partition = payload.partition, !partition.contains(Array(name.utf8)) { continue }
+            slice.entriesSeen += 1
+            slice.names.append(ExactName(name))
             // Built only when a pattern needs it: most syncs have none, and it is a string per entry.
             var fullPath: String { payload.sourcePath(name) }
+            let rawName = escaped ? Data(listed.nameBytes) : nil
             var entry = listed
             var linkTarget: String?
             if let error = listed.statError {
-                result.spawned.append(failedEntry(FileEntry(name: name, size: 0, mtimeNanos: 0, rawName: escaped ? Data(listed.nameBytes) : nil),
-                    error: error.description, task: task, payload: payload))
+                slice.items.append(.failed(FileEntry(name: name, size: 0, mtimeNanos: 0, rawName: rawName), error: error.description))
                 continue
             }
-
             if exclusions.excludes(type: entry.type) {
-                skip(&result, reason: "excluded")
+                slice.items.append(.skipped(reason: "excluded"))
                 continue
             }
             if entry.type == .link {
                 if spec.followSymlinks {
                     guard let target = try? reader.stat(entry: entry.nameBytes, followLinks: true) else {
-                        skip(&result, reason: "dangling_link")
+                        slice.items.append(.skipped(reason: "dangling_link"))
                         continue
                     }
                     entry.type = DirectoryReader.fileType(mode: target.st_mode)
                     entry.size = Int64(target.st_size)
                     entry.mtimeNanos = target.mtimeNanos
-                    if entry.type == .directory,
-                        ancestors.contains(DirectoryIdentity(device: UInt64(target.st_dev), inode: UInt64(target.st_ino)))
-                    {
-                        skip(&result, reason: "link_cycle")
+                    entry.identity = EntryIdentity(target)
+                    if entry.type == .directory, let identity = entry.identity, ancestors.contains(identity) {
+                        slice.items.append(.skipped(reason: "link_cycle"))
                         continue
                     }
                     if exclusions.excludes(type: entry.type) {
-                        skip(&result, reason: "excluded")
+                        slice.items.append(.skipped(reason: "excluded"))
                         continue
                     }
                 } else {
                     // Recorded, not followed: the object stands for the link itself.
-                    let info = try reader.stat(entry: entry.nameBytes)
-                    entry.size = Int64(info.st_size)
-                    entry.mtimeNanos = info.mtimeNanos
-                    linkTarget = NameEscaping.text(for: try reader.linkTarget(entry: entry.nameBytes)).text
+                    do {
+                        let info = try reader.stat(entry: entry.nameBytes)
+                        entry.size = Int64(info.st_size)
+                        entry.mtimeNanos = info.mtimeNanos
+                        linkTarget = NameEscaping.text(for: try reader.linkTarget(entry: entry.nameBytes)).text
+                    } catch let error as FileSystemError {
+                        slice.items.append(.failed(FileEntry(name: name, size: 0, mtimeNanos: 0, rawName: rawName), error: error.description))
+                        continue
+                    }
                 }
             }
 
             switch entry.type {
             case .directory:
                 if exclusions.excludesDirectory(fullPath) {
-                    skip(&result, reason: "excluded")
+                    slice.items.append(.skipped(reason: "excluded"))
                     continue
                 }
-                subdirectories.append(Subdirectory(name: name, rawName: escaped ? entry.nameBytes : nil, nameBytes: entry.nameBytes))
+                slice.items.append(.directory(Subdirectory(
+                    name: name, rawName: escaped ? entry.nameBytes : nil, nameBytes: entry.nameBytes, identity: entry.identity)))
             case .regular, .link:
                 if exclusions.excludesFile(fullPath) {
-                    skip(&result, reason: "excluded")
+                    slice.items.append(.skipped(reason: "excluded"))
                     continue
                 }
-                bytesSeen += entry.size
-                pendingFiles.append(FileEntry(
-                    name: name, size: entry.size, mtimeNanos: entry.mtimeNanos,
-                    rawName: escaped ? Data(entry.nameBytes) : nil, linkTarget: linkTarget))
-                if pendingFiles.count >= Self.lookupSliceSize {
-                    try await queueChangedFiles(pendingFiles, task: task, payload: payload, result: &result)
-                    pendingFiles.removeAll(keepingCapacity: true)
-                }
+                slice.bytesSeen += entry.size
+                slice.items.append(.file(FileEntry(
+                    name: name, size: entry.size, mtimeNanos: entry.mtimeNanos, rawName: rawName, linkTarget: linkTarget,
+                    identity: entry.type == .regular ? entry.identity : nil)))
             case .character, .block, .socket, .pipe, .unknown:
-                if exclusions.excludesFile(fullPath) {
-                    skip(&result, reason: "excluded")
-                } else {
-                    skip(&result, reason: entry.type.rawValue)
-                }
+                slice.items.append(.skipped(reason: exclusions.excludesFile(fullPath) ? "excluded" : entry.type.rawValue))
             }
         }
-        result.add(entriesSeen, to: Counter.entriesSeen)
-        result.add(bytesSeen, to: Counter.bytesSeen)
-        try await queueChangedFiles(pendingFiles, task: task, payload: payload, result: &result)
-        try await createCollections(for: subdirectories, payload: payload, ancestors: ancestors, task: task, result: &result)
-        if deleting && payload.collectionIsNew != true {
-            try await deleteVanished(listedNames: listedNames, payload: payload, result: &result)
+        return slice
+    }
+
+    /// A directory too large for one task becomes `path` tasks of one share each.
+    private func shares(of payload: DirectoryTaskPayload, entries: Int, task: ClaimedTask) -> TaskResult {
+        let count = (entries + Self.partitionThreshold - 1) / Self.partitionThreshold
+        var result = TaskResult()
+        for index in 0..<count {
+            var share = payload
+            share.partition = DirectoryPartition(index: index, count: count)
+            result.spawned.append(NewTask(
+                job: task.job, queue: payload.spec.queues.path, kind: SyncTaskKind.path,
+                key: "\(payload.directory) (share \(index + 1) of \(count))", payload: PayloadCoding.encode(share), retry: payload.spec.retry))
         }
         return result
     }
@@ -165,7 +280,7 @@ struct PathHandler: TaskHandler {
             var unchanged: Int64 = 0
             var unchangedBytes: Int64 = 0
             for file in files {
-                guard let replica = known[file.name] else {
+                guard let replica = known[ExactName(file.name)] else {
                     new.append(file)
                     continue
                 }
@@ -195,7 +310,7 @@ struct PathHandler: TaskHandler {
     }
 
     private func createCollections(
-        for subdirectories: [Subdirectory], payload: DirectoryTaskPayload, ancestors: [DirectoryIdentity],
+        for subdirectories: [Subdirectory], payload: DirectoryTaskPayload, ancestors: [EntryIdentity],
         task: ClaimedTask, result: inout TaskResult
     ) async throws {
         let spec = payload.spec
@@ -221,6 +336,7 @@ struct PathHandler: TaskHandler {
                 spec: spec, directory: directory, rawDirectory: needsRawPath ? Data(directoryBytes) : nil,
                 collection: collection, entries: nil, ancestors: spec.followSymlinks ? ancestors : nil)
             child.collectionIsNew = isNew ? true : nil
+            child.identity = subdirectory.identity
             result.spawned.append(NewTask(
                 job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: directory,
                 payload: PayloadCoding.encode(child), retry: spec.retry))
@@ -228,29 +344,68 @@ struct PathHandler: TaskHandler {
     }
 
     /// Applies the delete mode to catalog entries of this collection that the listing no longer has.
-    /// Excluded, skipped and unreadable entries were listed, so they are never deleted.
-    private func deleteVanished(listedNames: Set<String>, payload: DirectoryTaskPayload, result: inout TaskResult) async throws {
-        let children = try await catalog.children(of: payload.collection)
-        let objects = children.objects.filter { !listedNames.contains($0) }
-        let collections = children.collections.filter { !listedNames.contains($0) }
+    /// Excluded, skipped and unreadable entries were listed, so they are never deleted. Only objects
+    /// with a replica on this job's resource are this job's to delete: another job sharing the
+    /// collection (another source, another resource) keeps its entries.
+    private func deleteVanished(
+        listedNames: Set<ExactName>, existing: ExistingChildren, payload: DirectoryTaskPayload, result: inout TaskResult
+    ) async throws {
+        let vanishedObjects = existing.objectNames.filter { !listedNames.contains(ExactName($0)) }
+        let collections = existing.collectionNames.filter { !listedNames.contains(ExactName($0)) }
+        guard !vanishedObjects.isEmpty || !collections.isEmpty else { return }
+        let spec = payload.spec
+        var objects: [String] = []
+        for slice in vanishedObjects.chunked(into: Self.lookupSliceSize) {
+            let names = Array(slice)
+            let ours = try await catalog.replicaFingerprints(
+                in: payload.collection, names: names, resource: spec.replicaResource, directory: payload.directory)
+            objects += names.filter { ours[ExactName($0)] != nil }
+        }
         guard !objects.isEmpty || !collections.isEmpty else { return }
-        switch payload.spec.deleteMode {
+        try await applyDeleteMode(spec.deleteMode, objects: objects, collections: collections, payload: payload)
+        result.add(Int64(objects.count + collections.count), to: Counter.entriesDeleted)
+    }
+
+    /// A file that became a directory, or a directory that became a file: the old entry makes way for
+    /// the new one by the job's delete mode, and with DO_NOT_DELETE it goes to the trash, so that
+    /// nothing is lost and a name is never both a collection and an object.
+    private func replaceChangedKinds(objects: [String], collections: [String], payload: DirectoryTaskPayload, result: inout TaskResult) async throws {
+        let mode = payload.spec.deleteMode == .doNotDelete ? DeleteMode.trash : payload.spec.deleteMode
+        try await applyDeleteMode(mode, objects: objects, collections: collections, payload: payload)
+        if payload.spec.deleteMode != .doNotDelete {
+            result.add(Int64(objects.count + collections.count), to: Counter.entriesDeleted)
+        }
+    }
+
+    /// Removes entries of the listed collection by `mode`, then the vault directories the removal of
+    /// collections left empty (one would be in the way of a file's copy of the same name).
+    private func applyDeleteMode(_ mode: DeleteMode, objects: [String], collections: [String], payload: DirectoryTaskPayload) async throws {
+        let spec = payload.spec
+        switch mode {
         case .doNotDelete:
             return
         case .unregister:
             _ = try await catalog.unregister(in: payload.collection, objects: objects, collections: collections)
         case .noTrash:
             let removed = try await catalog.unregister(in: payload.collection, objects: objects, collections: collections)
-            try await StoredCopies.remove(removed, catalog: catalog)
+            try await StoredCopies.remove(removed, catalog: catalog, source: spec.source)
         case .trash:
             let zone = LogicalPath.lineage(of: payload.collection).first ?? payload.collection
             let vaults = try await StoredCopies.vaultPaths(catalog: catalog)
+            let source = spec.source
             let copies = try await catalog.moveToTrash(
                 in: payload.collection, objects: objects, collections: collections, trashRoot: zone + "/trash",
-                relocate: { resource, path in StoredCopies.trashPath(of: path, vault: vaults[resource]) })
-            try StoredCopies.apply(copies)
+                relocate: { resource, path in StoredCopies.trashPath(of: path, vault: vaults[resource], zone: zone, source: source) })
+            try StoredCopies.apply(copies, vaults: vaults, source: source)
         }
-        result.add(Int64(objects.count + collections.count), to: Counter.entriesDeleted)
+        if !collections.isEmpty, mode == .trash || mode == .noTrash, let resource = spec.resource,
+            let vault = try await StoredCopies.vaultPaths(catalog: catalog)[resource]
+        {
+            for name in collections {
+                StoredCopies.removeEmptyDirectories(
+                    StoredCopies.vaultDirectory(vault: vault, collection: LogicalPath.join(payload.collection, name)), vault: vault, source: spec.source)
+            }
+        }
     }
 }
 
@@ -273,7 +428,7 @@ enum OddNames {
     static func physicalPathBytes(of replica: Replica, metadata: [MetadataTriple]) -> [UInt8] {
         if let original = metadata.first(where: { $0.attribute == "ingest::original_path" }),
             let bytes = Data(base64Encoded: original.value),
-            NameEscaping.text(for: Array(bytes)).text == replica.physicalPath
+            ExactName(NameEscaping.text(for: Array(bytes)).text) == ExactName(replica.physicalPath)
         {
             return Array(bytes)
         }

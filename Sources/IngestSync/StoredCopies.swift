@@ -2,44 +2,70 @@ import Foundation
 import IngestCore
 
 /// Where copies live in storage resources, and their removal.
+///
+/// The rule every removal and move keeps: Ingest removes or renames only files inside the vault of
+/// the replica's own resource, never a file inside the job's source. A replica registered in place
+/// points at the user's file, and the user's file is never touched.
 enum StoredCopies {
     /// The vault directory that holds the copies of a collection's objects: the vault directory, then
-    /// the logical path without its zone (`/vault/home/rods/data` for `/tempZone/home/rods/data`), as
-    /// iRODS lays out vaults.
+    /// the whole logical path, zone included (`/vault/tempZone/home/rods/data` for
+    /// `/tempZone/home/rods/data`), so that collections of two zones never share a directory.
+    /// Copies made before the zone was part of the layout keep the paths the catalog recorded.
     static func vaultDirectory(vault: String, collection: String) -> String {
-        let zone = LogicalPath.lineage(of: collection).first ?? ""
-        let withoutZone = String(collection.dropFirst(zone.count))
-        return (vault.hasSuffix("/") ? String(vault.dropLast()) : vault) + withoutZone
+        normalizedVault(vault) + collection
+    }
+
+    /// A vault path without trailing slashes, as the configuration file may have spelt it.
+    static func normalizedVault(_ vault: String) -> String {
+        var path = vault
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return path
     }
 
     /// The vault directory of every vault resource, by resource name.
     static func vaultPaths(catalog: any Catalog) async throws -> [String: String] {
         var vaults: [String: String] = [:]
         for resource in try await catalog.resources() where resource.type == "vault" {
-            if let path = resource.path { vaults[resource.name] = path }
+            if let path = resource.path { vaults[resource.name] = normalizedVault(path) }
         }
         return vaults
     }
 
-    /// Where a trashed copy goes: the vault's `trash` directory mirrors `/zone/trash/...`, so a file
-    /// that reappears in the source is copied anew without overwriting the trashed bytes.
-    static func trashPath(of path: String, vault: String?) -> String? {
-        guard let vault, path.hasPrefix(vault + "/") else { return nil }
-        return vault + "/trash" + path.dropFirst(vault.count)
+    /// Whether `path` is a file Ingest may remove or rename: strictly inside `vault`, and not inside
+    /// the job's source (which would be a file the user owns, however the directories overlap).
+    static func isRemovable(_ path: String, vault: String?, source: String?) -> Bool {
+        guard let vault, path.utf8.starts(with: (vault + "/").utf8) else { return false }
+        if let source, path.utf8.starts(with: (normalizedVault(source) + "/").utf8) { return false }
+        return !path.split(separator: "/").contains("..")
+    }
+
+    /// Where a trashed copy goes: the vault directory of the trash collection `/zone/trash/...`, so a
+    /// file that reappears in the source is copied anew without overwriting the trashed bytes.
+    /// - Parameter zone: the zone of the collection the copy's object leaves (`/tempZone`).
+    static func trashPath(of path: String, vault: String?, zone: String, source: String?) -> String? {
+        guard let vault, isRemovable(path, vault: vault, source: source) else { return nil }
+        let zoneDirectory = vault + zone
+        let trash = zoneDirectory + "/trash"
+        if path.utf8.starts(with: (trash + "/").utf8) { return nil }
+        // Copies made before the zone was part of the layout sit right under the vault.
+        let rest = path.utf8.starts(with: (zoneDirectory + "/").utf8) ? path.dropFirst(zoneDirectory.count) : path.dropFirst(vault.count)
+        return trash + rest
     }
 
     /// Moves trashed copies into the vault's trash and deletes the copies of replaced trash entries
-    /// (those first: a moved copy may take the place of one).
-    static func apply(_ copies: [TrashedCopy]) throws {
-        for copy in copies where copy.to == nil {
+    /// (those first: a moved copy may take the place of one). Paths outside their resource's vault are
+    /// left alone: they are files registered in place.
+    static func apply(_ copies: [TrashedCopy], vaults: [String: String], source: String?) throws {
+        for copy in copies where copy.to == nil && isRemovable(copy.from, vault: vaults[copy.resource], source: source) {
             if unlink(copy.from) != 0 && errno != ENOENT {
                 throw FileSystemError(operation: "delete", path: copy.from, code: errno)
             }
         }
         for copy in copies {
-            guard let destination = copy.to else { continue }
-            try FileManager.default.createDirectory(
-                atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard let destination = copy.to, isRemovable(copy.from, vault: vaults[copy.resource], source: source),
+                isRemovable(destination, vault: vaults[copy.resource], source: source)
+            else { continue }
+            try FileCopier.ensureDirectory((destination as NSString).deletingLastPathComponent)
             // Already moved by an earlier attempt of this task: nothing left to do.
             if rename(copy.from, destination) != 0 && !(errno == ENOENT && access(destination, F_OK) == 0) {
                 throw FileSystemError(operation: "move to trash", path: copy.from, code: errno)
@@ -47,13 +73,26 @@ enum StoredCopies {
         }
     }
 
+    /// Removes the directories under `path` (and `path` itself) that the removal of a collection's
+    /// copies left empty, deepest first; a directory that still holds anything stays.
+    static func removeEmptyDirectories(_ path: String, vault: String, source: String?) {
+        guard isRemovable(path, vault: vault, source: source), let stream = opendir(path) else { return }
+        var subdirectories: [String] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+            if name != ".", name != "..", Int32(entry.pointee.d_type) == Int32(DT_DIR) { subdirectories.append(path + "/" + name) }
+        }
+        closedir(stream)
+        for subdirectory in subdirectories { removeEmptyDirectories(subdirectory, vault: vault, source: source) }
+        rmdir(path)
+    }
+
     /// Deletes the stored copies of removed replicas that live in vaults. Files registered in
     /// place are never deleted: they belong to the source.
-    static func remove(_ replicas: [RemovedReplica], catalog: any Catalog) async throws {
+    static func remove(_ replicas: [RemovedReplica], catalog: any Catalog, source: String?) async throws {
         guard !replicas.isEmpty else { return }
         let vaults = try await vaultPaths(catalog: catalog)
-        for replica in replicas {
-            guard let vault = vaults[replica.resource], replica.physicalPath.hasPrefix(vault + "/") else { continue }
+        for replica in replicas where isRemovable(replica.physicalPath, vault: vaults[replica.resource], source: source) {
             if unlink(replica.physicalPath) != 0 && errno != ENOENT {
                 throw FileSystemError(operation: "delete", path: replica.physicalPath, code: errno)
             }

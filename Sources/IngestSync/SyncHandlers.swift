@@ -23,6 +23,7 @@ public enum SyncJob {
     ) async throws -> (JobDefinition, [NewTask]) {
         var spec = spec
         spec.target = try LogicalPath.normalize(spec.target).get()
+        try refuseReservedTarget(spec.target)
         spec.source = try validatedSource(spec.source)
         guard spec.filesPerTask >= 1 else {
             throw IngestError.invalidOption(name: "--files_per_task", reason: "must be at least 1, got \(spec.filesPerTask)")
@@ -51,6 +52,7 @@ public enum SyncJob {
                 throw IngestError.invalidOption(
                     name: "--to_resource", reason: "resource '\(name)' is of type \(resource.type); \(spec.operation.rawValue) copies into vault resources")
             }
+            if resource.type == "vault", let vault = resource.path { try refuseOverlap(source: spec.source, vault: vault, resource: name) }
             resourceToRecord = resource
         } else if spec.operation.copiesData {
             throw IngestError.invalidOption(
@@ -78,6 +80,55 @@ public enum SyncJob {
             restart.notBefore = schedule?.nextRun(after: currentTimestamp())
         }
         return (job, [restart])
+    }
+
+    /// The zone's top level holds its trash, and `/zone/trash` is where delete modes put entries:
+    /// a sync into either would mix a user's data with trashed entries (and let a later TRASH pass
+    /// replace them).
+    static func refuseReservedTarget(_ target: String) throws {
+        guard let zone = LogicalPath.lineage(of: target).first else { return }
+        let trash = zone + "/trash"
+        if target == zone {
+            throw IngestError.invalidTarget(
+                path: target, reason: "it is the zone itself, whose top level holds \(trash); give a collection below it such as \(zone)/home/rods/data")
+        }
+        if target == trash || target.utf8.starts(with: (trash + "/").utf8) {
+            throw IngestError.invalidTarget(
+                path: target, reason: "it is in \(trash), where delete modes keep trashed entries; give a collection outside it such as \(zone)/home/rods/data")
+        }
+    }
+
+    /// A vault inside the source would copy itself deeper on every pass, and a source inside a vault
+    /// would make the user's files look like copies that delete modes may remove.
+    static func refuseOverlap(source: String, vault: String, resource: String) throws {
+        let vaultPath = resolvedPath(StoredCopies.normalizedVault(vault))
+        let sourcePath = resolvedPath(source)
+        let overlap: String? =
+            vaultPath == sourcePath ? "is the source directory"
+            : vaultPath.utf8.starts(with: (sourcePath + "/").utf8) ? "lies inside the source directory"
+            : sourcePath.utf8.starts(with: (vaultPath + "/").utf8) ? "holds the source directory" : nil
+        if let overlap {
+            throw IngestError.invalidSource(
+                path: source,
+                reason: "the vault of resource '\(resource)' (\(vault)) \(overlap); sync a directory outside the vault, or give the resource a vault path outside the source")
+        }
+    }
+
+    /// The path with symbolic links resolved as far as it exists (a vault may not have been made yet).
+    private static func resolvedPath(_ path: String) -> String {
+        var existing = path
+        var rest: [String] = []
+        while existing.count > 1 {
+            if let resolved = realpath(existing, nil) {
+                defer { free(resolved) }
+                let base = String(cString: resolved)
+                return rest.isEmpty ? base : (base == "/" ? "" : base) + "/" + rest.reversed().joined(separator: "/")
+            }
+            guard let slash = existing.lastIndex(of: "/") else { break }
+            rest.append(String(existing[existing.index(after: slash)...]))
+            existing = slash == existing.startIndex ? "/" : String(existing[..<slash])
+        }
+        return path
     }
 
     static func validatedSource(_ source: String) throws -> String {

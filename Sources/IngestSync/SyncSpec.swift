@@ -161,21 +161,25 @@ public struct FileEntry: Codable, Sendable, Equatable {
     public var rawName: Data?
     /// For a symbolic link that is registered rather than followed: where it points.
     public var linkTarget: String?
+    /// The file the listing saw (the link's target when links are followed); nil in payloads of
+    /// earlier versions.
+    public var identity: EntryIdentity?
 
-    public init(name: String, size: Int64, mtimeNanos: Int64, rawName: Data? = nil, linkTarget: String? = nil) {
+    public init(name: String, size: Int64, mtimeNanos: Int64, rawName: Data? = nil, linkTarget: String? = nil, identity: EntryIdentity? = nil) {
         self.name = name
         self.size = size
         self.mtimeNanos = mtimeNanos
         self.rawName = rawName
         self.linkTarget = linkTarget
+        self.identity = identity
     }
 
     /// The bytes to open on disk.
     public var nameBytes: [UInt8] { rawName.map(Array.init) ?? Array(name.utf8) }
 
     // A `file` task carries up to `files_per_task` entries; one compact string per entry decodes
-    // several times faster than a keyed object: "SIZE/MTIME/NAME[/rHEX][/lTARGET]". A name never
-    // holds "/", the raw name is hex, and the link target, which may hold "/", comes last.
+    // several times faster than a keyed object: "SIZE/MTIME/NAME[/rHEX][/iDEVICE.INODE][/lTARGET]". A
+    // name never holds "/", the raw name is hex, and the link target, which may hold "/", comes last.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(compact)
@@ -189,10 +193,11 @@ public struct FileEntry: Codable, Sendable, Equatable {
         self = entry
     }
 
-    /// The entry as one string, "SIZE/MTIME/NAME[/rHEX][/lTARGET]".
+    /// The entry as one string, "SIZE/MTIME/NAME[/rHEX][/iDEVICE.INODE][/lTARGET]".
     var compact: String {
         var text = "\(size)/\(mtimeNanos)/\(name)"
         if let rawName { text += "/r" + rawName.map { String(format: "%02x", $0) }.joined() }
+        if let identity { text += "/i\(identity.device).\(identity.inode)" }
         if let linkTarget { text += "/l" + linkTarget }
         return text
     }
@@ -223,6 +228,16 @@ public struct FileEntry: Codable, Sendable, Equatable {
             entry.rawName = Data(stride(from: 0, to: hex.count - 1, by: 2).compactMap { UInt8(String(decoding: hex[$0...$0 + 1], as: UTF8.self), radix: 16) })
             rest = hexEnd < rest.endIndex ? rest[(hexEnd + 1)...] : rest[rest.endIndex...]
         }
+        if rest.first == UInt8(ascii: "i") {
+            let end = rest.firstIndex(of: slash) ?? rest.endIndex
+            let field = rest[(rest.startIndex + 1)..<end]
+            guard let dot = field.firstIndex(of: UInt8(ascii: ".")),
+                let device = UInt64(String(decoding: UnsafeBufferPointer(rebasing: field[..<dot]), as: UTF8.self)),
+                let inode = UInt64(String(decoding: UnsafeBufferPointer(rebasing: field[(dot + 1)...]), as: UTF8.self))
+            else { return nil }
+            entry.identity = EntryIdentity(device: device, inode: inode)
+            rest = end < rest.endIndex ? rest[(end + 1)...] : rest[rest.endIndex...]
+        }
         if rest.first == UInt8(ascii: "l") {
             entry.linkTarget = String(decoding: UnsafeBufferPointer(rebasing: rest[(rest.startIndex + 1)...]), as: UTF8.self)
         }
@@ -249,10 +264,31 @@ public struct FileEntry: Codable, Sendable, Equatable {
     }
 }
 
-/// Identity of a directory on disk, to find symbolic-link cycles when links are followed.
-struct DirectoryIdentity: Codable, Sendable, Hashable {
-    var device: UInt64
-    var inode: UInt64
+/// Device and inode of a file or directory as a listing saw it: a later open must find the same
+/// one, or the entry was replaced in between (a link or a FIFO swapped in) and is not read.
+/// Also finds symbolic-link cycles when links are followed.
+public struct EntryIdentity: Codable, Sendable, Hashable {
+    public var device: UInt64
+    public var inode: UInt64
+
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+}
+
+/// One of `count` shares of a directory's entries, by a hash of the name's bytes: every entry falls
+/// in exactly one share however the directory changes between the shares' listings.
+struct DirectoryPartition: Codable, Sendable, Equatable {
+    var index: Int
+    var count: Int
+
+    func contains(_ nameBytes: [UInt8]) -> Bool {
+        // FNV-1a: stable across processes and versions, unlike Swift's seeded hashing.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in nameBytes { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(hash % UInt64(count)) == index
+    }
 }
 
 /// Payload of `path` and `file` tasks.
@@ -267,7 +303,13 @@ struct DirectoryTaskPayload: Codable, Sendable {
     /// For `file` tasks: the entries to sync.
     var entries: [FileEntry]?
     /// When following links: the directories from the source root down to this one.
-    var ancestors: [DirectoryIdentity]?
+    var ancestors: [EntryIdentity]?
+    /// The directory as its parent's listing saw it; opening it must find the same one. Nil for the
+    /// source root (the user named it) and in payloads of earlier versions.
+    var identity: EntryIdentity?
+    /// For `path` tasks of a very large directory: list only the entries whose name falls in this
+    /// share, so that no task holds more than a bounded number of child tasks.
+    var partition: DirectoryPartition?
     /// For `file` tasks: set when the listing looked every entry up and found none of them on the
     /// job's resource, so the task need not look them up again (one catalog read per batch saved).
     /// A hint, not a promise: an entry registered since (a re-delivered task) is copied again over
@@ -281,7 +323,7 @@ struct DirectoryTaskPayload: Codable, Sendable {
 
     init(
         spec: SyncSpec, directory: String, rawDirectory: Data? = nil, collection: String, entries: [FileEntry]?,
-        ancestors: [DirectoryIdentity]? = nil
+        ancestors: [EntryIdentity]? = nil
     ) {
         self.spec = spec
         self.directory = directory
@@ -292,7 +334,7 @@ struct DirectoryTaskPayload: Codable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case spec, directory, rawDirectory, collection, entries, ancestors, entriesAreNew, collectionIsNew
+        case spec, directory, rawDirectory, collection, entries, ancestors, entriesAreNew, collectionIsNew, identity, partition
     }
 
     // Written out so that entries travel as an array of plain strings, which the JSON coders handle
@@ -314,9 +356,11 @@ struct DirectoryTaskPayload: Codable, Sendable {
             }
             self.entries = entries
         }
-        ancestors = try container.decodeIfPresent([DirectoryIdentity].self, forKey: .ancestors)
+        ancestors = try container.decodeIfPresent([EntryIdentity].self, forKey: .ancestors)
         entriesAreNew = try container.decodeIfPresent(Bool.self, forKey: .entriesAreNew)
         collectionIsNew = try container.decodeIfPresent(Bool.self, forKey: .collectionIsNew)
+        identity = try container.decodeIfPresent(EntryIdentity.self, forKey: .identity)
+        partition = try container.decodeIfPresent(DirectoryPartition.self, forKey: .partition)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -329,6 +373,8 @@ struct DirectoryTaskPayload: Codable, Sendable {
         try container.encodeIfPresent(ancestors, forKey: .ancestors)
         try container.encodeIfPresent(entriesAreNew, forKey: .entriesAreNew)
         try container.encodeIfPresent(collectionIsNew, forKey: .collectionIsNew)
+        try container.encodeIfPresent(identity, forKey: .identity)
+        try container.encodeIfPresent(partition, forKey: .partition)
     }
 
     /// The display path of an entry of this directory (escaped where the bytes are not UTF-8).

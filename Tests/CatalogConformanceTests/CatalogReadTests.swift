@@ -35,7 +35,7 @@ import Testing
             let states = try await catalog.replicaStates(in: "/zone/big", names: existing + absent, resource: "inplace")
 
             #expect(states.count == existing.count)
-            #expect(Set(states.keys) == Set(existing))
+            #expect(Set(states.keys) == Set(existing.map { ExactName($0) }))
             #expect(states["file1149"]?.objectSize == 1_149)
             #expect(states["file1149"]?.objectMtimeNanos == 1_149_000)
             #expect(states["file100"]?.replica?.mtimeNanos == 100_000)

@@ -53,7 +53,7 @@ extension CommandLineTests {
             #expect(status.state == .completed)
             var totalBytes: Int64 = 0
             for file in files {
-                let copy = try Data(contentsOf: URL(fileURLWithPath: vaults["archive"]! + "/home/rods/data/" + file))
+                let copy = try Data(contentsOf: URL(fileURLWithPath: vaults["archive"]! + "/tempZone/home/rods/data/" + file))
                 #expect(copy == (try Data(contentsOf: URL(fileURLWithPath: world.source.subpath(file)))))
                 totalBytes += Int64(copy.count)
             }
@@ -103,7 +103,7 @@ extension CommandLineTests {
             #expect(try world.ingest.run([
                 "start", world.source.path, world.target, "--operation", "PUT", "--to_resource", "archive", "--checksum", "sha256", "--synchronous",
             ]).status == 0)
-            try "tampered content".write(toFile: vaults["archive"]! + "/home/rods/data/a.txt", atomically: true, encoding: .utf8)
+            try "tampered content".write(toFile: vaults["archive"]! + "/tempZone/home/rods/data/a.txt", atomically: true, encoding: .utf8)
             let verify = try world.ingest.run(["verify", "\(world.target)/a.txt"])
             #expect(verify.status != 0)
             #expect(verify.stdout.contains("checksum differs"))

@@ -90,7 +90,7 @@ import Testing
         #expect(try await engine.catalog.list(collection: "\(target)/sub").count == 1)
         let object = try #require(try await engine.catalog.dataObject(at: "\(target)/sub/a.txt"))
         #expect(object.replicas.count == 1)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: vault.path! + "/home/rods/data/sub") == ["a.txt"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: vault.path! + "/tempZone/home/rods/data/sub") == ["a.txt"])
     }
 
     @Test func batchMarkedNewWhoseFileWasRegisteredMeanwhileReplacesTheCopyAndUpdatesItsOneRow() async throws {
@@ -111,9 +111,9 @@ import Testing
         let result = try await FileHandler(catalog: engine.catalog).handle(claimed(SyncTaskKind.file, batch), context: context)
 
         #expect(result.counters[Counter.entriesUpdated] == 1)
-        let copy = vault.path! + "/home/rods/data/a.txt"
+        let copy = vault.path! + "/tempZone/home/rods/data/a.txt"
         #expect(try contents(copy) == Data("the second version".utf8))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: vault.path! + "/home/rods/data") == ["a.txt"], "no temporary name is left")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: vault.path! + "/tempZone/home/rods/data") == ["a.txt"], "no temporary name is left")
         let object = try #require(try await engine.catalog.dataObject(at: "\(target)/a.txt"))
         #expect(object.size == 18)
         #expect(object.replicas.count == 1)
@@ -164,7 +164,7 @@ import Testing
                 FileEntry(name: "odd%FF", size: 3, mtimeNanos: 4, rawName: Data([0x6F, 0xFF]), linkTarget: "../x/y"),
                 FileEntry(name: "é 🙂", size: Int64.max, mtimeNanos: 1_700_000_000_123_456_789),
             ],
-            ancestors: [DirectoryIdentity(device: 2049, inode: UInt64.max), DirectoryIdentity(device: 0, inode: 7)])
+            ancestors: [EntryIdentity(device: 2049, inode: UInt64.max), EntryIdentity(device: 0, inode: 7)])
         payload.entriesAreNew = true
         payload.collectionIsNew = false
         return payload

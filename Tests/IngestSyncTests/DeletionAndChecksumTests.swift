@@ -42,8 +42,8 @@ import Testing
         let source = try tree()
         let spec = SyncSpec(source: source.path, target: target, operation: .putSync, resource: "archive", deleteMode: .noTrash)
         try await engine.sync(spec, job: "one", resources: [vault])
-        let goneCopy = vault.path! + "/home/rods/data/gone.txt"
-        let leafCopy = vault.path! + "/home/rods/data/old/deeper/leaf.txt"
+        let goneCopy = vault.path! + "/tempZone/home/rods/data/gone.txt"
+        let leafCopy = vault.path! + "/tempZone/home/rods/data/old/deeper/leaf.txt"
         #expect(FileManager.default.fileExists(atPath: goneCopy))
         try removeVanishing(source)
         let status = try await engine.sync(spec, job: "two", resources: [vault])
@@ -51,7 +51,7 @@ import Testing
         #expect(try await engine.catalog.kind(of: "\(target)/gone.txt") == nil)
         #expect(!FileManager.default.fileExists(atPath: goneCopy))
         #expect(!FileManager.default.fileExists(atPath: leafCopy))
-        #expect(FileManager.default.fileExists(atPath: vault.path! + "/home/rods/data/keep.txt"))
+        #expect(FileManager.default.fileExists(atPath: vault.path! + "/tempZone/home/rods/data/keep.txt"))
     }
 
     @Test func trashMovesEntriesUnderTheZoneTrashAndKeepsTheirCopies() async throws {
@@ -65,7 +65,7 @@ import Testing
         #expect(status.counter(Counter.entriesDeleted) == 2)
         #expect(try await engine.catalog.kind(of: "\(target)/gone.txt") == nil)
         let trashed = try #require(try await engine.catalog.dataObject(at: "/tempZone/trash/home/rods/data/gone.txt"))
-        #expect(trashed.replicas[0].physicalPath == vault.path! + "/trash/home/rods/data/gone.txt")
+        #expect(trashed.replicas[0].physicalPath == vault.path! + "/tempZone/trash/home/rods/data/gone.txt")
         #expect(try Data(contentsOf: URL(fileURLWithPath: trashed.replicas[0].physicalPath)) == Data("gone".utf8))
         let leaf = try #require(try await engine.catalog.dataObject(at: "/tempZone/trash/home/rods/data/old/deeper/leaf.txt"))
         #expect(FileManager.default.fileExists(atPath: leaf.replicas[0].physicalPath))
@@ -74,7 +74,7 @@ import Testing
         // The file comes back with new content: it is copied anew and the trashed bytes stay.
         try TreeBuilder.write(source.path, "gone.txt", "back again")
         try await engine.sync(spec, job: "three", resources: [vault])
-        #expect(try Data(contentsOf: URL(fileURLWithPath: vault.path! + "/home/rods/data/gone.txt")) == Data("back again".utf8))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: vault.path! + "/tempZone/home/rods/data/gone.txt")) == Data("back again".utf8))
         #expect(try Data(contentsOf: URL(fileURLWithPath: trashed.replicas[0].physicalPath)) == Data("gone".utf8))
     }
 
@@ -169,7 +169,7 @@ import Testing
         #expect(report.problems.isEmpty)
         #expect(report.checksumsVerified == 3)
 
-        let copies = vault.path! + "/home/rods/data/sub/"
+        let copies = vault.path! + "/tempZone/home/rods/data/sub/"
         var corrupted = try Data(contentsOf: URL(fileURLWithPath: copies + "corrupt.txt"))
         corrupted[0] ^= 0xFF  // same size, different bytes: only the checksum can tell
         try corrupted.write(to: URL(fileURLWithPath: copies + "corrupt.txt"))

@@ -14,7 +14,7 @@ import Testing
     }
 
     private func vaultCopy(_ vault: StorageResource, _ relative: String) -> String {
-        vault.path! + "/home/rods/data/" + relative
+        vault.path! + "/tempZone/home/rods/data/" + relative
     }
 
     @Test func putCopiesNewFilesAndLeavesChangedOnesAlone() async throws {

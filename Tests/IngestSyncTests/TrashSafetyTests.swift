@@ -1,0 +1,113 @@
+import Foundation
+import IngestCore
+import IngestSync
+import IngestTesting
+import Testing
+
+/// Delete modes never touch a file Ingest did not copy into a vault, whatever jobs share a collection.
+@Suite struct TrashSafetyTests {
+    let collection = "/tempZone/home/rods/shared"
+
+    private func contents(_ path: String) -> String? {
+        (try? Data(contentsOf: URL(fileURLWithPath: path))).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The steps: a register job and a TRASH job of another directory into one collection, each twice.
+    @Test func trashOfAnotherJobsCollectionLeavesRegisteredFilesAlone() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let userdata = try TemporaryDirectory()
+        let notes = try TreeBuilder.write(userdata.path, "notes.txt", "the user's only copy")
+        let other = try TemporaryDirectory()
+        try TreeBuilder.write(other.path, "other.txt", "other")
+        let register = SyncSpec(source: userdata.path, target: collection)
+        let trash = SyncSpec(source: other.path, target: collection, operation: .putSync, resource: "archive", deleteMode: .trash)
+        for round in 1...2 {
+            try await engine.sync(register, job: "register\(round)")
+            try await engine.sync(trash, job: "trash\(round)", resources: [vault])
+        }
+        #expect(contents(notes) == "the user's only copy")
+        // The registration belongs to the other job: this job's delete mode leaves it in place.
+        #expect(try await engine.catalog.kind(of: "\(collection)/notes.txt") == .dataObject)
+    }
+
+    /// An object with a copy in the vault and a replica registered in place goes to the trash twice:
+    /// replacing the trash entry deletes the vault copy, never the registered file.
+    @Test func replacingATrashEntryDeletesOnlyVaultCopies() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let userdata = try TemporaryDirectory()
+        let notes = try TreeBuilder.write(userdata.path, "notes.txt", "registered in place")
+        let copied = try TemporaryDirectory()
+        let register = SyncSpec(source: userdata.path, target: collection, operation: .registerAsReplicaSync)
+        let trash = SyncSpec(source: copied.path, target: collection, operation: .putSync, resource: "archive", deleteMode: .trash)
+        for round in 1...2 {
+            try TreeBuilder.write(copied.path, "notes.txt", "copy \(round)")
+            try await engine.sync(register, job: "register\(round)")
+            try await engine.sync(trash, job: "copy\(round)", resources: [vault])
+            let object = try #require(try await engine.catalog.dataObject(at: "\(collection)/notes.txt"))
+            #expect(object.replicas.count == 2)
+            try FileManager.default.removeItem(atPath: copied.subpath("notes.txt"))
+            try await engine.sync(trash, job: "trash\(round)", resources: [vault])
+            #expect(try await engine.catalog.kind(of: "\(collection)/notes.txt") == nil)
+        }
+        #expect(contents(notes) == "registered in place")
+        let trashed = try #require(try await engine.catalog.dataObject(at: "/tempZone/trash/home/rods/shared/notes.txt"))
+        let vaultReplica = try #require(trashed.replicas.first { $0.resource == "archive" })
+        #expect(contents(vaultReplica.physicalPath) == "copy 2")
+    }
+
+    @Test(arguments: ["/tempZone/trash", "/tempZone/trash/home/rods/data", "/tempZone"])
+    func theTrashNamespaceAndTheZoneRootAreNotTargets(target: String) async throws {
+        let engine = try EmbeddedEngine()
+        let source = try TemporaryDirectory()
+        await #expect(throws: IngestError.self) {
+            _ = try await SyncJob.prepare(SyncSpec(source: source.path, target: target), jobName: "bad", catalog: engine.catalog)
+        }
+        #expect(try await engine.catalog.kind(of: target) == nil)
+    }
+
+    /// Two zones' collections of the same path keep their copies apart in one vault.
+    @Test func twoZonesKeepTheirCopiesApartInOneVault() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let sourceA = try TemporaryDirectory()
+        let sourceB = try TemporaryDirectory()
+        try TreeBuilder.write(sourceA.path, "data.txt", "zone A")
+        try TreeBuilder.write(sourceB.path, "data.txt", "zone B")
+        try await engine.sync(SyncSpec(source: sourceA.path, target: "/zoneA/home/proj", operation: .put, resource: "archive"), job: "a", resources: [vault])
+        let specB = SyncSpec(source: sourceB.path, target: "/zoneB/home/proj", operation: .putSync, resource: "archive", deleteMode: .noTrash)
+        try await engine.sync(specB, job: "b", resources: [vault])
+        let a = try #require(try await engine.catalog.dataObject(at: "/zoneA/home/proj/data.txt"))
+        let b = try #require(try await engine.catalog.dataObject(at: "/zoneB/home/proj/data.txt"))
+        #expect(a.replicas[0].physicalPath != b.replicas[0].physicalPath)
+        #expect(contents(a.replicas[0].physicalPath) == "zone A")
+        #expect(contents(b.replicas[0].physicalPath) == "zone B")
+        // B's file goes away: NO_TRASH deletes B's copy only.
+        try FileManager.default.removeItem(atPath: sourceB.subpath("data.txt"))
+        try await engine.sync(specB, job: "b2", resources: [vault])
+        #expect(contents(a.replicas[0].physicalPath) == "zone A")
+        #expect(contents(b.replicas[0].physicalPath) == nil)
+    }
+
+    /// A vault inside the source would copy itself deeper on every pass; a source inside a vault would
+    /// let delete modes reach the user's files.
+    @Test func aVaultAndTheSourceMayNotOverlap() async throws {
+        let engine = try EmbeddedEngine()
+        let source = try TemporaryDirectory()
+        try TreeBuilder.write(source.path, "a.txt", "a")
+        let inside = StorageResource(name: "inside", type: "vault", path: source.subpath("vault"))
+        await #expect(throws: IngestError.self) {
+            _ = try await SyncJob.prepare(
+                SyncSpec(source: source.path, target: collection, operation: .put, resource: "inside"), jobName: "bad",
+                catalog: engine.catalog, resources: [inside])
+        }
+        let around = StorageResource(name: "around", type: "vault", path: (source.path as NSString).deletingLastPathComponent)
+        await #expect(throws: IngestError.self) {
+            _ = try await SyncJob.prepare(
+                SyncSpec(source: source.path, target: collection, operation: .put, resource: "around"), jobName: "bad",
+                catalog: engine.catalog, resources: [around])
+        }
+        #expect(try await engine.catalog.resources().map(\.name).filter { ["inside", "around"].contains($0) }.isEmpty)
+    }
+}
