@@ -50,11 +50,11 @@ public enum GraphCounter {
 
 /// The chunked graph job (PyChunkedGraph's ingest): one `chunk` task per chunk on a queue per
 /// layer; each parent chunk depends on its children and is released by the broker when the last
-/// of them succeeds.
+/// of them succeeds. Workers queue the chunk tasks a slice at a time (`queueingTask`, ChunkQueueing.swift).
 public enum GraphJob {
     public static let taskKind = "chunk"
 
-    /// The handlers a worker needs to build chunks.
+    /// The handlers a worker needs to build chunks and to queue them.
     /// - Parameter stores: how the worker opens the stores its tasks name; the default opens SQLite only.
     public static func handlers(stores: GraphStores = GraphStores()) -> [any TaskHandler] {
         [ChunkHandler(stores: stores), QueueChunksHandler()]
