@@ -1,10 +1,10 @@
 import IngestCore
 
 /// Exclusion rules with their patterns compiled once per task.
-struct CompiledExclusions: @unchecked Sendable {
+struct CompiledExclusions: Sendable {
     private let fileTypes: Set<String>
-    private let filePatterns: [Regex<AnyRegexOutput>]
-    private let directoryPatterns: [Regex<AnyRegexOutput>]
+    private let filePatterns: [PathPattern]
+    private let directoryPatterns: [PathPattern]
 
     init(_ rules: ExclusionRules) throws {
         fileTypes = Set(rules.fileTypes)
@@ -12,11 +12,13 @@ struct CompiledExclusions: @unchecked Sendable {
         directoryPatterns = try rules.directoryNamePatterns.map { try Self.compile($0, option: "--exclude_directory_name") }
     }
 
-    static func compile(_ pattern: String, option: String) throws -> Regex<AnyRegexOutput> {
+    /// Patterns are Python `re` patterns, run by `PathPattern` without backtracking: names come
+    /// from anyone, and no name may keep a worker matching past a stop or a task timeout.
+    static func compile(_ pattern: String, option: String) throws -> PathPattern {
         do {
-            return try Regex(pattern)
+            return try PathPattern(pattern)
         } catch {
-            throw IngestError.invalidOption(name: option, reason: "'\(pattern)' is not a valid regular expression (\(error))")
+            throw IngestError.invalidOption(name: option, reason: error.description)
         }
     }
 
@@ -33,9 +35,9 @@ struct CompiledExclusions: @unchecked Sendable {
         Self.anyMatches(directoryPatterns, fullPath)
     }
 
-    private static func anyMatches(_ patterns: [Regex<AnyRegexOutput>], _ fullPath: () -> String) -> Bool {
+    private static func anyMatches(_ patterns: [PathPattern], _ fullPath: () -> String) -> Bool {
         guard !patterns.isEmpty else { return false }
         let path = fullPath()
-        return patterns.contains { (try? $0.prefixMatch(in: path)) != nil }
+        return patterns.contains { $0.matchesPrefix(of: path) }
     }
 }
