@@ -21,6 +21,12 @@ struct LoggingOptions: ParsableArguments {
 
     private static let bootstrapped = Mutex(false)
 
+    func validate() throws {
+        if let logInterval, !(1...LogSettings.maximumRotationInterval).contains(logInterval) {
+            throw ValidationError("--log_interval must be from 1 to \(LogSettings.maximumRotationInterval), got \(logInterval)")
+        }
+    }
+
     /// Installs the process's log handler once and returns a logger for `label`. Flags override
     /// the configuration file's `logging` section.
     func makeLogger(label: String, configuration: LoggingConfiguration? = nil) throws -> Logger {

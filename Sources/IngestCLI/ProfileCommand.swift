@@ -28,7 +28,10 @@ struct ProfileCommand: AsyncParsableCommand {
         let summary = ProfileReport.summary(records)
         if let htmlOutput {
             let title = "ingest profile: \((file as NSString).lastPathComponent)"
-            try Data(ProfileReport.html(records, title: title).utf8).write(to: URL(fileURLWithPath: htmlOutput))
+            let html = Data(ProfileReport.html(records, title: title).utf8)
+            try PathProblem.translatingErrors(path: htmlOutput, fix: "give --html a path in an existing directory this user can write") {
+                try html.write(to: URL(fileURLWithPath: htmlOutput))
+            }
             print("wrote \(htmlOutput) (\(Format.count(Int64(records.count))) tasks, \(Format.count(Int64(summary.count))) workers)")
             return
         }

@@ -100,12 +100,15 @@ struct StartCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
+        try checkArgumentsAreUTF8()
         if progress && !synchronous {
             throw ValidationError("--progress needs --synchronous; to follow a queued job run `ingest watch JOB`")
         }
         if maxRetries < 0 { throw ValidationError("--max_retries must be 0 or more, got \(maxRetries)") }
-        if timeout <= 0 { throw ValidationError("--timeout must be more than 0 seconds, got \(timeout)") }
-        if leaseSeconds <= 0 { throw ValidationError("--lease_seconds must be more than 0, got \(leaseSeconds)") }
+        try Self.checkSeconds(timeout, option: "--timeout", allowsZero: false)
+        try Self.checkSeconds(delay, option: "--delay", allowsZero: true)
+        try Self.checkSeconds(leaseSeconds, option: "--lease_seconds", allowsZero: false)
+        if let jobName { try Self.checkJobName(jobName) }
         if SyncOperation(userValue: operation) == nil {
             throw ValidationError("--operation '\(operation)' is not one of \(SyncOperation.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -116,7 +119,74 @@ struct StartCommand: AsyncParsableCommand {
             throw ValidationError("--checksum '\(checksum)' is not one of sha256, md5")
         }
         if interval != nil && cron != nil { throw ValidationError("give --interval or --cron, not both") }
-        if let interval, interval <= 0 { throw ValidationError("--interval must be more than 0 seconds, got \(interval)") }
+        if let interval { try Self.checkSeconds(interval, option: "--interval", allowsZero: false) }
+        if let cron { _ = try CronSchedule(cron).firstRun(after: Date()) }
+    }
+
+    /// A vault that an earlier version recorded under another spelling of the same path
+    /// (`/data/vault/` for today's normalised `/data/vault`) keeps the recorded one: the catalog
+    /// compares resource paths as text and would otherwise refuse the job.
+    static func keepingRecordedSpelling(_ resources: [StorageResource], catalog: any Catalog) async throws -> [StorageResource] {
+        let recorded = try await catalog.resources()
+        return resources.map { resource in
+            guard resource.type == ResourceType.vault.rawValue, let path = resource.path,
+                  let earlier = recorded.first(where: { $0.name == resource.name && $0.type == resource.type }),
+                  let earlierPath = earlier.path, earlierPath != path, ResourceDefinition.normalizedPath(earlierPath) == path
+            else { return resource }
+            return earlier
+        }
+    }
+
+    /// Refuses a source, target or option value that is not valid UTF-8 before Swift's repaired
+    /// spelling of it is used: a target would become another collection (`caf\xE9` and `caf\xE8` both
+    /// `caf\u{FFFD}`), a source would not be found.
+    private func checkArgumentsAreUTF8() throws {
+        if let bytes = RawArguments.invalidUTF8Bytes(decodedAs: source) {
+            let shown = RawArguments.escaped(bytes)
+            guard RawArguments.exists(bytes) else {
+                throw ValidationError("source '\(shown)' does not exist (the name is not valid UTF-8; each \\xNN is a byte that is not); give an existing directory")
+            }
+            let absolute = shown.hasPrefix("/") ? shown : FileManager.default.currentDirectoryPath + "/" + shown
+            let parent = (absolute as NSString).deletingLastPathComponent
+            throw ValidationError(
+                "source '\(shown)' exists, but its name is not valid UTF-8 (each \\xNN is a byte that is not), and a job's source must be UTF-8 text; "
+                    + "give its parent directory '\(parent)' instead (names inside a tree may be any bytes: they are stored escaped, as '\(RawArguments.percentEscaped(bytes).split(separator: "/").last ?? "")'), "
+                    + "or rename it to a UTF-8 name")
+        }
+        if let bytes = RawArguments.invalidUTF8Bytes(decodedAs: target) {
+            throw ValidationError(
+                "target '\(RawArguments.escaped(bytes))' is not valid UTF-8 (each \\xNN is a byte that is not); catalog paths are UTF-8 text, "
+                    + "and the bytes would be replaced, so that another target could land in the same collection; "
+                    + "give it in UTF-8, for example '\(RawArguments.percentEscaped(bytes))' as a synced tree would name it")
+        }
+        let options: [(String, String?)] = [("--job_name", jobName), ("--to_resource", toResource), ("--cron", cron)]
+            + excludeFileName.map { ("--exclude_file_name", $0) } + excludeDirectoryName.map { ("--exclude_directory_name", $0) }
+        for case let (option, value?) in options {
+            if let bytes = RawArguments.invalidUTF8Bytes(decodedAs: value) {
+                throw ValidationError("\(option) '\(RawArguments.escaped(bytes))' is not valid UTF-8 (each \\xNN is a byte that is not); give it in UTF-8")
+            }
+        }
+    }
+
+    /// Seconds become durations and deadlines in every worker that runs the job's tasks: a value
+    /// out of range would crash them (and leave their leases held), so it is refused here.
+    static func checkSeconds(_ value: Double, option: String, allowsZero: Bool) throws {
+        if let problem = SecondsSetting.problem(with: value, allowsZero: allowsZero) {
+            throw ValidationError("\(option): \(problem)")
+        }
+    }
+
+    /// A job name is typed in later commands, shown in tables and logs and used in file names, where an
+    /// empty name or control characters (a newline, an escape sequence) cannot be typed or would garble the output.
+    static func checkJobName(_ name: String) throws {
+        if name.isEmpty {
+            throw ValidationError("--job_name is empty; give a name such as nightly, or leave the option out for a generated one")
+        }
+        if let control = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
+            let code = String(format: "U+%04X", control.value)
+            throw ValidationError(
+                "--job_name \(name.debugDescription) contains the control character \(code); give a name of printable characters such as nightly")
+        }
     }
 
     private func schedule() throws -> JobSchedule? {
@@ -147,7 +217,8 @@ struct StartCommand: AsyncParsableCommand {
             ? URL(fileURLWithPath: profileFilename ?? "\(ConnectionOptions.home)/profile-\(name).jsonl").path
             : nil
         let (job, tasks) = try await SyncJob.prepare(
-            spec, jobName: name, catalog: catalog, resources: configuration.resources.map(\.storageResource),
+            spec, jobName: name, catalog: catalog,
+            resources: try await Self.keepingRecordedSpelling(configuration.resources.map(\.storageResource), catalog: catalog),
             defaultResource: configuration.defaultResource, configurationSource: configuration.source,
             schedule: try schedule(), profileFilename: profilePath)
         try await broker.submit(job, tasks: tasks)

@@ -27,7 +27,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func validate() throws {
         if queues != nil && queueList.isEmpty { throw ValidationError("-Q needs at least one queue name, such as -Q restart,path,file") }
         if concurrency < 1 { throw ValidationError("-c must be at least 1, got \(concurrency)") }
-        if leaseSeconds <= 0 { throw ValidationError("--lease_seconds must be more than 0, got \(leaseSeconds)") }
+        try StartCommand.checkSeconds(leaseSeconds, option: "--lease_seconds", allowsZero: false)
     }
 
     private var queueList: [String] {

@@ -74,6 +74,18 @@ public struct CronSchedule: Sendable, Equatable, Codable {
         return nil
     }
 
+    /// The first run after `date`, for a schedule about to be used: one that never fires would
+    /// otherwise run its first pass at once and then never again.
+    /// - Throws: `IngestError.invalidOption(name: "--cron", ...)` when no time matches within about 5 years (`0 0 31 2 *`).
+    public func firstRun(after date: Date, calendar: Calendar = .current) throws -> Date {
+        guard let first = nextRun(after: date, calendar: calendar) else {
+            throw IngestError.invalidOption(
+                name: "--cron",
+                reason: "'\(expression)' never fires (no matching time in the next 5 years); check that its day-of-month exists in its months, e.g. \"0 0 28 2 *\"")
+        }
+        return first
+    }
+
     private func dayMatches(dayOfMonth: Int, weekday: Int) -> Bool {
         let dayOfMonthMatches = daysOfMonth.contains(dayOfMonth)
         // Calendar weekdays run 1 (Sunday) to 7 (Saturday).

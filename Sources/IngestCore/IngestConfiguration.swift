@@ -18,7 +18,8 @@ public enum ResourceType: String, Sendable, Equatable, Codable, CaseIterable {
 public struct ResourceDefinition: Sendable, Equatable, Codable {
     public var name: String
     public var type: ResourceType
-    /// For a vault, the absolute directory it manages; for s3, an optional key prefix inside the bucket.
+    /// For a vault, the absolute directory it manages, normalised when the configuration is read
+    /// (`normalizedPath`); for s3, an optional key prefix inside the bucket.
     public var path: String?
     public var bucket: String?
     public var endpoint: String?
@@ -59,6 +60,22 @@ public struct ResourceDefinition: Sendable, Equatable, Codable {
             }
             return StorageResource(name: name, type: type.rawValue, path: location)
         }
+    }
+}
+
+extension ResourceDefinition {
+    /// `path` in its one spelling: repeated `/` collapsed, `.` components dropped, no trailing `/`.
+    ///
+    /// Copies are found by the vault path as a prefix (`VAULT/...`), so `/data/vault/` or
+    /// `/data//vault` recorded for a resource would make its copies look like someone else's files:
+    /// TRASH would leave them in place and NO_TRASH orphan them. `..` is left as it is (the
+    /// configuration refuses it: resolving it by text would disagree with a symbolic link).
+    /// - Parameter path: an absolute path; a relative one keeps its leading component.
+    /// - Returns: the normalised path; `/` for the root.
+    public static func normalizedPath(_ path: String) -> String {
+        let components = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        let joined = components.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
     }
 }
 
@@ -352,6 +369,8 @@ private struct ConfigurationReader {
             throw ConfigurationError.unknownResourceType(key: entry.keyPath("type"), type: typeText, at: location(entry["type"]))
         }
         let resourcePath = try string(entry, "path").map(expandingTilde)
+        // A vault's path in its one spelling (see `ResourceDefinition.normalizedPath`); an s3 prefix as written.
+        var vaultPath = resourcePath
         let bucket = try string(entry, "bucket")
         switch type {
         case .vault:
@@ -361,6 +380,17 @@ private struct ConfigurationReader {
             }
             guard resourcePath.hasPrefix("/") else {
                 throw ConfigurationError.relativeVaultPath(key: entry.keyPath("path"), path: resourcePath, at: location(entry["path"]))
+            }
+            if resourcePath.split(separator: "/").contains("..") {
+                throw ConfigurationError.invalidValue(
+                    key: entry.keyPath("path"), value: resourcePath, at: location(entry["path"]),
+                    reason: "it contains '..', which a symbolic link on the way would make mean another directory; write the path without '..'")
+            }
+            vaultPath = ResourceDefinition.normalizedPath(resourcePath)
+            if vaultPath == "/" {
+                throw ConfigurationError.invalidValue(
+                    key: entry.keyPath("path"), value: resourcePath, at: location(entry["path"]),
+                    reason: "a vault cannot be the root directory, where its copies would mix with every other file; give a directory of its own such as /data/vault")
             }
             for key in Self.s3OnlyKeys where entry.entries[key] != nil {
                 throw ConfigurationError.keyNotApplicable(key: entry.keyPath(key), type: type, at: location(entry.entries[key]?.key))
@@ -373,7 +403,7 @@ private struct ConfigurationReader {
         let definition = ResourceDefinition(
             name: name,
             type: type,
-            path: resourcePath,
+            path: vaultPath,
             bucket: bucket,
             endpoint: try string(entry, "endpoint"),
             region: try string(entry, "region"),
@@ -419,10 +449,10 @@ private struct ConfigurationReader {
                 key: entry.keyPath("when"), value: when, at: location(entry["when"]),
                 reason: "use one of S, M, H, D, midnight, W0-W6 (as in Python's TimedRotatingFileHandler)")
         }
-        if let interval = configuration.interval, interval < 1 {
+        if let interval = configuration.interval, !(1...LogSettings.maximumRotationInterval).contains(interval) {
             throw ConfigurationError.invalidValue(
                 key: entry.keyPath("interval"), value: String(interval), at: location(entry["interval"]),
-                reason: "the log rolls over every `interval` units of `when`, so it must be at least 1")
+                reason: "the log rolls over every `interval` units of `when`, so it must be at least 1 and at most \(LogSettings.maximumRotationInterval)")
         }
         return configuration
     }

@@ -12,6 +12,8 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
     case notFoundInCatalog(String)
     case corruptPayload(kind: String, reason: String)
     case noHandler(kind: String)
+    /// A file or directory that cannot be created or opened: `reason` says why, `fix` what to do.
+    case unusablePath(path: String, reason: String, fix: String)
 
     public var description: String {
         switch self {
@@ -26,7 +28,11 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
         case .invalidSource(let path, let reason):
             "source '\(path)' cannot be used: \(reason)"
         case .invalidURL(let url, let reason):
-            "'\(url)' is not a usable URL: \(reason)"
+            // Never the text of a value that is not recognisably a URL: it may be a password pasted
+            // into the wrong option.
+            URLMasking.isRecognisable(url)
+                ? "'\(URLMasking.masked(url))' is not a usable URL: \(reason)"
+                : "the value given (\(url.count) characters, not shown: it is not recognisably a URL and may be a secret) is not a URL: \(reason)"
         case .invalidOption(let name, let reason):
             "option \(name): \(reason)"
         case .notFoundInCatalog(let path):
@@ -35,6 +41,8 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
             "a '\(kind)' task carries a payload this version cannot read (\(reason)); flush the queues with `ingest flush` and start the job again"
         case .noHandler(let kind):
             "this worker has no handler for '\(kind)' tasks; run a worker built with that job kind"
+        case .unusablePath(let path, let reason, let fix):
+            "'\(path)' cannot be created or opened: \(reason); \(fix)"
         }
     }
 }

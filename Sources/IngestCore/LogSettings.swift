@@ -21,4 +21,8 @@ public enum LogSettings {
 
     /// Python's `TimedRotatingFileHandler` units, lower-cased.
     public static let rotationUnits = ["s", "m", "h", "d", "midnight"] + (0...6).map { "w\($0)" }
+
+    /// The largest `--log_interval`: dates that many units ahead (100,000 weeks is about 1,900
+    /// years) still fit the calendar, which cannot compute a rollover arbitrarily far away.
+    public static let maximumRotationInterval = 100_000
 }

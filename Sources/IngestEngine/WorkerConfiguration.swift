@@ -1,4 +1,5 @@
 import Foundation
+import IngestCore
 
 /// How a worker runs: which queues, how many tasks at once, how long a lease lasts.
 public struct WorkerConfiguration: Sendable {
@@ -31,7 +32,26 @@ public struct WorkerConfiguration: Sendable {
     /// Four tasks per CPU: sync tasks spend most of their time waiting on the file system and the database.
     public static var defaultConcurrency: Int { 4 * ProcessInfo.processInfo.activeProcessorCount }
 
+    /// Refuses a lease or poll interval that would trap when turned into a `Duration` (not finite,
+    /// absurdly long) or that no lease could work with (0 or less).
+    /// - Throws: `InvalidWorkerConfiguration` naming the setting and the allowed range.
+    public func validate() throws {
+        if let problem = SecondsSetting.problem(with: leaseDuration, allowsZero: false) {
+            throw InvalidWorkerConfiguration(setting: "lease duration (--lease_seconds)", problem: problem)
+        }
+        if let problem = SecondsSetting.problem(with: maximumPollInterval, allowsZero: false) {
+            throw InvalidWorkerConfiguration(setting: "maximum poll interval", problem: problem)
+        }
+    }
+
     public static func defaultWorkerID() -> String {
         "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
     }
+}
+
+/// A worker configured with a value it cannot run with.
+public struct InvalidWorkerConfiguration: Error, CustomStringConvertible {
+    public var setting: String
+    public var problem: String
+    public var description: String { "worker \(setting): \(problem)" }
 }

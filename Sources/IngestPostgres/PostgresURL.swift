@@ -159,18 +159,10 @@ public struct PostgresURL: Sendable, Equatable {
         (host.contains(":") ? "[\(host)]" : host) + ":\(port)/\(database)"
     }
 
-    /// Masks whatever sits where the password would be in a URL that may not parse, so that no
-    /// error message ever repeats a secret.
+    /// Masks whatever sits where the password would be in a URL that may not parse, and the values
+    /// of password-like query parameters, so that no error message ever repeats a secret.
     static func mask(_ string: String) -> String {
-        guard let schemeEnd = string.range(of: "://") else {
-            return string.contains("@") ? "<URL with credentials hidden>" : string
-        }
-        let rest = string[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return string }
-        let userInfo = rest[..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return string }
-        return String(string[..<schemeEnd.upperBound]) + userInfo[..<colon] + ":***" + String(rest[at...])
+        URLMasking.masked(string)
     }
 
     private static func decode(_ text: Substring, what: String, url: String) throws(IngestError) -> String {

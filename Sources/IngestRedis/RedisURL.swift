@@ -1,4 +1,5 @@
 import Foundation
+import IngestCore
 
 /// Where a Redis server is and how to log in to it, parsed from
 /// `redis://[[user]:password@]host[:port][/db]` or `rediss://...[?ssl_ca_certs=PATH&...]` (TLS).
@@ -230,20 +231,10 @@ public struct RedisURL: Sendable, Equatable {
         return text + ":\(port)/\(database)" + queryText
     }
 
-    /// Masks whatever sits where the password would be in a URL that may not parse, so
-    /// that no error message ever repeats a secret.
+    /// Masks whatever sits where the password would be in a URL that may not parse, and the values
+    /// of password-like query parameters, so that no error message ever repeats a secret.
     static func mask(_ string: String) -> String {
-        guard let schemeEnd = string.range(of: "://") else {
-            return string.contains("@") ? "<URL with credentials hidden>" : string
-        }
-        let rest = string[schemeEnd.upperBound...]
-        // Up to the last `@` anywhere: a password may hold a raw `/` or `?`, which end the authority
-        // for a parser but must not end the masking. An `@` in a query file path only masks more.
-        guard let at = rest.lastIndex(of: "@") else { return string }
-        let userInfo = rest[..<at]
-        // Without a colon the whole user info may be a password (`redis://secret@host`).
-        let user = userInfo.firstIndex(of: ":").map { String(userInfo[..<$0]) + ":" } ?? ""
-        return String(string[..<schemeEnd.upperBound]) + user + "***" + String(rest[at...])
+        URLMasking.masked(string)
     }
 
     private static func decode(_ text: Substring, url: String) throws(RedisURLError) -> String {
