@@ -128,7 +128,19 @@ struct ConnectionOptions: ParsableArguments {
             }
             return RedisBroker(url: redis, keyPrefix: try redisKeyPrefix())
         }
-        return try SQLiteBroker(path: Self.sqlitePath(url, option: "--broker"))
+        let path = try Self.sqlitePath(url, option: "--broker")
+        return try PathProblem.translatingErrors(path: path, fix: fixForUnusable(path, option: "--broker")) {
+            try SQLiteBroker(path: path)
+        }
+    }
+
+    /// The fix for an embedded database file that cannot be created: where the file came from decides it.
+    private func fixForUnusable(_ path: String, option: String) -> String {
+        let home = Self.home
+        if path.hasPrefix(home + "/") {
+            return "set INGEST_HOME to a directory this user can write (it is now '\(home)'), or give \(option) sqlite:PATH"
+        }
+        return "give \(option) sqlite:PATH in a directory this user can write"
     }
 
     /// The warning to print whenever a `rediss://` broker's certificate checks are reduced (possibly
@@ -197,7 +209,7 @@ struct ConnectionOptions: ParsableArguments {
     func brokerDescription() throws -> String {
         let url = try brokerURL()
         let scheme = Self.scheme(of: url)
-        guard scheme == "redis" || scheme == "rediss" else { return url }
+        guard scheme == "redis" || scheme == "rediss" else { return URLMasking.masked(url) }
         return "\(RedisURL.redactedText(url)) (keys under '\(try redisKeyPrefix())')"
     }
 
@@ -215,7 +227,10 @@ struct ConnectionOptions: ParsableArguments {
             let logger = logger ?? Logger(label: "ingest.catalog", factory: { _ in SwiftLogNoOpLogHandler() })
             return try await PostgresCatalog.connect(url: url, logger: logger)
         }
-        return try SQLiteCatalog(path: Self.sqlitePath(url, option: "--catalog"))
+        let path = try Self.sqlitePath(url, option: "--catalog")
+        return try PathProblem.translatingErrors(path: path, fix: fixForUnusable(path, option: "--catalog")) {
+            try SQLiteCatalog(path: path)
+        }
     }
 
     /// Opens graph stores: SQLite files, and PostgreSQL databases with the password (and, for
@@ -225,9 +240,14 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Accepts `sqlite:PATH`, `sqlite://PATH` and `sqlite:///ABSOLUTE`; names the fix for anything else.
+    /// Messages show the value with its passwords masked, and only when it is recognisably a URL.
     static func sqlitePath(_ url: String, option: String) throws -> String {
-        guard let colon = url.firstIndex(of: ":") else {
-            throw IngestError.invalidURL(url, reason: "\(option) takes a URL such as sqlite:/var/lib/ingest/state.sqlite")
+        let accepted = option == "--catalog"
+            ? "sqlite:PATH or postgres://user[:password]@host[:port]/database"
+            : "sqlite:PATH, redis://[:password@]host[:port][/db] or rediss://..."
+        guard URLMasking.isRecognisable(url), let colon = url.firstIndex(of: ":") else {
+            let example = option == "--catalog" ? "sqlite:/var/lib/ingest/catalog.sqlite" : "sqlite:/var/lib/ingest/state.sqlite"
+            throw IngestError.invalidURL(url, reason: "\(option) takes \(accepted), such as \(example)")
         }
         let scheme = url[..<colon].lowercased()
         var rest = String(url[url.index(after: colon)...])
@@ -248,7 +268,7 @@ struct ConnectionOptions: ParsableArguments {
             throw IngestError.invalidURL(
                 url, reason: "\(option) cannot be PostgreSQL; the broker is redis://host:6379/0 or sqlite:PATH")
         default:
-            throw IngestError.invalidURL(url, reason: "unknown scheme '\(scheme)'; \(option) takes sqlite:PATH")
+            throw IngestError.invalidURL(url, reason: "unknown scheme '\(scheme)'; \(option) takes \(accepted)")
         }
     }
 }

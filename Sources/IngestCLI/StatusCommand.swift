@@ -86,7 +86,7 @@ struct RateCommand: AsyncParsableCommand {
 
     func validate() throws {
         if layer < 2 { throw ValidationError("LAYER must be 2 or more, got \(layer)") }
-        if span <= 0 { throw ValidationError("--span must be more than 0 seconds, got \(span)") }
+        try StartCommand.checkSeconds(span, option: "--span", allowsZero: false)
     }
 
     func run() async throws {

@@ -90,6 +90,9 @@ public final class Worker: Service {
     }
 
     private func runLoop() async throws {
+        // Before any claim: a lease that cannot be turned into a deadline would crash the worker
+        // with tasks held, and those would stay leased for good.
+        try configuration.validate()
         logger.info("worker started", metadata: [
             "queues": "\(configuration.queues.joined(separator: ","))", "concurrency": "\(configuration.concurrency)",
         ])
@@ -137,7 +140,8 @@ public final class Worker: Service {
                     }
                     let now = ContinuousClock.now
                     for task in claimed {
-                        let running = RunningTask(deadline: now + .seconds(task.retry.timeout), timeout: task.retry.timeout)
+                        // Held in range: a task whose stored timeout is out of range is refused in `execute`.
+                        let running = RunningTask(deadline: now + SecondsSetting.duration(task.retry.timeout), timeout: task.retry.timeout)
                         state.withLock { $0.inFlight[task.lease] = running }
                         group.addTask {
                             .handlerEnded(await self.execute(task, running: running))
@@ -261,7 +265,10 @@ public final class Worker: Service {
         let startedAt = currentTimestamp()
         let completion: TaskCompletion
         let cancellation = running.cancellation
-        if let handler = handlers[task.kind] {
+        if let problem = task.retry.outOfRangeProblem {
+            completion = TaskCompletion(
+                lease: task.lease, outcome: .failed(error: TaskSettingsOutOfRange(problem: problem).description, retryable: false))
+        } else if let handler = handlers[task.kind] {
             let context = TaskContext(logger: taskLogger, cancellation: cancellation)
             let outcome = running.outcome
             let life = HandlerLife()
