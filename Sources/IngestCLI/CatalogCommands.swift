@@ -20,7 +20,7 @@ struct LsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = try LogicalPath.normalize(collection).get()
-        let entries = try await connection.openCatalog().list(collection: path)
+        let entries = try await connection.openCatalog(readOnly: true).list(collection: path)
         if json {
             print(try Output.json(entries))
             return
@@ -55,7 +55,7 @@ struct StatCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = try LogicalPath.normalize(self.path).get()
-        let catalog = try await connection.openCatalog()
+        let catalog = try await connection.openCatalog(readOnly: true)
         if let object = try await catalog.dataObject(at: path) {
             if json {
                 print(try Output.json(object))

@@ -118,7 +118,9 @@ struct ConnectionOptions: ParsableArguments {
             ?? "sqlite:\(Self.home)/catalog.sqlite"
     }
 
-    func openBroker() throws -> any Broker {
+    /// - Parameter readOnly: For commands that only read: an embedded file that does not exist is
+    ///   an error saying nothing has run there, and nothing is created.
+    func openBroker(readOnly: Bool = false) throws -> any Broker {
         let url = try brokerURL()
         let scheme = Self.scheme(of: url)
         if scheme == "redis" || scheme == "rediss" {
@@ -130,7 +132,7 @@ struct ConnectionOptions: ParsableArguments {
         }
         let path = try Self.sqlitePath(url, option: "--broker")
         return try PathProblem.translatingErrors(path: path, fix: fixForUnusable(path, option: "--broker")) {
-            try SQLiteBroker(path: path)
+            try Self.openSQLite(path, defaultName: "state.sqlite", readOnly: readOnly) { try SQLiteBroker(path: path, access: $0) }
         }
     }
 
@@ -220,7 +222,8 @@ struct ConnectionOptions: ParsableArguments {
     /// The catalog: a PostgreSQL database shared by many machines, or the embedded SQLite file.
     /// - Parameter logger: Where a shared catalog logs connection trouble (a worker's own logger, so
     ///   that an outage shows in its log); commands that only print results leave it silent.
-    func openCatalog(logger: Logger? = nil) async throws -> any Catalog {
+    /// - Parameter readOnly: As for `openBroker`.
+    func openCatalog(logger: Logger? = nil, readOnly: Bool = false) async throws -> any Catalog {
         let url = try catalogURL()
         let scheme = Self.scheme(of: url)
         if scheme == "postgres" || scheme == "postgresql" {
@@ -229,7 +232,22 @@ struct ConnectionOptions: ParsableArguments {
         }
         let path = try Self.sqlitePath(url, option: "--catalog")
         return try PathProblem.translatingErrors(path: path, fix: fixForUnusable(path, option: "--catalog")) {
-            try SQLiteCatalog(path: path)
+            try Self.openSQLite(path, defaultName: "catalog.sqlite", readOnly: readOnly) { try SQLiteCatalog(path: path, access: $0) }
+        }
+    }
+
+    /// Opens an embedded file: read-only commands create nothing, and only the default file in
+    /// `INGEST_HOME` gets its missing directories (a typo in an explicit URL should not grow a tree).
+    /// Messages about the default file name `INGEST_HOME`, which the user may not know they chose.
+    private static func openSQLite<T>(
+        _ path: String, defaultName: String, readOnly: Bool, _ open: (SQLiteAccess) throws -> T
+    ) throws -> T {
+        let isDefault = path == home + "/" + defaultName
+        do {
+            return try open(readOnly ? .existingOnly : .create(directories: isDefault))
+        } catch var error as SQLiteFileError where isDefault {
+            error.home = home
+            throw error
         }
     }
 

@@ -19,7 +19,7 @@ struct FailedCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let broker = try connection.openBroker()
+        let broker = try connection.openBroker(readOnly: true)
         var queue: String?
         var job = job
         if let name = job, try await broker.job(named: name) == nil {

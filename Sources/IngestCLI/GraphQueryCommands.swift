@@ -24,7 +24,7 @@ struct GraphQueryOptions: ParsableArguments {
     func withStore<Result>(_ body: (any GraphStorage, GraphMeta) async throws -> Result) async throws -> Result {
         let opener = connection.graphStoreOpener()
         do {
-            let store = try await GraphJobLookup.store(graph: graphID, explicit: store, broker: connection.openBroker(), opener: opener)
+            let store = try await GraphJobLookup.store(graph: graphID, explicit: store, broker: connection.openBroker(readOnly: true), opener: opener)
             guard let meta = try await store.meta() else { throw GraphError.graphNotFound(graph: graphID, store: store.location) }
             guard meta.layout.isPlausible(nodeID) else {
                 throw GraphError.invalidNode(

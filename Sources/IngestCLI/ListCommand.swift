@@ -58,7 +58,7 @@ struct ListCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let jobs = try await connection.openBroker().jobs()
+        let jobs = try await connection.openBroker(readOnly: true).jobs()
         if json {
             print(try Output.json(jobs.map(JobSummary.init)))
             return
@@ -99,7 +99,7 @@ struct WatchCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let status = try await JobWatcher(broker: connection.openBroker()).waitUntilEnded(job: job, showProgress: true)
+        let status = try await JobWatcher(broker: connection.openBroker(readOnly: true)).waitUntilEnded(job: job, showProgress: true)
         print(JobProgress.summary(for: status))
         if !status.succeeded { throw ExitCode.failure }
     }

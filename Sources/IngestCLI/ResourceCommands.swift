@@ -23,7 +23,7 @@ struct ResourceListCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try connection.configuration()
-        var usage = try await connection.openCatalog().resourceUsage()
+        var usage = try await connection.openCatalog(readOnly: true).resourceUsage()
         // Resources defined but not used yet show with zero counts.
         for defined in configuration.resources where !usage.contains(where: { $0.resource.name == defined.name }) {
             usage.append(ResourceUsage(resource: defined.storageResource, replicas: 0, bytes: 0))
@@ -57,7 +57,7 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let path = try LogicalPath.normalize(self.path).get()
-        let catalog = try await connection.openCatalog()
+        let catalog = try await connection.openCatalog(readOnly: true)
         guard try await catalog.kind(of: path) != nil else { throw IngestError.notFoundInCatalog(path) }
         let interactive = isatty(STDERR_FILENO) == 1
         let report = try await ReplicaVerifier.verify(path: path, catalog: catalog) { soFar in
@@ -93,7 +93,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let broker = try connection.openBroker()
+        let broker = try connection.openBroker(readOnly: true)
         guard try await broker.job(named: job) != nil else { throw IngestError.jobNotFound(job) }
         let passes = try await broker.history(job: job)
         if json {

@@ -62,7 +62,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let broker = try connection.openBroker()
+        let broker = try connection.openBroker(readOnly: true)
         let (status, spec) = try await GraphJobLookup.find(graphID, broker: broker)
         let report = GraphStatusReport(status: status, spec: spec, queues: try await broker.queueCounts(job: spec.graphID))
         print(json ? try Output.json(report) : report.text)
@@ -90,7 +90,7 @@ struct RateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let broker = try connection.openBroker()
+        let broker = try connection.openBroker(readOnly: true)
         let (first, spec) = try await GraphJobLookup.find(graph, broker: broker)
         guard spec.geometry.buildLayers.contains(layer) else {
             throw ValidationFailure("graph \(spec.graphID) has layers 2-\(spec.geometry.rootLayer); there is no layer \(layer)")

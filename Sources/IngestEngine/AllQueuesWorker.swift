@@ -50,6 +50,10 @@ public final class AllQueuesWorker: Service {
             let queues: [String]
             do {
                 queues = try await broker.queueNames()
+            } catch let error as any StorageUnusable {
+                // Retrying cannot help (the state file was removed): stop, and say how to recover.
+                logger.critical("\(error)")
+                throw error
             } catch {
                 logger.error("could not read the queue names; retrying", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(refreshInterval))

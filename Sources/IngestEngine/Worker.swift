@@ -132,6 +132,10 @@ public final class Worker: Service {
                         claimed = try await broker.claim(
                             queues: configuration.queues, limit: wanted, leaseDuration: configuration.leaseDuration,
                             worker: configuration.workerID)
+                    } catch let error as any StorageUnusable {
+                        // Retrying cannot help (the state file was removed): stop, and say how to recover.
+                        logger.critical("\(error)")
+                        throw error
                     } catch {
                         // The broker is unreachable or busy: keep running tasks going and try again later.
                         logger.error("could not claim tasks; retrying", metadata: ["error": "\(error)"])
@@ -231,6 +235,9 @@ public final class Worker: Service {
                 if reaped > 0 {
                     logger.warning("re-delivered tasks whose worker stopped renewing", metadata: ["count": "\(reaped)"])
                 }
+            } catch let error as any StorageUnusable {
+                logger.critical("\(error)")
+                throw error
             } catch {
                 logger.error("lease maintenance failed; retrying", metadata: ["error": "\(error)"])
             }

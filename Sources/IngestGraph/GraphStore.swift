@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import IngestCore
 
 /// What a graph store records about its graph, so workers and queries need nothing else.
 public struct GraphMeta: Codable, Sendable, Equatable {
@@ -50,8 +51,12 @@ public final class GraphStore: GraphStorage {
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(pool)
+        // Under the directory's lock: workers opening a new graph together would all create its tables.
+        pool = try DirectoryLock.withExclusiveLock(on: directory) {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+            return pool
+        }
     }
 
     static var migrator: DatabaseMigrator {

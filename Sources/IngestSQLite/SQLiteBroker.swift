@@ -10,10 +10,14 @@ public final class SQLiteBroker: Broker {
     let writer: SQLiteWriter
 
     /// Opens (and creates or migrates) the broker database at `path`.
-    public init(path: String) throws {
-        pool = try SQLiteConnection.openPool(path: path)
-        try Self.migrator.migrate(pool)
-        writer = SQLiteWriter(pool)
+    /// - Parameter access: Whether a missing file (and its directories) may be created; commands
+    ///   that only read pass `.existingOnly`.
+    /// - Throws: `SQLiteFileError` when the path cannot hold the file, naming the fix.
+    public init(path: String, access: SQLiteAccess = .create(directories: true)) throws {
+        let opened = try SQLiteConnection.open(
+            path: path, role: .brokerState, access: access, migrator: Self.migrator, incrementalVacuum: true)
+        pool = opened.pool
+        writer = SQLiteWriter(pool, identity: opened.identity)
     }
 
     // MARK: - Jobs
@@ -93,7 +97,9 @@ public final class SQLiteBroker: Broker {
     }
 
     public func queueNames() async throws -> [String] {
-        try await pool.read { db in
+        // Polled by a worker on every queue even while nothing is queued: it notices a removed file too.
+        try writer.identity?.check()
+        return try await pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM queues ORDER BY name")
         }
     }
@@ -115,7 +121,7 @@ public final class SQLiteBroker: Broker {
 
     public func stop(job name: String) async throws -> JobStatus {
         let now = currentTimestamp()
-        return try await writer.write { db in
+        let status = try await writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE name = ?", arguments: [name]) else {
                 throw IngestError.jobNotFound(name)
             }
@@ -144,6 +150,8 @@ public final class SQLiteBroker: Broker {
             let updated = try Row.fetchOne(db, sql: "SELECT * FROM jobs WHERE name = ?", arguments: [name])!
             return try Self.status(from: updated, db: db)
         }
+        if status.state.isTerminal { await reclaimSpace() }
+        return status
     }
 
     public func flush() async throws {
@@ -153,6 +161,7 @@ public final class SQLiteBroker: Broker {
                 DELETE FROM jobs; DELETE FROM queues;
                 """)
         }
+        await reclaimSpace()
     }
 
     // MARK: - Claims and leases
@@ -223,13 +232,13 @@ public final class SQLiteBroker: Broker {
 
     public func reapExpiredLeases() async throws -> Int {
         let now = currentTimestamp()
-        return try await writer.write { db in
+        let (reaped, jobEnded) = try await writer.write { db in
             let expired = try Row.fetchAll(db, sql: """
                 SELECT t.id, t.job, t.attempts, t.retries, t.entry_count, j.state AS job_state
                 FROM tasks t LEFT JOIN jobs j ON j.name = t.job
                 WHERE t.state = 1 AND t.lease_deadline < ?
                 """, arguments: [now])
-            guard !expired.isEmpty else { return 0 }
+            guard !expired.isEmpty else { return (0, false) }
             let redeliver = try db.cachedStatement(sql: """
                 UPDATE tasks SET state = 0, lease_deadline = NULL, worker = NULL, not_before = 0 WHERE id = ?
                 """)
@@ -261,9 +270,11 @@ public final class SQLiteBroker: Broker {
                 }
             }
             try Self.apply(deltas, pending: pending, db: db)
-            try Self.finalizeIdleJobs(Array(Set(pending.keys)), db: db, now: now)
-            return expired.count
+            let jobEnded = try Self.finalizeIdleJobs(Array(Set(pending.keys)), db: db, now: now)
+            return (expired.count, jobEnded)
         }
+        if jobEnded { await reclaimSpace() }
+        return reaped
     }
 
     // MARK: - Completion
@@ -271,7 +282,7 @@ public final class SQLiteBroker: Broker {
     public func finish(_ completions: [TaskCompletion]) async throws -> Set<TaskLease> {
         guard !completions.isEmpty else { return [] }
         let now = currentTimestamp()
-        return try await writer.writeShort { db in
+        let (applied, jobEnded) = try await writer.writeShort { db in
             var applied = Set<TaskLease>()
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]
@@ -327,9 +338,11 @@ public final class SQLiteBroker: Broker {
                 }
             }
             try Self.apply(deltas, pending: pending, db: db)
-            try Self.finalizeIdleJobs(Array(jobInfo.keys), db: db, now: now)
-            return applied
+            let jobEnded = try Self.finalizeIdleJobs(Array(jobInfo.keys), db: db, now: now)
+            return (applied, jobEnded)
         }
+        if jobEnded { await reclaimSpace() }
+        return applied
     }
 
     // MARK: - Failed registry
@@ -500,13 +513,17 @@ extension SQLiteBroker {
 
     /// A job ends exactly when its last pending task ends: completed, failed (something failed) or
     /// stopped. A periodic job instead records the pass and queues the next one for its schedule.
-    static func finalizeIdleJobs(_ jobs: [String], db: Database, now: Timestamp) throws {
+    /// - Returns: Whether a job (or a periodic job's pass) ended, so its space can be reclaimed.
+    @discardableResult
+    static func finalizeIdleJobs(_ jobs: [String], db: Database, now: Timestamp) throws -> Bool {
+        var ended = false
         let idle = try db.cachedStatement(sql: """
             SELECT state, schedule, pass, created_at, pass_tasks FROM jobs
             WHERE name = ? AND pending <= 0 AND state IN ('queued', 'running', 'stopping')
             """)
         for job in jobs {
             guard let row = try Row.fetchOne(idle, arguments: [job]) else { continue }
+            ended = true
             let counters = try counters(of: job, db: db)
             let endState: JobState
             if row["state"] == JobState.stopping.rawValue {
@@ -559,6 +576,7 @@ extension SQLiteBroker {
             try insert(passTasks, pass: pass + 1, db: db, now: now, deltas: &deltas, pending: &pending)
             try apply(deltas, pending: pending, db: db)
         }
+        return ended
     }
 
     static func info(of job: String, db: Database) throws -> (state: JobState, pass: Int, exists: Bool) {

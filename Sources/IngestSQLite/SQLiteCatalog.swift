@@ -9,10 +9,14 @@ public final class SQLiteCatalog: Catalog {
     /// Every write goes through it (see `SQLiteWriter`).
     let writer: SQLiteWriter
 
-    public init(path: String) throws {
-        pool = try SQLiteConnection.openPool(path: path)
-        try Self.migrator.migrate(pool)
-        writer = SQLiteWriter(pool)
+    /// Opens (and creates or migrates) the catalog database at `path`.
+    /// - Parameter access: Whether a missing file (and its directories) may be created; commands
+    ///   that only read pass `.existingOnly`.
+    /// - Throws: `SQLiteFileError` when the path cannot hold the file, naming the fix.
+    public init(path: String, access: SQLiteAccess = .create(directories: true)) throws {
+        let opened = try SQLiteConnection.open(path: path, role: .catalog, access: access, migrator: Self.migrator)
+        pool = opened.pool
+        writer = SQLiteWriter(pool, identity: opened.identity)
     }
 
     static var migrator: DatabaseMigrator {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import IngestCore
 import Synchronization
 
 /// Opens the one `DatabasePool` a process keeps per SQLite file: WAL, `synchronous=NORMAL`,
@@ -8,12 +9,21 @@ import Synchronization
 enum SQLiteConnection {
     /// How long a write waits for another process's write lock before it fails.
     static let busyTimeoutMilliseconds: Int32 = 60_000
+    /// What a checkpointed WAL file is cut back to: a job of a million tasks writes hundreds of
+    /// megabytes through it, which would otherwise stay on disk.
+    static let walSizeLimitBytes = 64 << 20
 
-    static func openPool(path: String) throws -> DatabasePool {
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
+    /// Checks the path, then opens the file, switches it to WAL and brings its schema up to date
+    /// holding the directory's lock (`DirectoryLock`): processes started together on a new file
+    /// would otherwise all create the tables, or fail to switch to WAL while another does.
+    /// - Parameters:
+    ///   - incrementalVacuum: Turn on `auto_vacuum=INCREMENTAL`, converting a file made without it
+    ///     once (a `VACUUM`, under the same lock), so that freed pages can be given back later.
+    /// - Throws: `SQLiteFileError` naming the path and the fix.
+    static func open(
+        path: String, role: SQLiteFileRole, access: SQLiteAccess, migrator: DatabaseMigrator, incrementalVacuum: Bool = false
+    ) throws -> (pool: DatabasePool, identity: SQLiteFileIdentity?) {
+        try SQLiteFileCheck.prepare(path, role: role, access: access)
         var configuration = Configuration()
         configuration.busyMode = .timeout(Double(busyTimeoutMilliseconds) / 1000)
         configuration.maximumReaderCount = 4
@@ -21,8 +31,30 @@ enum SQLiteConnection {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA journal_size_limit = \(walSizeLimitBytes)")
+            }
         }
-        return try DatabasePool(path: path, configuration: configuration)
+        return try DirectoryLock.withExclusiveLock(on: SQLiteFileCheck.directoryOf(path)) {
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                if incrementalVacuum { try enableIncrementalVacuum(pool) }
+                try migrator.migrate(pool)
+                return (pool, SQLiteFileIdentity(path: path, role: role))
+            } catch let error as DatabaseError {
+                throw SQLiteFileError(path: path, role: role, problem: .cannotOpen(reason: error.message ?? "\(error.resultCode)"))
+            }
+        }
+    }
+
+    /// Sets `auto_vacuum=INCREMENTAL`; a file that already has tables takes it only through a
+    /// `VACUUM`, done once here (for a new file it is instant, and an old one is rewritten once).
+    private static func enableIncrementalVacuum(_ pool: DatabasePool) throws {
+        try pool.writeWithoutTransaction { db in
+            guard try Int.fetchOne(db, sql: "PRAGMA auto_vacuum") != 2 else { return }
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            try db.execute(sql: "VACUUM")
+        }
     }
 }
 
@@ -39,6 +71,8 @@ enum SQLiteConnection {
 /// otherwise the transaction waits on the writer queue like any other, with the usual busy timeout.
 final class SQLiteWriter: Sendable {
     let pool: DatabasePool
+    /// Checked before writes: a removed file stops them (`SQLiteFileGone`) instead of losing them.
+    let identity: SQLiteFileIdentity?
     /// Writes of this process under way, on either path.
     private let writesUnderWay = Atomic<Int>(0)
     /// Transactions run on the calling thread so far (the rest went to the writer queue).
@@ -49,13 +83,15 @@ final class SQLiteWriter: Sendable {
     /// Writes under way right now; for tests.
     var writesInProgress: Int { writesUnderWay.load(ordering: .relaxed) }
 
-    init(_ pool: DatabasePool) {
+    init(_ pool: DatabasePool, identity: SQLiteFileIdentity? = nil) {
         self.pool = pool
+        self.identity = identity
     }
 
     /// A transaction on GRDB's writer queue, for writes that may be long (deletes of whole trees,
     /// job submission) or rare.
     func write<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        try identity?.check()
         writesUnderWay.add(1, ordering: .sequentiallyConsistent)
         defer { writesUnderWay.subtract(1, ordering: .sequentiallyConsistent) }
         return try await pool.write(updates)
@@ -63,6 +99,7 @@ final class SQLiteWriter: Sendable {
 
     /// A short transaction, on the calling thread when it can start at once, else as `write`.
     func writeShort<T: Sendable>(_ updates: @Sendable (Database) throws -> T) async throws -> T {
+        try identity?.check()
         if writesUnderWay.compareExchange(expected: 0, desired: 1, ordering: .sequentiallyConsistent).exchanged {
             let result: T?
             do {

@@ -30,10 +30,11 @@ public struct IngestProcess: Sendable {
         public var stderr: String
     }
 
-    /// Starts `ingest ARGS` without waiting.
-    public func launch(_ arguments: [String], stdin: FileHandle? = nil) throws -> Process {
+    /// Starts `ingest ARGS` without waiting; its standard error goes to `standardError` when given.
+    public func launch(_ arguments: [String], stdin: FileHandle? = nil, standardError: FileHandle? = nil) throws -> Process {
         let process = makeProcess(arguments)
         process.standardInput = stdin ?? FileHandle.nullDevice
+        if let standardError { process.standardError = standardError }
         try process.run()
         return process
     }
