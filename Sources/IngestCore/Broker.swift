@@ -66,6 +66,26 @@ public protocol Broker: Sendable {
     @discardableResult
     func requeueFailed(job: String?, queue: String?) async throws -> Int
 
+    /// Records `owner` as the first claimant of each key in the job's current pass, unless the key
+    /// is claimed already, and returns every key's owner in order.
+    ///
+    /// A task that claims again what it claimed on an earlier attempt gets its own claim back, so a
+    /// retry loses nothing. Claims go when the pass ends, when the job is submitted again and on
+    /// flush. `--follow_symlinks` uses them to walk a directory reached by many links once per pass.
+    /// - Throws: `IngestError.jobNotFound`.
+    func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String]
+
     /// Removes every task, job and counter this broker holds.
     func flush() async throws
+}
+
+/// One key to claim with `Broker.claimFirst`, and who claims it.
+public struct FirstClaim: Sendable, Hashable {
+    public var key: String
+    public var owner: String
+
+    public init(key: String, owner: String) {
+        self.key = key
+        self.owner = owner
+    }
 }

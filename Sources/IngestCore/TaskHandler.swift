@@ -32,10 +32,14 @@ public final class TaskCancellation: Sendable {
 public struct TaskContext: Sendable {
     public var logger: Logger
     public var cancellation: TaskCancellation
+    /// The broker the task came from, for state a pass shares between its tasks (`claimFirst`).
+    /// The worker always sets it; only tests that run a handler by hand leave it out.
+    public var broker: (any Broker)?
 
-    public init(logger: Logger, cancellation: TaskCancellation) {
+    public init(logger: Logger, cancellation: TaskCancellation, broker: (any Broker)? = nil) {
         self.logger = logger
         self.cancellation = cancellation
+        self.broker = broker
     }
 }
 

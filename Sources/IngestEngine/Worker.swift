@@ -276,7 +276,7 @@ public final class Worker: Service {
             completion = TaskCompletion(
                 lease: task.lease, outcome: .failed(error: TaskSettingsOutOfRange(problem: problem).description, retryable: false))
         } else if let handler = handlers[task.kind] {
-            let context = TaskContext(logger: taskLogger, cancellation: cancellation)
+            let context = TaskContext(logger: taskLogger, cancellation: cancellation, broker: broker)
             let outcome = running.outcome
             let life = HandlerLife()
             let handlerLogger = taskLogger

@@ -138,6 +138,27 @@ public final class RedisBroker: Broker {
         return status
     }
 
+    public func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String] {
+        guard !claims.isEmpty else { return [] }
+        var arguments: [any RESPArgument] = [base, job]
+        arguments.reserveCapacity(2 + claims.count * 2)
+        for claim in claims {
+            arguments.append(claim.key)
+            arguments.append(claim.owner)
+        }
+        let reply: RESPValue
+        do {
+            reply = try await client.evalScript(RedisBrokerScripts.claimFirst, arguments: arguments)
+        } catch let error as RedisError where error.serverErrorCode == "NOJOB" {
+            throw IngestError.jobNotFound(job)
+        }
+        let owners = reply.array?.compactMap(\.string) ?? []
+        guard owners.count == claims.count else {
+            throw RedisError.unexpectedReply(command: "claimFirst", reply: "\(reply)")
+        }
+        return owners
+    }
+
     /// Deletes every key under the prefix, and nothing else in the database.
     public func flush() async throws {
         let pattern = Self.globEscaped(keyPrefix) + "*"

@@ -18,6 +18,7 @@
 /// | `jt:NAME` | set | ids of the job's unfinished tasks (for stop and resubmission) |
 /// | `jp:NAME` | hash | pass number to that pass's summary (JSON) |
 /// | `keys:NAME` | hash | task key to how many unfinished tasks carry it (dependency checks) |
+/// | `fc:NAME` | hash | key to owner: first claims of the current pass (`claimFirst`) |
 /// | `deps:LEN:NAME:KEY` | set | ids of tasks waiting for a task with that key to succeed |
 /// | `tdeps:ID` | set | the keys task ID still waits for |
 /// | `jobs` | sorted set | job names by submission time |
@@ -309,6 +310,8 @@ enum RedisBrokerScripts {
           local state = f[1]
           if not state or tonumber(f[2]) > 0 then return end
           if state ~= 'queued' and state ~= 'running' and state ~= 'stopping' then return end
+          -- Claims belong to one pass: the next pass walks everything afresh.
+          redis.call('DEL', B .. 'fc:' .. job)
           local ck = B .. 'jc:' .. job
           local c = redis.call('HMGET', ck, 'tasks.failed', 'entries.failed', 'tasks.done')
           local failed, entriesFailed, done = tonumber(c[1] or '0'), tonumber(c[2] or '0'), tonumber(c[3] or '0')
@@ -369,7 +372,7 @@ enum RedisBrokerScripts {
             redis.call('DEL', tkey(id), B .. 'tdeps:' .. id)
           end
           redis.call('DEL', jkey(job), B .. 'jt:' .. job, B .. 'jc:' .. job, B .. 'jq:' .. job, B .. 'jp:' .. job,
-            B .. 'keys:' .. job)
+            B .. 'keys:' .. job, B .. 'fc:' .. job)
           redis.call('SREM', B .. 'unscheduled', job)
         end
 
@@ -703,6 +706,20 @@ enum RedisBrokerScripts {
         insert_tasks(7, tonumber(ARGV[6]), tonumber(ARGV[4]))
         flush_batch()
         return 1
+        """)
+
+    /// ARGV: base, job, then key and owner pairs. Returns each key's owner.
+    static let claimFirst = RedisScript("""
+        local B = ARGV[1]
+        local job = ARGV[2]
+        if redis.call('EXISTS', B .. 'job:' .. job) == 0 then return redis.error_reply('NOJOB ' .. job) end
+        local key = B .. 'fc:' .. job
+        local out = {}
+        for i = 3, #ARGV, 2 do
+          redis.call('HSETNX', key, ARGV[i], ARGV[i + 1])
+          out[#out + 1] = redis.call('HGET', key, ARGV[i])
+        end
+        return out
         """)
 
     /// ARGV: base, job ('' for any), queue ('' for any), limit. Read-only: the failed registry,

@@ -91,6 +91,16 @@ extension SQLiteBroker {
                 CREATE INDEX tasks_by_key ON tasks (job, key);
                 """)
         }
+        migrator.registerMigration("v4: first claims") { db in
+            try db.execute(sql: """
+                CREATE TABLE first_claims (
+                    job TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    owner TEXT NOT NULL,
+                    PRIMARY KEY (job, key)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

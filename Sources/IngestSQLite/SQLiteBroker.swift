@@ -33,6 +33,7 @@ public final class SQLiteBroker: Broker {
                 try db.execute(sql: "DELETE FROM task_dependencies WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM job_counters WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM job_passes WHERE job = ?", arguments: [job.name])
+                try db.execute(sql: "DELETE FROM first_claims WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [job.name])
             }
             // A job whose first tasks wait for a later time (a cron schedule's first pass) waits until then.
@@ -158,10 +159,25 @@ public final class SQLiteBroker: Broker {
         try await writer.write { db in
             try db.execute(sql: """
                 DELETE FROM tasks; DELETE FROM task_dependencies; DELETE FROM job_counters; DELETE FROM job_passes;
-                DELETE FROM jobs; DELETE FROM queues;
+                DELETE FROM jobs; DELETE FROM queues; DELETE FROM first_claims;
                 """)
         }
         await reclaimSpace()
+    }
+
+    public func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String] {
+        guard !claims.isEmpty else { return [] }
+        return try await writer.write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM jobs WHERE name = ?", arguments: [job]) != nil else {
+                throw IngestError.jobNotFound(job)
+            }
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO first_claims (job, key, owner) VALUES (?, ?, ?)")
+            let select = try db.cachedStatement(sql: "SELECT owner FROM first_claims WHERE job = ? AND key = ?")
+            return try claims.map { claim in
+                try insert.execute(arguments: [job, claim.key, claim.owner])
+                return try String.fetchOne(select, arguments: [job, claim.key]) ?? claim.owner
+            }
+        }
     }
 
     // MARK: - Claims and leases
@@ -524,6 +540,8 @@ extension SQLiteBroker {
         for job in jobs {
             guard let row = try Row.fetchOne(idle, arguments: [job]) else { continue }
             ended = true
+            // Claims belong to one pass: the next pass walks everything afresh.
+            try db.execute(sql: "DELETE FROM first_claims WHERE job = ?", arguments: [job])
             let counters = try counters(of: job, db: db)
             let endState: JobState
             if row["state"] == JobState.stopping.rawValue {

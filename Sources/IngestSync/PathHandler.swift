@@ -26,6 +26,8 @@ struct PathHandler: TaskHandler {
         var nameBytes: [UInt8]
         /// The directory the listing saw (the link's target when following links).
         var identity: EntryIdentity?
+        /// Reached through a symbolic link (`--follow_symlinks`).
+        var viaLink = false
     }
 
     /// What the listing made of one entry.
@@ -124,11 +126,43 @@ struct PathHandler: TaskHandler {
         if !objectsNowDirectories.isEmpty || !collectionsNowFiles.isEmpty {
             try await replaceChangedKinds(objects: objectsNowDirectories, collections: collectionsNowFiles, payload: payload, result: &result)
         }
+        if spec.followSymlinks, let broker = context.broker {
+            subdirectories = try await firstVisits(subdirectories, broker: broker, task: task, payload: payload, result: &result)
+        }
         try await createCollections(for: subdirectories, payload: payload, ancestors: ancestors, task: task, result: &result)
         if deleting, let existing {
             try await deleteVanished(listedNames: listedNames, existing: existing, payload: payload, result: &result)
         }
         return result
+    }
+
+    /// With `--follow_symlinks`, the subdirectories this listing may walk: each directory (device and
+    /// inode) is claimed by the first path that reaches it in the pass, and a link to a directory
+    /// some other path claimed is skipped, so links between directories cannot multiply the walk.
+    /// Real subdirectories are always walked (the source tree stays complete); they claim too, so
+    /// links to them are not walked a second time.
+    private func firstVisits(
+        _ subdirectories: [Subdirectory], broker: any Broker, task: ClaimedTask, payload: DirectoryTaskPayload,
+        result: inout TaskResult
+    ) async throws -> [Subdirectory] {
+        var kept: [Subdirectory] = []
+        kept.reserveCapacity(subdirectories.count)
+        for slice in subdirectories.chunked(into: Self.lookupSliceSize) {
+            let claims = slice.map { subdirectory in
+                FirstClaim(
+                    key: subdirectory.identity.map { "dir \($0.device):\($0.inode)" } ?? "path \(payload.sourcePath(subdirectory.name))",
+                    owner: payload.sourcePath(subdirectory.name))
+            }
+            let owners = try await broker.claimFirst(job: task.job, claims: claims)
+            for ((subdirectory, claim), owner) in zip(zip(slice, claims), owners) {
+                if subdirectory.viaLink && owner != claim.owner {
+                    skip(&result, reason: "link_visited")
+                } else {
+                    kept.append(subdirectory)
+                }
+            }
+        }
+        return kept
     }
 
     /// Opens the listed directory; one that is gone, unreadable or replaced since its parent's listing
@@ -214,7 +248,8 @@ struct PathHandler: TaskHandler {
                     continue
                 }
                 slice.items.append(.directory(Subdirectory(
-                    name: name, rawName: escaped ? entry.nameBytes : nil, nameBytes: entry.nameBytes, identity: entry.identity)))
+                    name: name, rawName: escaped ? entry.nameBytes : nil, nameBytes: entry.nameBytes, identity: entry.identity,
+                    viaLink: listed.type == .link)))
             case .regular, .link:
                 if exclusions.excludesFile(fullPath) {
                     slice.items.append(.skipped(reason: "excluded"))

@@ -275,5 +275,6 @@ private final class GatedFinishBroker: Broker {
         try await inner.failedTasks(job: job, queue: queue, limit: limit)
     }
     func requeueFailed(job: String?, queue: String?) async throws -> Int { try await inner.requeueFailed(job: job, queue: queue) }
+    func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String] { try await inner.claimFirst(job: job, claims: claims) }
     func flush() async throws { try await inner.flush() }
 }
