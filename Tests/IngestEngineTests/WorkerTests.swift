@@ -217,11 +217,13 @@ private struct TestFailure: Error, CustomStringConvertible {
         async let run: Void = worker.run()
         // With every commit held back, one slot still starts a second task; the commits past the
         // concurrency then hold the slot, so no more than two tasks are ever taken.
-        let deadline = Date().addingTimeInterval(10)
-        while handler.started.withLock({ $0 }) < 2 && Date() < deadline {
+        // The deadline only bounds a hung run: a loaded machine (the full suite on two cores) may
+        // take seconds to get there.
+        let deadline = Date().addingTimeInterval(60)
+        while (handler.started.withLock({ $0 }) < 2 || broker.finishesWaiting < 1) && Date() < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
-        try await Task.sleep(for: .milliseconds(200))
+        try await Task.sleep(for: .milliseconds(300))
         #expect(handler.started.withLock { $0 } == 2)
         // The first completion is at the broker; the second waits behind it to go in the next group.
         #expect(broker.finishesWaiting == 1)
