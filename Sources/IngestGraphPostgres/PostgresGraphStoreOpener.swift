@@ -88,7 +88,7 @@ public final class PostgresGraphStoreOpener: GraphStoreOpener {
 
     /// The URL for a message, without its password, whatever its scheme.
     private static func redacted(_ url: String) -> String {
-        (try? PostgresURL(parsing: url).redacted) ?? GraphStoreLocation.postgres(url: url).recorded
+        URLMasking.masked(url)
     }
 
     /// Closes every database this opener connected to.
