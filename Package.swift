@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "IngestSync", targets: ["IngestSync"]),
         .library(name: "IngestGraph", targets: ["IngestGraph"]),
         .library(name: "IngestGraphPostgres", targets: ["IngestGraphPostgres"]),
+        .library(name: "IngestRuntime", targets: ["IngestRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -80,9 +81,17 @@ let package = Package(
             ]
         ),
         .target(
-            name: "IngestCLI",
+            name: "IngestRuntime",
             dependencies: [
                 "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres", "IngestGraph", "IngestGraphPostgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "IngestCLI",
+            dependencies: [
+                "IngestCore", "IngestEngine", "IngestRuntime", "IngestSync", "IngestGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -142,6 +151,10 @@ let package = Package(
                 "IngestCore", "IngestGraph", "IngestGraphPostgres", "IngestPostgres", "IngestEngine", "IngestSQLite", "IngestTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(
+            name: "IngestRuntimeTests",
+            dependencies: ["IngestCore", "IngestEngine", "IngestRuntime", "IngestSync", "IngestTesting", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "IngestCLITests",

@@ -3,6 +3,7 @@ import Foundation
 import IngestCore
 import IngestEngine
 import IngestGraph
+import IngestRuntime
 import Logging
 
 /// `ingest graph ...`: build a chunked graph, generate a dataset, and query a built graph.
@@ -50,45 +51,32 @@ struct GraphIngestCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        let broker = try connection.openBroker()
-        // Refused before the store is touched, so a later try needs no --retry.
-        if let running = try await broker.job(named: graphID), !running.state.isTerminal {
-            throw IngestError.jobAlreadyActive(graphID)
+        let runtime = try connection.runtime()
+        let broker = try runtime.openBroker()
+        let logger = try logging.makeLogger(label: "ingest.graph", configuration: runtime.settings.configuration.logging)
+        let request = JobRequest(
+            name: graphID, kind: GraphSpec.jobKind,
+            spec: try JSONEncoder().encode(GraphJobKind.Request(dataset: dataset, test: test, retry: retry)))
+        let (synchronous, concurrency, graphID) = (self.synchronous, self.concurrency, self.graphID)
+        let outcome: (spec: GraphSpec, tasks: Int, status: JobStatus?) = try await runtime.withResources(logger: logger) { resources in
+            let (job, tasks) = try await runtime.submit(request, broker: broker, resources: resources)
+            let spec = try JSONDecoder().decode(GraphSpec.self, from: job.spec)
+            guard synchronous else { return (spec, tasks.count, nil) }
+            let status = try await runtime.runUntilJobEnds(
+                graphID, queues: spec.geometry.buildLayers.reversed().map { GraphQueues.name(layer: $0) }, concurrency: concurrency,
+                broker: broker, resources: resources, showProgress: false, logger: logger)
+            return (spec, tasks.count, status)
         }
-        let dataset = try GraphDataset.load(path: dataset)
-        let logger = try logging.makeLogger(label: "ingest.graph", configuration: connection.configuration().logging)
-        let stores = GraphStores(opener: connection.graphStoreOpener(logger: logger))
-        do {
-            try await build(dataset, broker: broker, stores: stores, logger: logger)
-            await stores.close()
-        } catch {
-            await stores.close()
-            throw error
-        }
-    }
-
-    private func build(_ dataset: GraphDataset, broker: any Broker, stores: GraphStores, logger: Logger) async throws {
-        let (job, tasks) = try await GraphJob.prepare(
-            dataset: dataset, graphID: graphID, test: test, retry: retry, defaultStore: GraphJobLookup.defaultStorePath(graphID),
-            opener: stores.opener)
-        try await broker.submit(job, tasks: tasks)
-        let spec = try JSONDecoder().decode(GraphSpec.self, from: job.spec)
-        let layers = spec.geometry.buildLayers
-        guard synchronous else {
-            let queues = layers.map { GraphQueues.name(layer: $0) }.joined(separator: ", ")
+        let spec = outcome.spec
+        guard let status = outcome.status else {
+            let queues = spec.geometry.buildLayers.map { GraphQueues.name(layer: $0) }.joined(separator: ", ")
             // Without --test, the workers queue the chunks a slice at a time (`GraphJob.queueingTask`).
             let queued = spec.test
-                ? "\(tasks.count) chunk tasks queued on \(queues)"
+                ? "\(outcome.tasks) chunk tasks queued on \(queues)"
                 : "\(spec.geometry.totalChunkCount) chunk tasks on \(queues), queued by the workers \(GraphJob.defaultBatchSize) at a time"
             print("graph \(graphID): \(queued); run `ingest worker` to build it and `ingest status \(graphID)` to follow it")
             return
         }
-        let worker = Worker(
-            broker: broker, handlers: GraphJob.handlers(stores: stores),
-            configuration: WorkerConfiguration(
-                queues: layers.reversed().map { GraphQueues.name(layer: $0) }, concurrency: concurrency, stopWhenJobEnds: graphID),
-            logger: logger)
-        let status = try await WorkerRunner.runUntilJobEnds(worker: worker, broker: broker, job: graphID, showProgress: false, logger: logger)
         print(GraphStatusReport(status: status, spec: spec, queues: try await broker.queueCounts(job: graphID)).text)
         if !status.succeeded { throw ExitCode.failure }
     }

@@ -22,7 +22,7 @@ struct GraphQueryOptions: ParsableArguments {
     /// Runs `body` with the store, its meta, checked to hold the graph and to be one that could
     /// hold the node, and closes the store afterwards.
     func withStore<Result>(_ body: (any GraphStorage, GraphMeta) async throws -> Result) async throws -> Result {
-        let opener = connection.graphStoreOpener()
+        let opener = try connection.graphStoreOpener()
         do {
             let store = try await GraphJobLookup.store(graph: graphID, explicit: store, broker: connection.openBroker(readOnly: true), opener: opener)
             guard let meta = try await store.meta() else { throw GraphError.graphNotFound(graph: graphID, store: store.location) }

@@ -2,51 +2,7 @@ import ArgumentParser
 import Foundation
 import IngestCore
 import IngestEngine
-
-/// One job as `ingest list --json` shows it.
-struct JobSummary: Encodable {
-    var name: String
-    var kind: String
-    var state: String
-    var tasksTotal: Int64
-    var tasksRemaining: Int64
-    var tasksRunning: Int64
-    var tasksFailed: Int64
-    var tasksRetried: Int64
-    var entriesSeen: Int64
-    var entriesDone: Int64
-    var bytesDone: Int64
-    var counters: [String: Int64]
-    var startedAt: String
-    var finishedAt: String?
-    var elapsedSeconds: Double
-    var schedule: String?
-    var pass: Int
-    var nextRunAt: String?
-    var lastPass: JobPass?
-
-    init(_ status: JobStatus) {
-        name = status.name
-        kind = status.kind
-        state = status.state.rawValue
-        tasksTotal = status.tasksTotal
-        tasksRemaining = status.pendingTasks
-        tasksRunning = status.runningTasks
-        tasksFailed = status.tasksFailed
-        tasksRetried = status.tasksRetried
-        entriesSeen = status.counter(Counter.entriesSeen)
-        entriesDone = status.entriesDone
-        bytesDone = status.counter(Counter.bytesDone)
-        counters = status.counters
-        startedAt = Format.date(status.createdAt)
-        finishedAt = status.finishedAt.map(Format.date)
-        elapsedSeconds = (status.elapsed * 1000).rounded() / 1000
-        schedule = status.schedule?.description
-        pass = status.pass
-        nextRunAt = status.nextRunAt.map(Format.date)
-        lastPass = status.lastPass
-    }
-}
+import IngestRuntime
 
 /// `ingest list`: every job with its state and counts.
 struct ListCommand: AsyncParsableCommand {
@@ -58,19 +14,22 @@ struct ListCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let jobs = try await connection.openBroker(readOnly: true).jobs()
+        let runtime = try connection.runtime()
+        let summaries = try await runtime.jobSummaries(broker: runtime.openBroker(readOnly: true))
         if json {
-            print(try Output.json(jobs.map(JobSummary.init)))
+            print(try Output.json(summaries))
             return
         }
+        let jobs = summaries.map(\.status)
         guard !jobs.isEmpty else {
             print("no jobs; start one with `ingest start SRC DST`")
             return
         }
         let periodic = jobs.contains { $0.schedule != nil }
-        let rows = jobs.map { job in
+        let rows = summaries.map { summary in
+            let job = summary.status
             var row = [
-                job.name, job.state.rawValue, Format.count(job.tasksTotal), Format.count(job.pendingTasks),
+                job.name, job.kind, job.state.rawValue, Format.count(job.tasksTotal), Format.count(job.pendingTasks),
                 Format.count(job.tasksFailed), Format.count(job.tasksRetried), Format.count(job.entriesDone),
                 Format.bytes(job.counter(Counter.bytesDone)), Format.date(job.createdAt), Format.duration(job.elapsed),
             ]
@@ -80,11 +39,11 @@ struct ListCommand: AsyncParsableCommand {
                     job.state == .waiting ? job.nextRunAt.map(Format.date) ?? "-" : "-",
                 ]
             }
-            return row
+            return row + [summary.description]
         }
         print(Output.table(
-            header: ["NAME", "STATE", "TASKS", "REMAINING", "FAILED", "RETRIED", "ENTRIES", "BYTES", "STARTED", "ELAPSED"]
-                + (periodic ? ["LAST PASS", "NEXT RUN"] : []),
+            header: ["NAME", "KIND", "STATE", "TASKS", "REMAINING", "FAILED", "RETRIED", "ENTRIES", "BYTES", "STARTED", "ELAPSED"]
+                + (periodic ? ["LAST PASS", "NEXT RUN"] : []) + ["WHAT"],
             rows: rows))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestEngine
+import IngestRuntime
 
 /// `ingest profile FILE`: what each worker did during a profiled job, as a table, JSON or an HTML timeline.
 struct ProfileCommand: AsyncParsableCommand {

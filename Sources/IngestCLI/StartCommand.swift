@@ -2,9 +2,9 @@ import ArgumentParser
 import Foundation
 import IngestCore
 import IngestEngine
+import IngestRuntime
 import IngestSync
 import Logging
-import ServiceLifecycle
 
 /// `ingest start SRC DST`: queue a sync of a directory tree into a collection.
 struct StartCommand: AsyncParsableCommand {
@@ -123,20 +123,6 @@ struct StartCommand: AsyncParsableCommand {
         if let cron { _ = try CronSchedule(cron).firstRun(after: Date()) }
     }
 
-    /// A vault that an earlier version recorded under another spelling of the same path
-    /// (`/data/vault/` for today's normalised `/data/vault`) keeps the recorded one: the catalog
-    /// compares resource paths as text and would otherwise refuse the job.
-    static func keepingRecordedSpelling(_ resources: [StorageResource], catalog: any Catalog) async throws -> [StorageResource] {
-        let recorded = try await catalog.resources()
-        return resources.map { resource in
-            guard resource.type == ResourceType.vault.rawValue, let path = resource.path,
-                  let earlier = recorded.first(where: { $0.name == resource.name && $0.type == resource.type }),
-                  let earlierPath = earlier.path, earlierPath != path, ResourceDefinition.normalizedPath(earlierPath) == path
-            else { return resource }
-            return earlier
-        }
-    }
-
     /// Refuses a source, target or option value that is not valid UTF-8 before Swift's repaired
     /// spelling of it is used: a target would become another collection (`caf\xE9` and `caf\xE8` both
     /// `caf\u{FFFD}`), a source would not be found.
@@ -196,13 +182,9 @@ struct StartCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try connection.configuration()
-        let logger = try logging.makeLogger(label: "ingest.start", configuration: configuration.logging)
-        // Opened (and on a first run created) side by side: each is a few milliseconds of a start.
-        let connection = self.connection
-        async let openedBroker = connection.openBroker()
-        async let openedCatalog = connection.openCatalog(logger: logger)
-        let (broker, catalog) = try await (openedBroker, openedCatalog)
+        let runtime = try connection.runtime()
+        let logger = try logging.makeLogger(label: "ingest.start", configuration: runtime.settings.configuration.logging)
+        let broker = try runtime.openBroker()
         let name = jobName ?? UUID().uuidString.lowercased()
         let queues = SyncQueues(restart: restartQueue, path: pathQueue, file: fileQueue)
         let spec = SyncSpec(
@@ -214,58 +196,24 @@ struct StartCommand: AsyncParsableCommand {
             exclusions: ExclusionRules(fileTypes: excludeFileType, fileNamePatterns: excludeFileName, directoryNamePatterns: excludeDirectoryName),
             followSymlinks: followSymlinks, deleteMode: DeleteMode(userValue: deleteMode)!)
         let profilePath = profile || profileFilename != nil
-            ? URL(fileURLWithPath: profileFilename ?? "\(ConnectionOptions.home)/profile-\(name).jsonl").path
+            ? URL(fileURLWithPath: profileFilename ?? runtime.settings.defaultProfilePath(job: name)).path
             : nil
-        let (job, tasks) = try await SyncJob.prepare(
-            spec, jobName: name, catalog: catalog,
-            resources: try await Self.keepingRecordedSpelling(configuration.resources.map(\.storageResource), catalog: catalog),
-            defaultResource: configuration.defaultResource, configurationSource: configuration.source,
-            schedule: try schedule(), profileFilename: profilePath)
-        try await broker.submit(job, tasks: tasks)
-
-        guard synchronous else {
-            print("job \(name) queued; run `ingest worker -Q \(restartQueue),\(pathQueue),\(fileQueue)` to process it and `ingest watch \(name)` to follow it")
+        let request = JobRequest(
+            name: name, kind: SyncSpec.jobKind, spec: try JSONEncoder().encode(spec), schedule: try schedule(), profileFilename: profilePath)
+        let (synchronous, queueNames) = (self.synchronous, [restartQueue, pathQueue, fileQueue])
+        let (concurrency, leaseSeconds, progress) = (self.concurrency, self.leaseSeconds, self.progress)
+        let status: JobStatus? = try await runtime.withResources(logger: logger) { resources in
+            try await runtime.submit(request, broker: broker, resources: resources)
+            guard synchronous else { return nil }
+            return try await runtime.runUntilJobEnds(
+                name, queues: queueNames, concurrency: concurrency, leaseDuration: leaseSeconds, broker: broker,
+                resources: resources, showProgress: progress, logger: logger)
+        }
+        guard let status else {
+            print("job \(name) queued; run `ingest worker -Q \(queueNames.joined(separator: ","))` to process it and `ingest watch \(name)` to follow it")
             return
         }
-        let worker = Worker(
-            broker: broker, handlers: SyncJob.handlers(catalog: catalog),
-            configuration: WorkerConfiguration(
-                queues: [restartQueue, pathQueue, fileQueue], concurrency: concurrency, leaseDuration: leaseSeconds,
-                stopWhenJobEnds: name),
-            logger: logger)
-        let status = try await WorkerRunner.runUntilJobEnds(worker: worker, broker: broker, job: name, showProgress: progress, logger: logger)
         print(JobProgress.summary(for: status))
         if !status.succeeded { throw ExitCode.failure }
-    }
-}
-
-/// Runs an in-process worker under a `ServiceGroup` (so Ctrl-C drains it) while following a job.
-enum WorkerRunner {
-    static func runUntilJobEnds(worker: Worker, broker: any Broker, job: String, showProgress: Bool, logger: Logger) async throws -> JobStatus {
-        // The worker returns by itself once the job has ended; that ends the group normally.
-        let service = ServiceGroupConfiguration.ServiceConfiguration(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)
-        let group = ServiceGroup(configuration: .init(
-            services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        let watcher = Task {
-            try await JobWatcher(broker: broker).waitUntilEnded(job: job, showProgress: showProgress)
-        }
-        do {
-            try await group.run()
-        } catch {
-            watcher.cancel()
-            throw error
-        }
-        // The worker returns once the job has ended (or on a signal): the watcher draws the last
-        // state now rather than at its next look.
-        watcher.cancel()
-        // A read cut short by the cancellation gives no status; then read it here.
-        var status = try? await watcher.value
-        if status == nil { status = try await broker.job(named: job) }
-        guard let status else { throw IngestError.jobNotFound(job) }
-        if status.state.isTerminal {
-            return status
-        }
-        FileHandle.standardError.write(Data("\nstopped waiting; job \(job) is \(status.state.rawValue) and continues with `ingest worker`\n".utf8))
-        return status
     }
 }

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestEngine
-import IngestGraph
-import IngestRedis
-import IngestSync
+import IngestRuntime
 import ServiceLifecycle
 
 /// `ingest worker [-Q restart,path,file] -c N`: process queued tasks until SIGTERM or SIGINT.
@@ -35,27 +33,15 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = try logging.makeLogger(label: "ingest.worker", configuration: connection.configuration().logging)
-        let broker = try connection.openBroker()
-        if let redis = broker as? RedisBroker {
-            // A server that may evict keys would silently drop queued work: refuse before claiming any.
-            try await redis.checkEvictionPolicy()
-        }
-        let catalog = try await connection.openCatalog(logger: logger)
+        let runtime = try connection.runtime()
+        let logger = try logging.makeLogger(label: "ingest.worker", configuration: runtime.settings.configuration.logging)
+        let broker = try runtime.openBroker()
         let configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)
-        let graphStores = GraphStores(opener: connection.graphStoreOpener(logger: logger))
-        let handlers = JobHandlers.all(catalog: catalog, graphStores: graphStores)
-        let worker: any Service = queues == nil
-            ? AllQueuesWorker(broker: broker, handlers: handlers, configuration: configuration, order: QueuePriority.order, logger: logger)
-            : Worker(broker: broker, handlers: handlers, configuration: configuration, logger: logger)
-        let group = ServiceGroup(configuration: .init(
-            services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        do {
+        try await runtime.withResources(logger: logger) { resources in
+            let worker = try await runtime.worker(broker: broker, resources: resources, configuration: configuration, logger: logger)
+            let group = ServiceGroup(configuration: .init(
+                services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
-            await graphStores.close()
-        } catch {
-            await graphStores.close()
-            throw error
         }
     }
 }

@@ -77,6 +77,11 @@ public protocol Broker: Sendable {
 
     /// Removes every task, job and counter this broker holds.
     func flush() async throws
+
+    /// Refuses a broker that would lose work before any task is claimed from it (a Redis server
+    /// that may evict keys), and checks that it answers.
+    /// - Throws: an error naming the setting and the fix.
+    func checkReady() async throws
 }
 
 /// One key to claim with `Broker.claimFirst`, and who claims it.

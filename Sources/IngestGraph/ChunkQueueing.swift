@@ -38,7 +38,7 @@ struct QueueChunksPayload: Codable {
 
 extension GraphJob {
     /// The kind of the task that queues a slice of chunk tasks and the task for the next slice.
-    public static let queueingTaskKind = "queue-chunks"
+    public static let queueingTaskKind = "graph.queue-chunks"
 
     /// Chunk tasks queued at once (and spawned by one completion).
     public static let defaultBatchSize = 2048

@@ -52,7 +52,7 @@ public enum GraphCounter {
 /// layer; each parent chunk depends on its children and is released by the broker when the last
 /// of them succeeds. Workers queue the chunk tasks a slice at a time (`queueingTask`, ChunkQueueing.swift).
 public enum GraphJob {
-    public static let taskKind = "chunk"
+    public static let taskKind = "graph.chunk"
 
     /// The handlers a worker needs to build chunks and to queue them.
     /// - Parameter stores: how the worker opens the stores its tasks name; the default opens SQLite only.

@@ -39,6 +39,10 @@ public final class RedisBroker: Broker {
     /// Refuses a server that may evict keys: an evicted task or counter is lost work.
     /// `volatile-*` policies evict only keys with a time to live, and Ingest sets none.
     /// - Throws: `RedisBrokerError.evictionPolicy` naming the policy and the fix.
+    public func checkReady() async throws {
+        try await checkEvictionPolicy()
+    }
+
     public func checkEvictionPolicy() async throws {
         // INFO works where CONFIG is disabled (managed Redis services).
         let info = try await client.send(["INFO", "memory"]).string ?? ""

@@ -165,6 +165,9 @@ public final class SQLiteBroker: Broker {
         await reclaimSpace()
     }
 
+    /// An embedded file is ready once opened (opening checks and migrates it).
+    public func checkReady() async throws {}
+
     public func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String] {
         guard !claims.isEmpty else { return [] }
         return try await writer.write { db in

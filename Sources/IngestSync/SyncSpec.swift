@@ -144,11 +144,12 @@ public struct SyncSpec: Codable, Sendable, Equatable {
     public static let jobKind = "sync"
 }
 
-/// The task kinds of a sync job.
+/// The task kinds of a sync job, namespaced by the job kind (`SyncJobKind.legacyTaskKinds` runs
+/// tasks queued under the older bare names).
 public enum SyncTaskKind {
-    public static let restart = "restart"
-    public static let path = "path"
-    public static let file = "file"
+    public static let restart = "sync.restart"
+    public static let path = "sync.path"
+    public static let file = "sync.file"
 }
 
 /// A file found by a `path` task, handed to a `file` task with what the listing saw.

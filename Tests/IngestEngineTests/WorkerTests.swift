@@ -279,4 +279,5 @@ private final class GatedFinishBroker: Broker {
     func requeueFailed(job: String?, queue: String?) async throws -> Int { try await inner.requeueFailed(job: job, queue: queue) }
     func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String] { try await inner.claimFirst(job: job, claims: claims) }
     func flush() async throws { try await inner.flush() }
+    func checkReady() async throws { try await inner.checkReady() }
 }

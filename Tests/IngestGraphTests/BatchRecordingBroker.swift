@@ -72,5 +72,6 @@ final class BatchRecordingBroker: Broker {
     func requeueFailed(job: String?, queue: String?) async throws -> Int { try await base.requeueFailed(job: job, queue: queue) }
     func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String] { try await base.claimFirst(job: job, claims: claims) }
     func flush() async throws { try await base.flush() }
+    func checkReady() async throws { try await base.checkReady() }
 }
 

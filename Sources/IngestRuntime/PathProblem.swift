@@ -3,14 +3,14 @@ import IngestCore
 
 /// Why a file cannot be created at a path, in words a user can act on, found by looking rather
 /// than by creating anything; for the errors Foundation reports only as `NSCocoaErrorDomain Code=512`.
-enum PathProblem {
+public enum PathProblem {
     /// Longest name of one path component, and of a whole path, on Linux (`NAME_MAX`, `PATH_MAX - 1`).
     static let nameLimit = 255
     static let pathLimit = 4095
 
     /// What stands in the way of creating `path` (and the directories above it), or nil when nothing
     /// visible does.
-    static func reason(creating path: String) -> String? {
+    public static func reason(creating path: String) -> String? {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         if absolute.utf8.count > pathLimit {
             return "the path is \(absolute.utf8.count) bytes long, more than the \(pathLimit) a path may have"
@@ -38,7 +38,7 @@ enum PathProblem {
 
     /// Runs `body`, which creates or opens `path`; a Foundation error from it becomes an
     /// `IngestError.unusablePath` naming the path, the reason and `fix`. Errors of Ingest's own pass unchanged.
-    static func translatingErrors<T>(path: String, fix: String, _ body: () throws -> T) throws -> T {
+    public static func translatingErrors<T>(path: String, fix: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as NSError where error.domain == NSCocoaErrorDomain || error.domain == NSPOSIXErrorDomain {

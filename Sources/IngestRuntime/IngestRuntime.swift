@@ -1,0 +1,121 @@
+import Foundation
+import IngestCore
+import IngestEngine
+import IngestGraph
+import IngestSync
+import Logging
+import ServiceLifecycle
+
+/// The composition root: one process's settings, its job kinds, and the operations every front end
+/// (the command line, later the server) performs with them: open the backends, submit a job, run
+/// workers, run a job in-process, describe jobs. Front ends parse and print; they hold no rules.
+public struct IngestRuntime: Sendable {
+    public let settings: IngestSettings
+    public let kinds: JobKindRegistry
+
+    /// - Parameter additionalKinds: kinds besides sync and graph (an embedding program's, a test's).
+    /// - Throws: `JobKindError` when two kinds clash.
+    public init(settings: IngestSettings, additionalKinds: [any JobKind] = []) throws {
+        self.settings = settings
+        kinds = try JobKindRegistry(Self.standardKinds(settings) + additionalKinds)
+    }
+
+    /// Sync and graph, set up from the configuration file.
+    public static func standardKinds(_ settings: IngestSettings) -> [any JobKind] {
+        let configuration = settings.configuration
+        let home = settings.home
+        return [
+            SyncJobKind(
+                resources: configuration.resources.map(\.storageResource), defaultResource: configuration.defaultResource,
+                configurationSource: configuration.source),
+            GraphJobKind(defaultStorePath: { graph in "\(home)/graphs/\(graph).sqlite" }),
+        ]
+    }
+
+    // MARK: - Backends
+
+    public func openBroker(readOnly: Bool = false) throws -> any Broker {
+        try settings.openBroker(readOnly: readOnly)
+    }
+
+    public func openCatalog(logger: Logger? = nil, readOnly: Bool = false) async throws -> any Catalog {
+        try await settings.openCatalog(logger: logger, readOnly: readOnly)
+    }
+
+    /// What handlers and submissions use: the catalog and the graph stores. Give it back with `close`.
+    public func openResources(logger: Logger? = nil) async throws -> JobResources {
+        var resources = JobResources(catalog: try await openCatalog(logger: logger))
+        resources.add(GraphStores(opener: logger.map { settings.graphStoreOpener(logger: $0) } ?? settings.graphStoreOpener()))
+        return resources
+    }
+
+    public func close(_ resources: JobResources) async {
+        await resources.service(GraphStores.self)?.close()
+    }
+
+    /// Runs `body` with the resources open, and closes them after, whether it threw or not.
+    public func withResources<Result: Sendable>(logger: Logger? = nil, _ body: (JobResources) async throws -> Result) async throws -> Result {
+        let resources = try await openResources(logger: logger)
+        do {
+            let result = try await body(resources)
+            await close(resources)
+            return result
+        } catch {
+            await close(resources)
+            throw error
+        }
+    }
+
+    // MARK: - Jobs
+
+    /// Checks the request through its kind and queues the job. A job of that name that is still
+    /// active is refused before the kind touches anything (a graph store, a resource record).
+    /// - Throws: `IngestError.jobAlreadyActive`, `JobKindError.unknownKind`, or the kind's error
+    ///   naming the key and the fix; nothing is queued then.
+    @discardableResult
+    public func submit(_ request: JobRequest, broker: any Broker, resources: JobResources) async throws -> (JobDefinition, [NewTask]) {
+        let kind = try kinds.kind(named: request.kind)
+        if let existing = try await broker.job(named: request.name), !existing.state.isTerminal {
+            throw IngestError.jobAlreadyActive(request.name)
+        }
+        let (job, tasks) = try await kind.prepare(request, resources: resources)
+        try await broker.submit(job, tasks: tasks)
+        return (job, tasks)
+    }
+
+    /// A worker running every kind's tasks: on `queues` in the order given, or with `queues` empty
+    /// on every queue the broker knows (looked up again every second), ranked by the kinds.
+    /// - Throws: the broker's readiness error (a Redis server that may evict keys), before anything is claimed.
+    public func worker(
+        broker: any Broker, resources: JobResources, configuration: WorkerConfiguration, logger: Logger
+    ) async throws -> any Service {
+        try await broker.checkReady()
+        let handlers = try kinds.handlers(resources)
+        guard configuration.queues.isEmpty else {
+            return Worker(broker: broker, handlers: handlers, configuration: configuration, logger: logger)
+        }
+        let kinds = self.kinds
+        return AllQueuesWorker(
+            broker: broker, handlers: handlers, configuration: configuration, order: { kinds.order($0) }, logger: logger)
+    }
+
+    /// Runs a job's tasks in this process until the job ends (`--synchronous`), under a service group
+    /// so that Ctrl-C drains the worker.
+    /// - Returns: the job's status at the end (or when a signal stopped the wait).
+    public func runUntilJobEnds(
+        _ job: String, queues: [String], concurrency: Int, leaseDuration: Double = 30, broker: any Broker, resources: JobResources,
+        showProgress: Bool, logger: Logger
+    ) async throws -> JobStatus {
+        let configuration = WorkerConfiguration(
+            queues: queues, concurrency: concurrency, leaseDuration: leaseDuration, stopWhenJobEnds: job)
+        let worker = try await self.worker(broker: broker, resources: resources, configuration: configuration, logger: logger)
+        return try await JobRunner.runUntilJobEnds(worker: worker, broker: broker, job: job, showProgress: showProgress, logger: logger)
+    }
+
+    // MARK: - Views
+
+    /// Every job as `list` shows it, with what its kind says about it.
+    public func jobSummaries(broker: any Broker) async throws -> [JobSummary] {
+        try await broker.jobs().map { JobSummary($0, report: kinds.report($0)) }
+    }
+}
