@@ -15,14 +15,16 @@ public final class AllQueuesWorker: Service {
     private let configuration: WorkerConfiguration
     private let refreshInterval: Double
     private let order: @Sendable ([String]) -> [String]
+    private let observers: [any WorkerObserver]
     private let logger: Logger
     private let state = Mutex<(stopped: Bool, current: Worker?)>((false, nil))
 
     /// - Parameter order: puts the broker's queue names in the priority order the worker claims in.
     public init(
         broker: any Broker, handlers: [any TaskHandler], configuration: WorkerConfiguration, refreshInterval: Double = 1,
-        order: @escaping @Sendable ([String]) -> [String] = { $0 }, logger: Logger
+        order: @escaping @Sendable ([String]) -> [String] = { $0 }, observers: [any WorkerObserver] = [TaskProfiler()], logger: Logger
     ) {
+        self.observers = observers
         self.broker = broker
         self.handlers = handlers
         self.configuration = configuration
@@ -65,7 +67,7 @@ public final class AllQueuesWorker: Service {
             }
             var configuration = configuration
             configuration.queues = order(queues)
-            let worker = Worker(broker: broker, handlers: handlers, configuration: configuration, logger: logger)
+            let worker = Worker(broker: broker, handlers: handlers, configuration: configuration, observers: observers, logger: logger)
             let stopped = state.withLock { state in
                 state.current = worker
                 return state.stopped

@@ -4,8 +4,15 @@ import Synchronization
 
 /// Appends one `ProfileRecord` JSON line per finished task to the file its job asked for
 /// (`ingest start --profile`); `ingest profile FILE --html OUT` draws them.
-final class TaskProfiler: Sendable {
+public final class TaskProfiler: WorkerObserver {
     private let files = Mutex<[String: RotatingLogFile]>([:])
+
+    public init() {}
+
+    public func observe(_ event: WorkerEvent, worker: String) {
+        guard case .ended(let ended) = event else { return }
+        record(ended.task, worker: worker, start: ended.start, end: ended.end, completion: ended.completion)
+    }
 
     func record(_ task: ClaimedTask, worker: String, start: Timestamp, end: Timestamp, completion: TaskCompletion) {
         guard let path = task.profileFilename, let file = file(for: path) else { return }

@@ -15,7 +15,7 @@ public final class Worker: Service {
     private let configuration: WorkerConfiguration
     private let logger: Logger
     private let state = Mutex(State())
-    private let profiler = TaskProfiler()
+    private let observers: [any WorkerObserver]
 
     private struct State {
         var draining = false
@@ -61,8 +61,14 @@ public final class Worker: Service {
         let logger: Logger
     }
 
-    public init(broker: any Broker, handlers: [any TaskHandler], configuration: WorkerConfiguration, logger: Logger) {
+    /// - Parameter observers: told of every claim, start, end and reap; the default writes the task
+    ///   profiles jobs ask for (`--profile`).
+    public init(
+        broker: any Broker, handlers: [any TaskHandler], configuration: WorkerConfiguration,
+        observers: [any WorkerObserver] = [TaskProfiler()], logger: Logger
+    ) {
         self.broker = broker
+        self.observers = observers
         self.handlers = Dictionary(handlers.map { ($0.kind, $0) }, uniquingKeysWith: { _, last in last })
         self.configuration = configuration
         var logger = logger
@@ -96,7 +102,8 @@ public final class Worker: Service {
         logger.info("worker started", metadata: [
             "queues": "\(configuration.queues.joined(separator: ","))", "concurrency": "\(configuration.concurrency)",
         ])
-        try await broker.reapExpiredLeases()
+        let reapedAtStart = try await broker.reapExpiredLeases()
+        if reapedAtStart > 0 { notify(.reaped(count: reapedAtStart)) }
         let committer = CompletionCommitter(broker: broker)
         try await withThrowingTaskGroup(of: LoopEvent.self) { group in
             group.addTask {
@@ -143,6 +150,7 @@ public final class Worker: Service {
                         brokerFailed = true
                     }
                     let now = ContinuousClock.now
+                    for task in claimed { notify(.claimed(task)) }
                     for task in claimed {
                         // Held in range: a task whose stored timeout is out of range is refused in `execute`.
                         let running = RunningTask(deadline: now + SecondsSetting.duration(task.retry.timeout), timeout: task.retry.timeout)
@@ -210,6 +218,10 @@ public final class Worker: Service {
         logger.info("worker stopped", metadata: ["tasks": "\(processedCount)"])
     }
 
+    private func notify(_ event: WorkerEvent) {
+        for observer in observers { observer.observe(event, worker: configuration.workerID) }
+    }
+
     private func jobToWaitForHasEnded() async throws -> Bool {
         guard let name = configuration.stopWhenJobEnds else { return false }
         guard let job = try await broker.job(named: name) else { return true }
@@ -233,6 +245,7 @@ public final class Worker: Service {
                 }
                 let reaped = try await broker.reapExpiredLeases()
                 if reaped > 0 {
+                    notify(.reaped(count: reaped))
                     logger.warning("re-delivered tasks whose worker stopped renewing", metadata: ["count": "\(reaped)"])
                 }
             } catch let error as any StorageUnusable {
@@ -276,6 +289,7 @@ public final class Worker: Service {
             completion = TaskCompletion(
                 lease: task.lease, outcome: .failed(error: TaskSettingsOutOfRange(problem: problem).description, retryable: false))
         } else if let handler = handlers[task.kind] {
+            notify(.started(task))
             let context = TaskContext(logger: taskLogger, cancellation: cancellation, broker: broker)
             let outcome = running.outcome
             let life = HandlerLife()
@@ -334,7 +348,7 @@ public final class Worker: Service {
         } else {
             taskLogger.debug("task done")
         }
-        profiler.record(task, worker: configuration.workerID, start: startedAt, end: currentTimestamp(), completion: completion)
+        notify(.ended(TaskEnd(task: task, completion: completion, start: startedAt, end: currentTimestamp())))
         // The slot frees here, not when the loop reads this event: handlers that end while the loop
         // is busy then free their slots together, and the next claim takes them all at once.
         state.withLock { $0.committing += 1 }

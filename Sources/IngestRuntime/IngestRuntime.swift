@@ -86,17 +86,21 @@ public struct IngestRuntime: Sendable {
     /// A worker running every kind's tasks: on `queues` in the order given, or with `queues` empty
     /// on every queue the broker knows (looked up again every second), ranked by the kinds.
     /// - Throws: the broker's readiness error (a Redis server that may evict keys), before anything is claimed.
+    /// - Parameter observers: besides the task profiler (`--profile`), which every worker has.
     public func worker(
-        broker: any Broker, resources: JobResources, configuration: WorkerConfiguration, logger: Logger
+        broker: any Broker, resources: JobResources, configuration: WorkerConfiguration, observers: [any WorkerObserver] = [],
+        logger: Logger
     ) async throws -> any Service {
         try await broker.checkReady()
         let handlers = try kinds.handlers(resources)
+        let observers = [TaskProfiler()] + observers
         guard configuration.queues.isEmpty else {
-            return Worker(broker: broker, handlers: handlers, configuration: configuration, logger: logger)
+            return Worker(broker: broker, handlers: handlers, configuration: configuration, observers: observers, logger: logger)
         }
         let kinds = self.kinds
         return AllQueuesWorker(
-            broker: broker, handlers: handlers, configuration: configuration, order: { kinds.order($0) }, logger: logger)
+            broker: broker, handlers: handlers, configuration: configuration, order: { kinds.order($0) }, observers: observers,
+            logger: logger)
     }
 
     /// Runs a job's tasks in this process until the job ends (`--synchronous`), under a service group
