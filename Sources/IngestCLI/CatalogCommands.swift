@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IngestCore
 import IngestEngine
+import IngestSync
 
 /// `ingest ls COLLECTION`: what a collection holds.
 struct LsCommand: AsyncParsableCommand {
@@ -70,6 +71,11 @@ struct StatCommand: AsyncParsableCommand {
             for replica in object.replicas {
                 print("replica \(replica.number): resource \(replica.resource), \(replica.status.rawValue), size \(replica.size), mtime \(Self.time(nanos: replica.mtimeNanos)), checksum \(replica.checksum ?? "-")")
                 print("  physical path: \(replica.physicalPath)")
+                let bytes = OddNames.physicalPathBytes(of: replica, metadata: object.metadata)
+                if bytes != Array(replica.physicalPath.utf8) {
+                    // The stored path is the escaped form of a path that is not UTF-8; say which file it is.
+                    print("  the file itself: \(RawArguments.escaped(bytes)) (each \\xNN is a byte that is not UTF-8)")
+                }
             }
             printMetadata(object.metadata)
         } else if let collection = try await catalog.collection(at: path) {

@@ -160,11 +160,14 @@ public struct ReplicaFingerprint: Sendable, Equatable {
     public var mtimeNanos: Int64
     /// Whether the replica's physical path is the asked-for directory plus the object's name.
     public var isInDirectory: Bool
+    /// Where the replica is: a copy in a vault, or a file registered in place.
+    public var physicalPath: String
 
-    public init(size: Int64, mtimeNanos: Int64, isInDirectory: Bool) {
+    public init(size: Int64, mtimeNanos: Int64, isInDirectory: Bool, physicalPath: String) {
         self.size = size
         self.mtimeNanos = mtimeNanos
         self.isInDirectory = isInDirectory
+        self.physicalPath = physicalPath
     }
 }
 

@@ -201,7 +201,7 @@ extension PostgresCatalog {
         var fingerprints: [ExactName: ReplicaFingerprint] = [:]
         fingerprints.reserveCapacity(names.count)
         for row in try await rows("""
-            SELECT o.name, r.size, r.mtime_ns, r.physical_path = \(prefix) || o.name
+            SELECT o.name, r.size, r.mtime_ns, r.physical_path = \(prefix) || o.name, r.physical_path
             FROM collections c
             JOIN data_objects o ON o.collection_id = c.id
             JOIN resources s ON s.name = \(resource)
@@ -209,8 +209,9 @@ extension PostgresCatalog {
             WHERE c.path = \(collection) AND o.name = ANY(\(names)::text[])
             """)
         {
-            let (name, size, mtime, inDirectory) = try row.decode((String, Int64, Int64, Bool).self)
-            fingerprints[ExactName(name)] = ReplicaFingerprint(size: size, mtimeNanos: mtime, isInDirectory: inDirectory)
+            let (name, size, mtime, inDirectory, physicalPath) = try row.decode((String, Int64, Int64, Bool, String).self)
+            fingerprints[ExactName(name)] = ReplicaFingerprint(
+                size: size, mtimeNanos: mtime, isInDirectory: inDirectory, physicalPath: physicalPath)
         }
         return fingerprints
     }

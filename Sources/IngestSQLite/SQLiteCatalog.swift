@@ -347,12 +347,13 @@ extension SQLiteCatalog {
             for slice in names.chunked(into: 900) {
                 let placeholders = Array(repeating: "?", count: slice.count).joined(separator: ",")
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT o.name, r.size, r.mtime_ns, r.physical_path = ? || o.name AS in_directory
+                    SELECT o.name, r.size, r.mtime_ns, r.physical_path = ? || o.name AS in_directory, r.physical_path
                     FROM data_objects o JOIN replicas r ON r.object_id = o.id AND r.resource_id = ?
                     WHERE o.collection_id = ? AND o.name IN (\(placeholders))
                     """, arguments: [prefix, resourceID, collectionID] + StatementArguments(Array(slice)))
                 while let row = try rows.next() {
-                    fingerprints[ExactName(row[0])] = ReplicaFingerprint(size: row[1], mtimeNanos: row[2], isInDirectory: row[3])
+                    fingerprints[ExactName(row[0])] = ReplicaFingerprint(
+                        size: row[1], mtimeNanos: row[2], isInDirectory: row[3], physicalPath: row[4])
                 }
             }
             return fingerprints

@@ -103,7 +103,15 @@ struct FileHandler: TaskHandler {
         for entry in entries {
             try cancellation.check()
             do {
-                let known = existing.isEmpty ? nil : existing[ExactName(entry.name)]
+                var known = existing.isEmpty ? nil : existing[ExactName(entry.name)]
+                if case .vault(let vault) = storage, let replica = known?.replica,
+                    !StoredCopies.isRemovable(replica.physicalPath, vault: StoredCopies.normalizedVault(vault), source: payload.spec.source)
+                {
+                    // The replica on the resource is not a copy in its vault (a link registered in place,
+                    // another job's registration): it is never compared with, appended to or replaced;
+                    // this file gets a copy of its own.
+                    known?.replica = nil
+                }
                 switch try action(for: entry, payload: payload, reader: reader, copyDirectory: copyDirectory, existing: known, cancellation: cancellation) {
                 case .register(let registration, let copied, let replaced):
                     work.registrations.append(registration)
@@ -146,7 +154,12 @@ struct FileHandler: TaskHandler {
         if let linkTarget = entry.linkTarget {
             // A link that is not followed is recorded where it is, whatever the operation: there are no
             // bytes to copy. It goes on the job's resource, so that the next pass finds it unchanged.
+            // It must still be a link: a file put back since the listing would otherwise be recorded
+            // as a link and never copied.
             let info = try reader.stat(entry: nameBytes)
+            guard info.st_mode & S_IFMT == S_IFLNK else {
+                throw EntryReplaced(path: sourcePath, kind: "symbolic link", now: "a \(DirectoryReader.fileType(mode: info.st_mode).rawValue)")
+            }
             return .register(ObjectRegistration(
                 collection: payload.collection, name: entry.name, size: Int64(info.st_size), mtimeNanos: info.mtimeNanos,
                 resource: spec.replicaResource, physicalPath: sourcePath,
@@ -186,7 +199,8 @@ struct FileHandler: TaskHandler {
             let size = Int64(info.st_size)
             let mtime = info.mtimeNanos
             let copy: FileCopier.Outcome
-            var physicalPath = copyDirectory.path(of: entry.name)
+            let copyName = StoredCopies.fileName(for: entry.name)
+            var physicalPath = copyDirectory.path(of: copyName)
             var replacedCopy: String?
             if let replica = existing?.replica {
                 // The stored copy is current when it has the file's size and mtime, and, when checksums
@@ -208,13 +222,13 @@ struct FileHandler: TaskHandler {
                     physicalPath = replica.physicalPath
                 } else {
                     copy = try FileCopier.copyWhole(
-                        from: input, size: size, to: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum,
+                        from: input, size: size, to: copyDirectory, name: copyName, mtimeNanos: mtime, checksum: spec.checksum,
                         cancellation: cancellation)
                     if replica.physicalPath != physicalPath { replacedCopy = replica.physicalPath }
                 }
             } else {
                 copy = try FileCopier.copyWhole(
-                    from: input, size: size, to: copyDirectory, name: entry.name, mtimeNanos: mtime, checksum: spec.checksum,
+                    from: input, size: size, to: copyDirectory, name: copyName, mtimeNanos: mtime, checksum: spec.checksum,
                         cancellation: cancellation)
             }
             return .register(ObjectRegistration(

@@ -89,6 +89,8 @@ struct PathHandler: TaskHandler {
         var entriesSeen: Int64 = 0
         var bytesSeen: Int64 = 0
         let listingAncestors = ancestors
+        // Which replicas are this job's copies (copy operations), looked up once per listing.
+        var ownership: Ownership?
         while true {
             let slice = try await BlockingIO.run(cancellation: cancellation) {
                 try Self.listSlice(reader: reader, payload: payload, exclusions: exclusions, ancestors: listingAncestors, cancellation: cancellation)
@@ -116,7 +118,8 @@ struct PathHandler: TaskHandler {
                 }
             }
             if pendingFiles.count >= Self.lookupSliceSize || slice.ended {
-                try await queueChangedFiles(pendingFiles, task: task, payload: payload, result: &result)
+                if ownership == nil && spec.operation.copiesData { ownership = try await Ownership(spec: spec, catalog: catalog) }
+                try await queueChangedFiles(pendingFiles, task: task, payload: payload, ownership: ownership, result: &result)
                 pendingFiles.removeAll(keepingCapacity: true)
             }
             if slice.ended { break }
@@ -297,7 +300,9 @@ struct PathHandler: TaskHandler {
 
     /// Counts unchanged files and queues the rest in `file` tasks of `files_per_task` entries; files
     /// the catalog does not have at all go in tasks of their own, marked so that they skip the look-up.
-    private func queueChangedFiles(_ files: [FileEntry], task: ClaimedTask, payload: DirectoryTaskPayload, result: inout TaskResult) async throws {
+    private func queueChangedFiles(
+        _ files: [FileEntry], task: ClaimedTask, payload: DirectoryTaskPayload, ownership: Ownership?, result: inout TaskResult
+    ) async throws {
         guard !files.isEmpty else { return }
         let spec = payload.spec
         var changed = files
@@ -319,7 +324,11 @@ struct PathHandler: TaskHandler {
                     new.append(file)
                     continue
                 }
-                if replica.size == file.size, replica.mtimeNanos == file.mtimeNanos, replica.isInDirectory || spec.operation.copiesData {
+                // A copy operation's file is unchanged only when its replica is this job's copy; a link is
+                // registered in place, and a file that was a link when last listed must now be copied.
+                let isSameReplica = file.linkTarget != nil || !spec.operation.copiesData
+                    ? replica.isInDirectory : ownership?.isOurs(replica) ?? false
+                if replica.size == file.size, replica.mtimeNanos == file.mtimeNanos, isSameReplica {
                     unchanged += 1
                     unchangedBytes += file.size
                 } else {
@@ -380,21 +389,32 @@ struct PathHandler: TaskHandler {
 
     /// Applies the delete mode to catalog entries of this collection that the listing no longer has.
     /// Excluded, skipped and unreadable entries were listed, so they are never deleted. Only objects
-    /// with a replica on this job's resource are this job's to delete: another job sharing the
-    /// collection (another source, another resource) keeps its entries.
+    /// with a replica this job made are this job's to delete (see `Ownership`): another job sharing
+    /// the collection (another source, or another resource) keeps its entries, and a sub-collection
+    /// that holds any of them stays.
     private func deleteVanished(
         listedNames: Set<ExactName>, existing: ExistingChildren, payload: DirectoryTaskPayload, result: inout TaskResult
     ) async throws {
         let vanishedObjects = existing.objectNames.filter { !listedNames.contains(ExactName($0)) }
-        let collections = existing.collectionNames.filter { !listedNames.contains(ExactName($0)) }
-        guard !vanishedObjects.isEmpty || !collections.isEmpty else { return }
+        let vanishedCollections = existing.collectionNames.filter { !listedNames.contains(ExactName($0)) }
+        guard !vanishedObjects.isEmpty || !vanishedCollections.isEmpty else { return }
         let spec = payload.spec
+        let ownership = try await Ownership(spec: spec, catalog: catalog)
         var objects: [String] = []
         for slice in vanishedObjects.chunked(into: Self.lookupSliceSize) {
             let names = Array(slice)
-            let ours = try await catalog.replicaFingerprints(
+            let replicas = try await catalog.replicaFingerprints(
                 in: payload.collection, names: names, resource: spec.replicaResource, directory: payload.directory)
-            objects += names.filter { ours[ExactName($0)] != nil }
+            objects += names.filter { name in replicas[ExactName(name)].map(ownership.isOurs) ?? false }
+        }
+        var collections: [String] = []
+        for name in vanishedCollections {
+            let collection = LogicalPath.join(payload.collection, name)
+            if try await ownership.holdsOnlyOurs(collection, sourceDirectory: payload.sourcePath(name), catalog: catalog) {
+                collections.append(name)
+            } else {
+                result.add(1, to: Counter.skippedPrefix + "shared_collection")
+            }
         }
         guard !objects.isEmpty || !collections.isEmpty else { return }
         try await applyDeleteMode(spec.deleteMode, objects: objects, collections: collections, payload: payload)
@@ -444,8 +464,50 @@ struct PathHandler: TaskHandler {
     }
 }
 
+/// Which catalog entries a sync job may delete: those whose replica it made. A register
+/// operation's replica is the file at its place in the job's source; a copy operation's is a copy
+/// inside the vault of the job's resource. Another job's registration on the same resource, or a
+/// copy another resource holds, is not this job's.
+struct Ownership: Sendable {
+    let spec: SyncSpec
+    /// The vault of the job's resource, for copy operations.
+    let vault: String?
+
+    init(spec: SyncSpec, catalog: any Catalog) async throws {
+        self.spec = spec
+        vault = spec.operation.copiesData ? try await StoredCopies.vaultPaths(catalog: catalog)[spec.replicaResource] : nil
+    }
+
+    /// For an object of the listed collection: its replica on the job's resource is this job's.
+    func isOurs(_ replica: ReplicaFingerprint) -> Bool {
+        spec.operation.copiesData ? isOursCopy(replica.physicalPath) : replica.isInDirectory
+    }
+
+    private func isOursCopy(_ physicalPath: String) -> Bool {
+        StoredCopies.isRemovable(physicalPath, vault: vault, source: spec.source)
+    }
+
+    /// Whether every object under `collection` has its replica on the job's resource made by this
+    /// job (a registration under `sourceDirectory`, or a copy in the vault).
+    func holdsOnlyOurs(_ collection: String, sourceDirectory: String, catalog: any Catalog) async throws -> Bool {
+        let prefix = sourceDirectory.hasSuffix("/") ? sourceDirectory : sourceDirectory + "/"
+        var cursor: Int64?
+        repeat {
+            let page = try await catalog.objects(under: collection, after: cursor, limit: 1000)
+            for object in page.objects {
+                guard let replica = object.replicas.first(where: { $0.resource == spec.replicaResource }) else { return false }
+                let ours = spec.operation.copiesData
+                    ? isOursCopy(replica.physicalPath) : replica.physicalPath.utf8.starts(with: prefix.utf8)
+                if !ours { return false }
+            }
+            cursor = page.cursor
+        } while cursor != nil
+        return true
+    }
+}
+
 /// Metadata that keeps what escaping and link registration would otherwise lose.
-enum OddNames {
+public enum OddNames {
     static func originalName(_ bytes: [UInt8]) -> MetadataTriple {
         MetadataTriple(attribute: "ingest::original_name", value: Data(bytes).base64EncodedString(), units: "base64")
     }
@@ -460,10 +522,18 @@ enum OddNames {
 
     /// The real bytes of a replica's physical path: from metadata when the stored path is the escaped
     /// form of a source path that is not valid UTF-8 (copies in vaults carry their escaped names for real).
-    static func physicalPathBytes(of replica: Replica, metadata: [MetadataTriple]) -> [UInt8] {
+    /// A path as listings spell it: each component escaped on its own (a valid component keeps its
+    /// `%`, one that is not valid UTF-8 has it escaped), joined by `/`.
+    static func escapedPerComponent(_ bytes: [UInt8]) -> String {
+        bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .map { NameEscaping.text(for: Array($0)).text }
+            .joined(separator: "/")
+    }
+
+    public static func physicalPathBytes(of replica: Replica, metadata: [MetadataTriple]) -> [UInt8] {
         if let original = metadata.first(where: { $0.attribute == "ingest::original_path" }),
             let bytes = Data(base64Encoded: original.value),
-            ExactName(NameEscaping.text(for: Array(bytes)).text) == ExactName(replica.physicalPath)
+            ExactName(escapedPerComponent(Array(bytes))) == ExactName(replica.physicalPath)
         {
             return Array(bytes)
         }

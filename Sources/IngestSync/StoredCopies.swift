@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import IngestCore
 
@@ -13,6 +14,23 @@ enum StoredCopies {
     /// Copies made before the zone was part of the layout keep the paths the catalog recorded.
     static func vaultDirectory(vault: String, collection: String) -> String {
         normalizedVault(vault) + collection
+    }
+
+    /// The longest file name the file system takes (Linux `NAME_MAX`).
+    static let nameLimit = 255
+
+    /// The name of an object's copy in its vault directory: the object's name, unless that is longer
+    /// than a file name may be (a 255-byte name that escaping made longer), in which case a prefix of
+    /// it and a hash of the whole name, so that the copy can be made and stays one per name.
+    static func fileName(for name: String) -> String {
+        guard name.utf8.count > nameLimit else { return name }
+        var prefix = ""
+        for character in name.unicodeScalars {
+            guard prefix.utf8.count + String(character).utf8.count <= 200 else { break }
+            prefix.unicodeScalars.append(character)
+        }
+        let digest = SHA256.hash(data: Data(name.utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        return prefix + "~" + digest
     }
 
     /// A vault path without trailing slashes, as the configuration file may have spelt it.

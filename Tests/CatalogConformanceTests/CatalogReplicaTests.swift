@@ -149,8 +149,8 @@ import Testing
                 directory: "/data/source/zone/data")
 
             #expect(fingerprints == [
-                "here.txt": ReplicaFingerprint(size: 1, mtimeNanos: 11, isInDirectory: true),
-                "moved.txt": ReplicaFingerprint(size: 2, mtimeNanos: 22, isInDirectory: false),
+                "here.txt": ReplicaFingerprint(size: 1, mtimeNanos: 11, isInDirectory: true, physicalPath: "/data/source/zone/data/here.txt"),
+                "moved.txt": ReplicaFingerprint(size: 2, mtimeNanos: 22, isInDirectory: false, physicalPath: "/elsewhere/moved.txt"),
             ])
             let withSlash = try await catalog.replicaFingerprints(
                 in: "/zone/data", names: ["here.txt"], resource: "inplace", directory: "/data/source/zone/data/")

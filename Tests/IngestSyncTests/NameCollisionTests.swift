@@ -76,4 +76,46 @@ import Testing
         let kept = try #require(try await engine.catalog.dataObject(at: "\(target)/\(composed)"))
         #expect(contents(kept.replicas[0].physicalPath) == "composed")
     }
+
+    /// A legal 255-byte name that escaping makes longer (`%41` x 85 becomes 425 bytes) still gets its
+    /// copy, with the right bytes, and a second pass finds it unchanged.
+    @Test func aNameLongerOnceEscapedIsStillCopied() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        let escapeLike = String(repeating: "%41", count: 85)
+        try TreeBuilder.write(source.path, escapeLike, "looks escaped")
+        #expect(writeBytes(Array(source.path.utf8) + [0x2F] + [UInt8](repeating: 0xFF, count: 255), Array("all ff".utf8)))
+        let spec = SyncSpec(source: source.path, target: target, operation: .putSync, resource: "archive")
+        let first = try await engine.sync(spec, job: "one", resources: [vault])
+        #expect(first.succeeded, "\(first.counters)")
+        var copies: [String] = []
+        for object in try await engine.catalog.list(collection: target) {
+            let stored = try #require(try await engine.catalog.dataObject(at: object.path))
+            copies.append(try #require(contents(stored.replicas[0].physicalPath)))
+        }
+        #expect(copies.sorted() == ["all ff", "looks escaped"])
+        let again = try await engine.sync(spec, job: "two", resources: [vault])
+        #expect(again.succeeded)
+        #expect(again.counter(Counter.entriesUnchanged) == 3)
+    }
+
+    /// `verify` of a file registered in place under a directory whose name is not UTF-8 reads that
+    /// file, not the one its escaped path names (`d%E9/100%` here holds other data).
+    @Test func verifyReadsTheRegisteredFileUnderANonUTF8Directory() async throws {
+        let engine = try EmbeddedEngine()
+        let source = try TemporaryDirectory()
+        let directory = Array(source.path.utf8) + [0x2F] + Array("d".utf8) + [0xE9]
+        #expect((directory + [0]).withUnsafeBufferPointer { $0.withMemoryRebound(to: CChar.self) { Glibc.mkdir($0.baseAddress!, 0o755) } } == 0 || errno == EEXIST)
+        let file = directory + [0x2F] + Array("100%".utf8)
+        #expect(writeBytes(file, Array("four".utf8)))
+        // A decoy at the escaped spelling of the path.
+        try TreeBuilder.write(source.path, "d%E9/100%", "four")
+        let spec = SyncSpec(source: source.path, target: target)
+        #expect(try await engine.sync(spec).succeeded)
+        #expect(writeBytes(file, Array("now fourteen b".utf8)))
+        let report = try await ReplicaVerifier.verify(path: target, catalog: engine.catalog)
+        #expect(report.problems.contains { $0.object == "\(target)/d%E9/100%" && $0.problem.hasPrefix("size differs: 14 bytes") }, "the grown file is not reported: \(report.problems)")
+        #expect(report.problems.count == 1, "\(report.problems)")
+    }
 }

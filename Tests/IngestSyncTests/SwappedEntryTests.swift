@@ -131,4 +131,59 @@ import Testing
         #expect(finished, "the file task blocked on the FIFO")
         #expect(try await engine.catalog.dataObject(at: "\(target)/data.txt") == nil)
     }
+
+    /// A link listed, then the real file put back before the file task: the file is not recorded as
+    /// a link registered in place (it would then never be copied), and the next pass copies it.
+    @Test func aFilePutBackWhereALinkWasListedIsCopiedNotRegisteredInPlace() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        let outside = try TemporaryDirectory()
+        let secret = try TreeBuilder.write(outside.path, "secret", "private key")
+        let data = try TreeBuilder.write(source.path, "data.bin", "the real data")
+        let held = outside.subpath("held")
+        try FileManager.default.moveItem(atPath: data, toPath: held)
+        try FileManager.default.createSymbolicLink(atPath: data, withDestinationPath: secret)
+        let spec = SyncSpec(source: source.path, target: target, operation: .putSync, resource: "archive")
+        _ = try await SyncJob.prepare(spec, jobName: "j", catalog: engine.catalog, resources: [vault])
+        let (files, _) = try await list(spec, engine: engine)
+        try FileManager.default.removeItem(atPath: data)
+        try FileManager.default.moveItem(atPath: held, toPath: data)
+
+        let error = await #expect(throws: SingleEntryFailure.self) {
+            try await FileHandler(catalog: engine.catalog).handle(claimed(SyncTaskKind.file, files[0]), context: context)
+        }
+        #expect(error?.description.contains("was replaced since it was listed") == true, "\(String(describing: error))")
+        #expect(try await engine.catalog.dataObject(at: "\(target)/data.bin") == nil)
+
+        let status = try await engine.sync(spec, job: "again", resources: [vault])
+        #expect(status.succeeded)
+        let object = try #require(try await engine.catalog.dataObject(at: "\(target)/data.bin"))
+        let replica = try #require(object.replicas.first)
+        #expect(replica.physicalPath.hasPrefix(vault.path! + "/"), "the copy is in the vault, not \(replica.physicalPath)")
+        #expect(try String(contentsOfFile: replica.physicalPath, encoding: .utf8) == "the real data")
+    }
+
+    /// A file whose replica on the copy job's resource is a registration in place (left by an older
+    /// version, or by a link that became a file) is copied on the next pass, not left as unchanged,
+    /// and the registered file is never written to.
+    @Test(arguments: [(SyncOperation.putSync, false), (.putAppend, true)])
+    func aReplicaRegisteredInPlaceOnTheCopyResourceIsNotTakenForACopy(operation: SyncOperation, grows: Bool) async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        let data = try TreeBuilder.write(source.path, "data.bin", "original")
+        let register = SyncSpec(source: source.path, target: target, resource: "archive")
+        #expect(try await engine.sync(register, job: "register", resources: [vault]).succeeded)
+        let expected = grows ? "original and more" : "original"
+        if grows { try TreeBuilder.write(source.path, "data.bin", expected) }
+
+        let copy = SyncSpec(source: source.path, target: target, operation: operation, resource: "archive")
+        #expect(try await engine.sync(copy, job: "copy", resources: [vault]).succeeded)
+        #expect(try String(contentsOfFile: data, encoding: .utf8) == expected, "the source file was written to")
+        let object = try #require(try await engine.catalog.dataObject(at: "\(target)/data.bin"))
+        let replica = try #require(object.replicas.first { $0.resource == "archive" })
+        #expect(replica.physicalPath.hasPrefix(vault.path! + "/"), "still \(replica.physicalPath)")
+        #expect(try String(contentsOfFile: replica.physicalPath, encoding: .utf8) == expected)
+    }
 }

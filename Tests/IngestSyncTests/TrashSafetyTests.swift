@@ -110,4 +110,43 @@ import Testing
         }
         #expect(try await engine.catalog.resources().map(\.name).filter { ["inside", "around"].contains($0) }.isEmpty)
     }
+
+    /// Two jobs of different sources share a collection and a resource: a register job's entries
+    /// (registered on the vault resource) and a copy job's copies are each their own job's, and
+    /// neither job's delete mode takes the other's, sub-collections included.
+    @Test func jobsSharingACollectionAndAResourceKeepEachOthersEntries() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let registered = try TemporaryDirectory()
+        let a1 = try TreeBuilder.write(registered.path, "a1.txt", "a1")
+        try TreeBuilder.write(registered.path, "a2.txt", "a2")
+        try TreeBuilder.write(registered.path, "sub/a3.txt", "a3")
+        let copied = try TemporaryDirectory()
+        try TreeBuilder.write(copied.path, "b1.txt", "b1")
+        try TreeBuilder.write(copied.path, "b2.txt", "b2")
+        let register = SyncSpec(source: registered.path, target: collection, resource: "archive", deleteMode: .unregister)
+        let copy = SyncSpec(source: copied.path, target: collection, operation: .putSync, resource: "archive", deleteMode: .trash)
+        #expect(try await engine.sync(register, job: "a1", resources: [vault]).succeeded)
+        let firstCopy = try await engine.sync(copy, job: "b1", resources: [vault])
+        #expect(firstCopy.counter(Counter.entriesDeleted) == 0, "the copy job took the register job's entries")
+        for name in ["a1.txt", "a2.txt", "sub/a3.txt", "b1.txt", "b2.txt"] {
+            #expect(try await engine.catalog.kind(of: "\(collection)/\(name)") == .dataObject, "\(name) is gone")
+        }
+
+        try FileManager.default.removeItem(atPath: registered.subpath("a2.txt"))
+        let secondRegister = try await engine.sync(register, job: "a2", resources: [vault])
+        #expect(secondRegister.counter(Counter.entriesDeleted) == 1)
+        #expect(try await engine.catalog.kind(of: "\(collection)/a2.txt") == nil)
+        for name in ["b1.txt", "b2.txt"] {
+            let object = try #require(try await engine.catalog.dataObject(at: "\(collection)/\(name)"), "\(name) was unregistered")
+            #expect(contents(object.replicas[0].physicalPath) == String(name.prefix(2)))
+        }
+
+        try FileManager.default.removeItem(atPath: copied.subpath("b2.txt"))
+        let secondCopy = try await engine.sync(copy, job: "b2", resources: [vault])
+        #expect(secondCopy.counter(Counter.entriesDeleted) == 1)
+        #expect(try await engine.catalog.kind(of: "\(collection)/b2.txt") == nil)
+        #expect(try await engine.catalog.kind(of: "\(collection)/sub/a3.txt") == .dataObject)
+        #expect(contents(a1) == "a1")
+    }
 }
