@@ -45,6 +45,10 @@ struct ListCommand: AsyncParsableCommand {
             header: ["NAME", "KIND", "STATE", "TASKS", "REMAINING", "FAILED", "RETRIED", "ENTRIES", "BYTES", "STARTED", "ELAPSED"]
                 + (periodic ? ["LAST PASS", "NEXT RUN"] : []) + ["WHAT"],
             rows: rows))
+        for summary in summaries where !summary.queuesWithoutWorkers.isEmpty {
+            let queues = summary.queuesWithoutWorkers.joined(separator: ",")
+            print("job \(summary.name) waits: no live worker listens to \(queues); start one with `ingest worker -Q \(queues)`")
+        }
     }
 }
 
@@ -58,7 +62,17 @@ struct WatchCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let status = try await JobWatcher(broker: connection.openBroker(readOnly: true)).waitUntilEnded(job: job, showProgress: true)
+        let runtime = try connection.runtime()
+        let broker = try runtime.openBroker(readOnly: true)
+        if let current = try await broker.job(named: job) {
+            let queues = try await runtime.queuesWithoutWorkers(job: current, broker: broker)
+            if !queues.isEmpty {
+                let list = queues.joined(separator: ",")
+                FileHandle.standardError.write(Data(
+                    "no live worker listens to \(list), where job \(job) has tasks waiting; start one with `ingest worker -Q \(list)`\n".utf8))
+            }
+        }
+        let status = try await JobWatcher(broker: broker).waitUntilEnded(job: job, showProgress: true)
         print(JobProgress.summary(for: status))
         if !status.succeeded { throw ExitCode.failure }
     }

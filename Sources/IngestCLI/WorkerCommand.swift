@@ -19,6 +19,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: [.customLong("lease_seconds"), .customLong("lease-seconds")], help: "Seconds before a task held by a dead worker is re-delivered (default: 30).")
     var leaseSeconds: Double = 30
 
+    @Flag(help: "Stop once the queues have nothing ready and nothing is running (as `rq worker --burst`).")
+    var burst = false
+
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -36,12 +39,48 @@ struct WorkerCommand: AsyncParsableCommand {
         let runtime = try connection.runtime()
         let logger = try logging.makeLogger(label: "ingest.worker", configuration: runtime.settings.configuration.logging)
         let broker = try runtime.openBroker()
-        let configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)
+        var configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)
+        configuration.burst = burst
         try await runtime.withResources(logger: logger) { resources in
             let worker = try await runtime.worker(broker: broker, resources: resources, configuration: configuration, logger: logger)
+            // A worker returns by itself only with --burst, once its queues are empty: the process ends then.
+            let service = ServiceGroupConfiguration.ServiceConfiguration(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)
             let group = ServiceGroup(configuration: .init(
-                services: [worker], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
+    }
+}
+
+/// `ingest workers`: the live workers, from the records they renew with every heartbeat.
+struct WorkersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workers", abstract: "Show the live workers: host, process, queues, concurrency, tasks running and done, last heartbeat.")
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        let workers = try await connection.runtime().openBroker(readOnly: true).liveWorkers()
+        if json {
+            print(try Output.json(workers))
+            return
+        }
+        guard !workers.isEmpty else {
+            print("no live workers; start one with `ingest worker`")
+            return
+        }
+        let now = Date().timeIntervalSince1970
+        print(Output.table(
+            header: ["ID", "HOST", "PID", "QUEUES", "CONCURRENCY", "RUNNING", "DONE", "STARTED", "LAST HEARTBEAT"],
+            rows: workers.map { worker in
+                [
+                    worker.id, worker.host, String(worker.pid), worker.queues.isEmpty ? "(every queue)" : worker.queues.joined(separator: ","),
+                    String(worker.concurrency), String(worker.running), Format.count(Int64(worker.done)), Format.date(worker.startedAt),
+                    "\(Format.duration(max(0, now - worker.lastHeartbeat))) ago",
+                ]
+            }))
     }
 }

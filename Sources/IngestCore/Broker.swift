@@ -78,6 +78,15 @@ public protocol Broker: Sendable {
     /// Removes every task, job and counter this broker holds.
     func flush() async throws
 
+    /// Writes a worker's record; it counts as live until `ttl` seconds from now unless written again.
+    func heartbeat(_ worker: WorkerRecord, ttl: Double) async throws
+
+    /// The workers whose record is live, oldest first.
+    func liveWorkers() async throws -> [WorkerRecord]
+
+    /// Removes a worker's record: it has stopped.
+    func removeWorker(id: String) async throws
+
     /// Refuses a broker that would lose work before any task is claimed from it (a Redis server
     /// that may evict keys), and checks that it answers.
     /// - Throws: an error naming the setting and the fix.

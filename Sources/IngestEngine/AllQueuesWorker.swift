@@ -62,11 +62,13 @@ public final class AllQueuesWorker: Service {
                 continue
             }
             guard !queues.isEmpty else {
+                if configuration.burst { break }
                 try? await Task.sleep(for: .seconds(min(refreshInterval, 1)))
                 continue
             }
             var configuration = configuration
             configuration.queues = order(queues)
+            configuration.advertisedQueues = []
             let worker = Worker(broker: broker, handlers: handlers, configuration: configuration, observers: observers, logger: logger)
             let stopped = state.withLock { state in
                 state.current = worker

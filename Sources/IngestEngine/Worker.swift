@@ -16,6 +16,7 @@ public final class Worker: Service {
     private let logger: Logger
     private let state = Mutex(State())
     private let observers: [any WorkerObserver]
+    private let startedAt = currentTimestamp()
 
     private struct State {
         var draining = false
@@ -104,6 +105,7 @@ public final class Worker: Service {
         ])
         let reapedAtStart = try await broker.reapExpiredLeases()
         if reapedAtStart > 0 { notify(.reaped(count: reapedAtStart)) }
+        await heartbeat()
         let committer = CompletionCommitter(broker: broker)
         try await withThrowingTaskGroup(of: LoopEvent.self) { group in
             group.addTask {
@@ -162,6 +164,11 @@ public final class Worker: Service {
                     if claimed.count == wanted {
                         pause = minimumPause
                     } else {
+                        if claimed.isEmpty, running == 0, !brokerFailed, configuration.burst {
+                            logger.info("queues empty; stopping (--burst)")
+                            beginDrain()
+                            continue
+                        }
                         if claimed.isEmpty, running == 0, (try? await jobToWaitForHasEnded()) == true {
                             beginDrain()
                             continue
@@ -215,7 +222,23 @@ public final class Worker: Service {
             }
             group.cancelAll()
         }
+        try? await broker.removeWorker(id: configuration.workerID)
         logger.info("worker stopped", metadata: ["tasks": "\(processedCount)"])
+    }
+
+    /// Writes this worker's record, so `ingest workers` lists it and `list` knows its queues are served.
+    /// A failure is logged and retried at the next beat: it must not stop the tasks.
+    private func heartbeat() async {
+        let (running, done) = state.withLock { ($0.inFlight.count, $0.processed) }
+        let record = WorkerRecord(
+            id: configuration.workerID, host: ProcessInfo.processInfo.hostName, pid: getpid(),
+            queues: configuration.advertisedQueues ?? configuration.queues, concurrency: configuration.concurrency,
+            startedAt: startedAt, lastHeartbeat: currentTimestamp(), running: running, done: done)
+        do {
+            try await broker.heartbeat(record, ttl: max(configuration.leaseDuration, 3))
+        } catch {
+            logger.warning("could not record this worker's heartbeat; retrying", metadata: ["error": "\(error)"])
+        }
     }
 
     private func notify(_ event: WorkerEvent) {
@@ -233,6 +256,7 @@ public final class Worker: Service {
         let interval = configuration.leaseDuration / 3
         while !Task.isCancelled {
             try await Task.sleep(for: .seconds(interval))
+            await heartbeat()
             do {
                 let held = state.withLock { Array($0.inFlight.keys) }
                 let statuses = try await broker.renew(held, leaseDuration: configuration.leaseDuration)

@@ -16,6 +16,11 @@ public struct WorkerConfiguration: Sendable {
     public var workerID: String
     /// When set, the worker drains and stops once this job has ended (`start --synchronous`).
     public var stopWhenJobEnds: String?
+    /// `--burst`: stop once the queues have nothing ready and nothing is running (as `rq worker --burst`).
+    public var burst = false
+    /// The queues the worker's record shows; nil: `queues`. Empty for a worker on every queue, whose
+    /// `queues` are only the ones the broker knew when it last looked.
+    public var advertisedQueues: [String]?
 
     public init(
         queues: [String], concurrency: Int = 2, leaseDuration: Double = 30, maximumPollInterval: Double = 0.1,

@@ -142,6 +142,26 @@ public final class RedisBroker: Broker {
         return status
     }
 
+    // MARK: - Workers
+
+    public func heartbeat(_ worker: WorkerRecord, ttl: Double) async throws {
+        let now = currentTimestamp()
+        let record = Array(try JSONEncoder().encode(worker))
+        try await client.evalScript(
+            RedisBrokerScripts.heartbeat, arguments: [base, RESPEncoder.text(of: now), worker.id, record, RESPEncoder.text(of: now + ttl)])
+    }
+
+    public func liveWorkers() async throws -> [WorkerRecord] {
+        let reply = try await client.evalScript(RedisBrokerScripts.liveWorkers, arguments: [base, RESPEncoder.text(of: currentTimestamp())])
+        let records = reply.array?.compactMap(\.string) ?? []
+        return records.compactMap { try? JSONDecoder().decode(WorkerRecord.self, from: Data($0.utf8)) }.sorted { $0.startedAt < $1.startedAt }
+    }
+
+    public func removeWorker(id: String) async throws {
+        try await client.send(["HDEL", base + "workers", id])
+        try await client.send(["ZREM", base + "workers:expiry", id])
+    }
+
     public func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String] {
         guard !claims.isEmpty else { return [] }
         var arguments: [any RESPArgument] = [base, job]

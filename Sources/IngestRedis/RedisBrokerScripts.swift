@@ -19,6 +19,8 @@
 /// | `jp:NAME` | hash | pass number to that pass's summary (JSON) |
 /// | `keys:NAME` | hash | task key to how many unfinished tasks carry it (dependency checks) |
 /// | `fc:NAME` | hash | key to owner: first claims of the current pass (`claimFirst`) |
+/// | `workers` | hash | worker id to its record (JSON) |
+/// | `workers:expiry` | sorted set | worker ids by the time their record stops counting as live |
 /// | `deps:LEN:NAME:KEY` | set | ids of tasks waiting for a task with that key to succeed |
 /// | `tdeps:ID` | set | the keys task ID still waits for |
 /// | `jobs` | sorted set | job names by submission time |
@@ -706,6 +708,30 @@ enum RedisBrokerScripts {
         insert_tasks(7, tonumber(ARGV[6]), tonumber(ARGV[4]))
         flush_batch()
         return 1
+        """)
+
+    /// ARGV: base, now, worker id, record, expiry. Writes the record and drops expired ones.
+    static let heartbeat = RedisScript("""
+        local B = ARGV[1]
+        local now = tonumber(ARGV[2])
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', B .. 'workers:expiry', '-inf', '(' .. ARGV[2])) do
+          redis.call('HDEL', B .. 'workers', id)
+          redis.call('ZREM', B .. 'workers:expiry', id)
+        end
+        redis.call('HSET', B .. 'workers', ARGV[3], ARGV[4])
+        redis.call('ZADD', B .. 'workers:expiry', ARGV[5], ARGV[3])
+        return 1
+        """)
+
+    /// ARGV: base, now. Read-only: the records of live workers.
+    static let liveWorkers = RedisScript("""
+        local B = ARGV[1]
+        local out = {}
+        for _, id in ipairs(redis.call('ZRANGEBYSCORE', B .. 'workers:expiry', ARGV[2], '+inf')) do
+          local record = redis.call('HGET', B .. 'workers', id)
+          if record then out[#out + 1] = record end
+        end
+        return out
         """)
 
     /// ARGV: base, job, then key and owner pairs. Returns each key's owner.

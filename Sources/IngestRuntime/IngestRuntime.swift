@@ -118,8 +118,26 @@ public struct IngestRuntime: Sendable {
 
     // MARK: - Views
 
-    /// Every job as `list` shows it, with what its kind says about it.
+    /// Every job as `list` shows it, with what its kind says about it and, for a job with work
+    /// waiting, the queues no live worker listens to.
     public func jobSummaries(broker: any Broker) async throws -> [JobSummary] {
-        try await broker.jobs().map { JobSummary($0, report: kinds.report($0)) }
+        let workers = try await broker.liveWorkers()
+        var summaries: [JobSummary] = []
+        for status in try await broker.jobs() {
+            var summary = JobSummary(status, report: kinds.report(status))
+            summary.queuesWithoutWorkers = try await queuesWithoutWorkers(job: status, broker: broker, workers: workers)
+            summaries.append(summary)
+        }
+        return summaries
+    }
+
+    /// The queues holding ready tasks of `job` that no live worker listens to: the job waits there
+    /// until a worker is started for them.
+    public func queuesWithoutWorkers(job: JobStatus, broker: any Broker, workers: [WorkerRecord]? = nil) async throws -> [String] {
+        guard job.state == .queued || job.state == .running else { return [] }
+        let live: [WorkerRecord]
+        if let workers { live = workers } else { live = try await broker.liveWorkers() }
+        let waiting = try await broker.queueCounts(job: job.name).filter { $0.value.ready > 0 }.keys
+        return waiting.filter { queue in !live.contains { $0.serves(queue) } }.sorted()
     }
 }

@@ -28,12 +28,15 @@ public struct JobSummary: Encodable, Sendable {
     public var pass: Int
     public var nextRunAt: String?
     public var lastPass: JobPass?
+    /// Queues with this job's ready tasks that no live worker listens to.
+    public var queuesWithoutWorkers: [String] = []
     /// Not encoded: what tables need besides the fields above.
     public let status: JobStatus
 
     private enum CodingKeys: String, CodingKey {
         case name, kind, state, description, details, tasksTotal, tasksRemaining, tasksRunning, tasksFailed, tasksRetried
         case entriesSeen, entriesDone, bytesDone, counters, startedAt, finishedAt, elapsedSeconds, schedule, pass, nextRunAt, lastPass
+        case queuesWithoutWorkers
     }
 
     public init(_ status: JobStatus, report: JobReport) {

@@ -101,6 +101,15 @@ extension SQLiteBroker {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v5: live workers") { db in
+            try db.execute(sql: """
+                CREATE TABLE workers (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    record BLOB NOT NULL,
+                    expires_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -165,6 +165,32 @@ public final class SQLiteBroker: Broker {
         await reclaimSpace()
     }
 
+    // MARK: - Workers
+
+    public func heartbeat(_ worker: WorkerRecord, ttl: Double) async throws {
+        let now = currentTimestamp()
+        let record = try JSONEncoder().encode(worker)
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO workers (id, record, expires_at) VALUES (?, ?, ?)", arguments: [worker.id, record, now + ttl])
+            try db.execute(sql: "DELETE FROM workers WHERE expires_at < ?", arguments: [now])
+        }
+    }
+
+    public func liveWorkers() async throws -> [WorkerRecord] {
+        let now = currentTimestamp()
+        let records = try await pool.read { db in
+            try Data.fetchAll(db, sql: "SELECT record FROM workers WHERE expires_at >= ?", arguments: [now])
+        }
+        return records.compactMap { try? JSONDecoder().decode(WorkerRecord.self, from: $0) }.sorted { $0.startedAt < $1.startedAt }
+    }
+
+    public func removeWorker(id: String) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM workers WHERE id = ?", arguments: [id])
+        }
+    }
+
     /// An embedded file is ready once opened (opening checks and migrates it).
     public func checkReady() async throws {}
 

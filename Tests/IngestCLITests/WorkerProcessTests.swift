@@ -149,3 +149,41 @@ extension CommandLineTests {
         }
     }
 }
+
+extension CommandLineTests {
+    /// Workers are visible: `ingest workers` lists the live ones, `list` says when a job's queues
+    /// have no worker, and `worker --burst` stops once its queues are empty.
+    @Suite struct LiveWorkersTests {
+        @Test func workersAreListedWhileTheyRunAndAJobWithoutOneSaysSo() async throws {
+            let world = try CLIWorld(backend: .sqlite)
+            try TreeBuilder.write(world.source.path, "a.txt", "a")
+            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "waiting"])
+            let unserved = try world.ingest.run(["list"])
+            #expect(unserved.stdout.contains("job waiting waits: no live worker listens to restart"), "\(unserved.stdout)")
+            let jobs = try #require(try world.ingest.json(["list"]) as? [[String: Any]])
+            #expect(jobs.first?["queuesWithoutWorkers"] as? [String] == ["restart"])
+            #expect(try world.ingest.run(["workers"]).stdout.contains("no live workers"))
+
+            let worker = try await world.ingest.launchStartedWorker(["-Q", "restart,path,file", "-c", "2"])
+            let listed = try #require(try world.ingest.json(["workers"]) as? [[String: Any]])
+            #expect(listed.count == 1)
+            #expect(listed.first?["queues"] as? [String] == ["restart", "path", "file"])
+            #expect(listed.first?["pid"] as? Int == Int(worker.processIdentifier))
+            try await world.waitForJob("waiting") { $0.state.isTerminal }
+            #expect(!(try world.ingest.run(["list"]).stdout.contains("no live worker")))
+            #expect(worker.stop(with: SIGTERM))
+            #expect(try world.ingest.run(["workers"]).stdout.contains("no live workers"), "a stopped worker removes its record")
+        }
+
+        @Test func aBurstWorkerStopsOnceItsQueuesAreEmpty() async throws {
+            let world = try CLIWorld(backend: .sqlite)
+            _ = try TreeBuilder.grid(world.source.path, directories: 3, filesPerDirectory: 5)
+            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "burst"])
+            let run = try world.ingest.run(["worker", "--burst", "-Q", "restart,path,file"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let status = try #require(try await world.broker().job(named: "burst"))
+            #expect(status.state == .completed)
+            #expect(status.counter(Counter.entriesCreated) == 15 + 3 + 3 + 1)
+        }
+    }
+}
