@@ -231,7 +231,7 @@ public final class Worker: Service {
     private func heartbeat() async {
         let (running, done) = state.withLock { ($0.inFlight.count, $0.processed) }
         let record = WorkerRecord(
-            id: configuration.workerID, host: ProcessInfo.processInfo.hostName, pid: getpid(),
+            id: configuration.workerID, host: WorkerConfiguration.hostName, pid: getpid(),
             queues: configuration.advertisedQueues ?? configuration.queues, concurrency: configuration.concurrency,
             startedAt: startedAt, lastHeartbeat: currentTimestamp(), running: running, done: done)
         do {

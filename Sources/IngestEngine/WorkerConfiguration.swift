@@ -50,8 +50,17 @@ public struct WorkerConfiguration: Sendable {
     }
 
     public static func defaultWorkerID() -> String {
-        "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
+        "\(hostName):\(getpid()):\(UUID().uuidString.prefix(8))"
     }
+
+    /// This machine's name as `gethostname` gives it. Not Foundation's `hostName`, which on Linux
+    /// looks up every interface's address in DNS and can take seconds where DNS is slow or absent.
+    public static let hostName: String = {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "localhost" }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }()
 }
 
 /// A worker configured with a value it cannot run with.
