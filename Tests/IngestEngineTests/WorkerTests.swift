@@ -107,7 +107,7 @@ private struct TestFailure: Error, CustomStringConvertible {
         let handler = ScriptedHandler()
         let worker = makeWorker(subject.broker, handler, concurrency: 2)
         async let run: Void = worker.run()
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)  // bounds a hung run only: the full suite can starve a worker for seconds
         while try await subject.broker.job(named: "job")?.tasksFailed ?? 0 < 2 && Date() < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -124,7 +124,7 @@ private struct TestFailure: Error, CustomStringConvertible {
         let handler = ScriptedHandler()
         let worker = makeWorker(subject.broker, handler, concurrency: 1, lease: 0.3)
         async let run: Void = worker.run()
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)  // bounds a hung run only: the full suite can starve a worker for seconds
         while handler.started.withLock({ $0 }) < 1 && Date() < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -160,7 +160,7 @@ private struct TestFailure: Error, CustomStringConvertible {
         let handler = ScriptedHandler()
         let worker = makeWorker(subject.broker, handler, concurrency: 1, lease: 0.3)
         async let run: Void = worker.run()
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)  // bounds a hung run only: the full suite can starve a worker for seconds
         while handler.started.withLock({ $0 }) < 1 && Date() < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
@@ -180,7 +180,7 @@ private struct TestFailure: Error, CustomStringConvertible {
         let worker = makeWorker(subject.broker, handler, concurrency: 2, until: nil)
         async let run: Void = worker.run()
         // Drain once both slots are busy.
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)  // bounds a hung run only: the full suite can starve a worker for seconds
         while handler.started.withLock({ $0 }) < 2 && Date() < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
