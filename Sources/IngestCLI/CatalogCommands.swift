@@ -4,12 +4,13 @@ import IngestCore
 import IngestEngine
 import IngestSync
 
-/// `ingest ls COLLECTION`: what a collection holds.
+/// `ingest ls [PATH]`: what a collection holds, or one data object (as `ls FILE` does).
 struct LsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List a collection's sub-collections and data objects.")
+    static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "List a collection's sub-collections and data objects, or show one data object.")
 
-    @Argument(help: "The collection, an absolute catalog path.")
-    var collection: String
+    @Argument(help: "A collection or data object, an absolute catalog path (default: the top collections).")
+    var collection: String = "/"
 
     @Flag(name: .shortAndLong, help: "Add size, modification time and replica count.")
     var long = false
@@ -20,8 +21,15 @@ struct LsCommand: AsyncParsableCommand {
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
-        let path = try LogicalPath.normalize(collection).get()
-        let entries = try await connection.openCatalog(readOnly: true).list(collection: path)
+        let path = collection == "/" ? "/" : try LogicalPath.normalize(collection).get()
+        let catalog = try await connection.openCatalog(readOnly: true)
+        let entries: [CatalogEntry]
+        if path != "/", try await catalog.kind(of: path) == .dataObject, let object = try await catalog.dataObject(at: path) {
+            entries = [CatalogEntry(
+                kind: .dataObject, path: object.path, size: object.size, mtimeNanos: object.mtimeNanos, replicaCount: object.replicas.count)]
+        } else {
+            entries = try await catalog.list(collection: path)
+        }
         if json {
             print(try Output.json(entries))
             return

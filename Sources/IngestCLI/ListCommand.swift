@@ -90,6 +90,6 @@ struct StopCommand: AsyncParsableCommand {
     func run() async throws {
         let status = try await connection.openBroker().stop(job: job)
         print("job \(job) \(status.state.rawValue); \(Format.count(status.counter(Counter.tasksCancelled))) queued tasks cancelled"
-            + (status.runningTasks > 0 ? ", \(status.runningTasks) running tasks are ending" : ""))
+            + (status.runningTasks > 0 ? ", \(status.runningTasks) running \(status.runningTasks == 1 ? "task is" : "tasks are") ending" : ""))
     }
 }

@@ -90,16 +90,21 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: [.customLong("profile_filename"), .customLong("profile-filename")], help: "Where --profile writes (default: $INGEST_HOME/profile-JOB.jsonl).")
     var profileFilename: String?
 
-    @Option(name: .shortAndLong, help: "Tasks run at once with --synchronous (default: 4 per CPU).")
-    var concurrency: Int = WorkerConfiguration.defaultConcurrency
+    @Option(name: .shortAndLong, help: "Tasks run at once with --synchronous (default: 4 per CPU). A queued job runs at the concurrency of its workers (`ingest worker -c N`).")
+    var concurrency: Int?
 
-    @Option(name: [.customLong("lease_seconds"), .customLong("lease-seconds")], help: "Seconds before a task held by a dead worker is re-delivered (default: 30).")
-    var leaseSeconds: Double = 30
+    @Option(name: [.customLong("lease_seconds"), .customLong("lease-seconds")], help: "With --synchronous: seconds before a task held by this process is re-delivered if it dies (default: 30). A queued job's lease is its workers' (`ingest worker --lease_seconds N`).")
+    var leaseSeconds: Double?
 
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
+        if let scheme = ["s3://", "gs://", "http://", "https://"].first(where: { source.lowercased().hasPrefix($0) }) {
+            throw ValidationError(
+                "source '\(source)' is a \(scheme) URL, and this version of ingest syncs directories only (object store sources are "
+                    + "planned); copy the objects into a directory first (for example `aws s3 sync \(source) DIR`) and sync that directory")
+        }
         try checkArgumentsAreUTF8()
         if progress && !synchronous {
             throw ValidationError("--progress needs --synchronous; to follow a queued job run `ingest watch JOB`")
@@ -107,7 +112,14 @@ struct StartCommand: AsyncParsableCommand {
         if maxRetries < 0 { throw ValidationError("--max_retries must be 0 or more, got \(maxRetries)") }
         try Self.checkSeconds(timeout, option: "--timeout", allowsZero: false)
         try Self.checkSeconds(delay, option: "--delay", allowsZero: true)
-        try Self.checkSeconds(leaseSeconds, option: "--lease_seconds", allowsZero: false)
+        if let leaseSeconds { try Self.checkSeconds(leaseSeconds, option: "--lease_seconds", allowsZero: false) }
+        // Options of the in-process worker would do nothing for a queued job: say so rather than ignore them.
+        for (option, given) in [("--lease_seconds", leaseSeconds != nil), ("-c/--concurrency", concurrency != nil)] where given && !synchronous {
+            throw ValidationError(
+                "\(option) applies to --synchronous runs only; a queued job runs with the settings of the workers that take it "
+                    + "(`ingest worker \(option == "--lease_seconds" ? "--lease_seconds N" : "-c N")`)")
+        }
+        if let concurrency, concurrency < 1 { throw ValidationError("-c must be at least 1, got \(concurrency)") }
         if let jobName { try Self.checkJobName(jobName) }
         if SyncOperation(userValue: operation) == nil {
             throw ValidationError("--operation '\(operation)' is not one of \(SyncOperation.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -201,7 +213,8 @@ struct StartCommand: AsyncParsableCommand {
         let request = JobRequest(
             name: name, kind: SyncSpec.jobKind, spec: try JSONEncoder().encode(spec), schedule: try schedule(), profileFilename: profilePath)
         let (synchronous, queueNames) = (self.synchronous, [restartQueue, pathQueue, fileQueue])
-        let (concurrency, leaseSeconds, progress) = (self.concurrency, self.leaseSeconds, self.progress)
+        let (concurrency, leaseSeconds, progress) = (
+            self.concurrency ?? WorkerConfiguration.defaultConcurrency, self.leaseSeconds ?? 30, self.progress)
         let status: JobStatus? = try await runtime.withResources(logger: logger) { resources in
             try await runtime.submit(request, broker: broker, resources: resources)
             guard synchronous else { return nil }

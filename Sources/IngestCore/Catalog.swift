@@ -295,5 +295,6 @@ public protocol Catalog: Sendable {
     func dataObject(at path: String) async throws -> DataObject?
 
     /// Sub-collections then data objects directly in a collection, by name.
+    /// What a collection holds; `/` lists the top collections (the zones).
     func list(collection path: String) async throws -> [CatalogEntry]
 }

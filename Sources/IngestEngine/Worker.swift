@@ -89,7 +89,13 @@ public final class Worker: Service {
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            try await self.runLoop()
+            do {
+                try await self.runLoop()
+            } catch {
+                // A worker that stops on an error is gone too: its record goes now, not at its expiry.
+                try? await self.broker.removeWorker(id: self.configuration.workerID)
+                throw error
+            }
         } onGracefulShutdown: {
             self.logger.info("draining: no new tasks; finishing running ones")
             self.beginDrain()
@@ -256,7 +262,6 @@ public final class Worker: Service {
         let interval = configuration.leaseDuration / 3
         while !Task.isCancelled {
             try await Task.sleep(for: .seconds(interval))
-            await heartbeat()
             do {
                 let held = state.withLock { Array($0.inFlight.keys) }
                 let statuses = try await broker.renew(held, leaseDuration: configuration.leaseDuration)
@@ -267,6 +272,8 @@ public final class Worker: Service {
                     running.cancellation.cancel()
                     running.outcome.resolve(.failure(CancellationError()))
                 }
+                // After the renewal: a slow heartbeat must not make leases late.
+                await heartbeat()
                 let reaped = try await broker.reapExpiredLeases()
                 if reaped > 0 {
                     notify(.reaped(count: reaped))
@@ -355,6 +362,8 @@ public final class Worker: Service {
             } catch is CancellationError {
                 guard cancellation.wasCancelledByWorker else {
                     // The worker itself is being torn down: leave the task to be re-delivered when its lease expires.
+                    let abandoned = TaskCompletion(lease: task.lease, outcome: .failed(error: TaskCompletion.cancelledError, retryable: false))
+                    notify(.ended(TaskEnd(task: task, completion: abandoned, start: startedAt, end: currentTimestamp())))
                     return EndedTask(lease: task.lease, completion: nil, logger: taskLogger)
                 }
                 // The lease was lost (the completion will be ignored by its fence) or the job is stopping

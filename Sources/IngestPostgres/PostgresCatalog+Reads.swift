@@ -89,6 +89,10 @@ extension PostgresCatalog {
     public func list(collection path: String) async throws -> [CatalogEntry] {
         let logger = logger
         return try await transaction(readOnly: true) { connection in
+            if path == "/" {
+                return try await connection.rows("SELECT path FROM collections WHERE parent_id IS NULL ORDER BY name", logger: logger)
+                    .map { CatalogEntry(kind: .collection, path: try $0.decode(String.self)) }
+            }
             guard let id = try await connection.rows("SELECT id FROM collections WHERE path = \(path)", logger: logger)
                 .first?.decode(Int64.self)
             else {

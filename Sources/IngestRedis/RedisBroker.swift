@@ -36,13 +36,14 @@ public final class RedisBroker: Broker {
 
     // MARK: - Eviction check
 
-    /// Refuses a server that may evict keys: an evicted task or counter is lost work.
-    /// `volatile-*` policies evict only keys with a time to live, and Ingest sets none.
-    /// - Throws: `RedisBrokerError.evictionPolicy` naming the policy and the fix.
+    /// A Redis broker is ready when its server cannot evict Ingest's keys.
     public func checkReady() async throws {
         try await checkEvictionPolicy()
     }
 
+    /// Refuses a server that may evict keys: an evicted task or counter is lost work.
+    /// `volatile-*` policies evict only keys with a time to live, and Ingest sets none.
+    /// - Throws: `RedisBrokerError.evictionPolicy` naming the policy and the fix.
     public func checkEvictionPolicy() async throws {
         // INFO works where CONFIG is disabled (managed Redis services).
         let info = try await client.send(["INFO", "memory"]).string ?? ""

@@ -270,6 +270,10 @@ public final class SQLiteCatalog: Catalog {
 
     public func list(collection path: String) async throws -> [CatalogEntry] {
         try await pool.read { db in
+            if path == "/" {
+                return try String.fetchAll(db, sql: "SELECT path FROM collections WHERE parent_id IS NULL ORDER BY name")
+                    .map { CatalogEntry(kind: .collection, path: $0) }
+            }
             guard let id = try Self.collectionID(path, db: db) else {
                 throw IngestError.notFoundInCatalog(path)
             }

@@ -47,6 +47,7 @@ struct FileHandler: TaskHandler {
 
         let outcomes = try await catalog.register(registrations)
         if case .vault(let vault) = storage {
+            let vault = StoredCopies.normalizedVault(vault)
             for path in replacedCopies where StoredCopies.isRemovable(path, vault: vault, source: spec.source) { unlink(path) }
         }
         // Counted in locals and added once: a dictionary update per file shows in a bulk copy's profile.

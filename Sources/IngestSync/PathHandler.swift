@@ -118,7 +118,9 @@ struct PathHandler: TaskHandler {
                 }
             }
             if pendingFiles.count >= Self.lookupSliceSize || slice.ended {
-                if ownership == nil && spec.operation.copiesData { ownership = try await Ownership(spec: spec, catalog: catalog) }
+                if ownership == nil && spec.operation.copiesData && payload.collectionIsNew != true {
+                    ownership = try await Ownership(spec: spec, catalog: catalog)
+                }
                 try await queueChangedFiles(pendingFiles, task: task, payload: payload, ownership: ownership, result: &result)
                 pendingFiles.removeAll(keepingCapacity: true)
             }
@@ -327,7 +329,7 @@ struct PathHandler: TaskHandler {
                 // A copy operation's file is unchanged only when its replica is this job's copy; a link is
                 // registered in place, and a file that was a link when last listed must now be copied.
                 let isSameReplica = file.linkTarget != nil || !spec.operation.copiesData
-                    ? replica.isInDirectory : ownership?.isOurs(replica) ?? false
+                    ? replica.isInDirectory : ownership?.isCopy(replica) ?? false
                 if replica.size == file.size, replica.mtimeNanos == file.mtimeNanos, isSameReplica {
                     unchanged += 1
                     unchangedBytes += file.size
@@ -405,7 +407,15 @@ struct PathHandler: TaskHandler {
             let names = Array(slice)
             let replicas = try await catalog.replicaFingerprints(
                 in: payload.collection, names: names, resource: spec.replicaResource, directory: payload.directory)
-            objects += names.filter { name in replicas[ExactName(name)].map(ownership.isOurs) ?? false }
+            for name in names where replicas[ExactName(name)].map(ownership.isOurs) ?? false {
+                // Deleting removes the whole object: one that also has replicas on other resources
+                // (another job's copies) stays, with this job's replica, rather than take them along.
+                if try await ownership.isWhollyOurs(LogicalPath.join(payload.collection, name), catalog: catalog) {
+                    objects.append(name)
+                } else {
+                    result.add(1, to: Counter.skippedPrefix + "shared_object")
+                }
+            }
         }
         var collections: [String] = []
         for name in vanishedCollections {
@@ -424,8 +434,23 @@ struct PathHandler: TaskHandler {
     /// A file that became a directory, or a directory that became a file: the old entry makes way for
     /// the new one by the job's delete mode, and with DO_NOT_DELETE it goes to the trash, so that
     /// nothing is lost and a name is never both a collection and an object.
+    /// An entry that is not wholly this job's (another job's replicas, registrations or copies) goes to
+    /// the trash whatever the mode, so that its copies are moved, never deleted.
     private func replaceChangedKinds(objects: [String], collections: [String], payload: DirectoryTaskPayload, result: inout TaskResult) async throws {
-        let mode = payload.spec.deleteMode == .doNotDelete ? DeleteMode.trash : payload.spec.deleteMode
+        var mode = payload.spec.deleteMode == .doNotDelete ? DeleteMode.trash : payload.spec.deleteMode
+        if mode != .trash {
+            let ownership = try await Ownership(spec: payload.spec, catalog: catalog)
+            for name in objects where try await !ownership.isWhollyOurs(LogicalPath.join(payload.collection, name), catalog: catalog) {
+                mode = .trash
+            }
+            for name in collections where mode != .trash {
+                if try await !ownership.holdsOnlyOurs(
+                    LogicalPath.join(payload.collection, name), sourceDirectory: payload.sourcePath(name), catalog: catalog)
+                {
+                    mode = .trash
+                }
+            }
+        }
         try await applyDeleteMode(mode, objects: objects, collections: collections, payload: payload)
         if payload.spec.deleteMode != .doNotDelete {
             result.add(Int64(objects.count + collections.count), to: Counter.entriesDeleted)
@@ -478,9 +503,28 @@ struct Ownership: Sendable {
         vault = spec.operation.copiesData ? try await StoredCopies.vaultPaths(catalog: catalog)[spec.replicaResource] : nil
     }
 
-    /// For an object of the listed collection: its replica on the job's resource is this job's.
+    /// For an object of the listed collection: its replica on the job's resource is this job's (a copy
+    /// job also registers links in place, at their place in its source).
     func isOurs(_ replica: ReplicaFingerprint) -> Bool {
-        spec.operation.copiesData ? isOursCopy(replica.physicalPath) : replica.isInDirectory
+        replica.isInDirectory || (spec.operation.copiesData && isOursCopy(replica.physicalPath))
+    }
+
+    /// For a copy job: the replica is a copy in its vault (not a file registered in place).
+    func isCopy(_ replica: ReplicaFingerprint) -> Bool {
+        isOursCopy(replica.physicalPath)
+    }
+
+    /// Whether every replica of the object at `path` is this job's: on its resource, and made by it.
+    func isWhollyOurs(_ path: String, catalog: any Catalog) async throws -> Bool {
+        guard let object = try await catalog.dataObject(at: path) else { return true }
+        return object.replicas.allSatisfy { replica in
+            replica.resource == spec.replicaResource && (isOursCopy(replica.physicalPath) || isInSource(replica.physicalPath))
+        }
+    }
+
+    private func isInSource(_ physicalPath: String) -> Bool {
+        let source = spec.source.hasSuffix("/") ? spec.source : spec.source + "/"
+        return physicalPath.utf8.starts(with: source.utf8)
     }
 
     private func isOursCopy(_ physicalPath: String) -> Bool {
@@ -495,10 +539,14 @@ struct Ownership: Sendable {
         repeat {
             let page = try await catalog.objects(under: collection, after: cursor, limit: 1000)
             for object in page.objects {
-                guard let replica = object.replicas.first(where: { $0.resource == spec.replicaResource }) else { return false }
-                let ours = spec.operation.copiesData
-                    ? isOursCopy(replica.physicalPath) : replica.physicalPath.utf8.starts(with: prefix.utf8)
-                if !ours { return false }
+                // Every replica this job's: on its resource, and a file under this directory of its
+                // source (registered in place, links too) or, for copy jobs, a copy in its vault.
+                let allOurs = !object.replicas.isEmpty && object.replicas.allSatisfy { replica in
+                    replica.resource == spec.replicaResource
+                        && (replica.physicalPath.utf8.starts(with: prefix.utf8)
+                            || (spec.operation.copiesData && isOursCopy(replica.physicalPath)))
+                }
+                if !allOurs { return false }
             }
             cursor = page.cursor
         } while cursor != nil
@@ -520,8 +568,6 @@ public enum OddNames {
         MetadataTriple(attribute: "link_target", value: target)
     }
 
-    /// The real bytes of a replica's physical path: from metadata when the stored path is the escaped
-    /// form of a source path that is not valid UTF-8 (copies in vaults carry their escaped names for real).
     /// A path as listings spell it: each component escaped on its own (a valid component keeps its
     /// `%`, one that is not valid UTF-8 has it escaped), joined by `/`.
     static func escapedPerComponent(_ bytes: [UInt8]) -> String {
@@ -530,6 +576,8 @@ public enum OddNames {
             .joined(separator: "/")
     }
 
+    /// The real bytes of a replica's physical path: from metadata when the stored path is the escaped
+    /// form of a source path that is not valid UTF-8 (copies in vaults carry their escaped names for real).
     public static func physicalPathBytes(of replica: Replica, metadata: [MetadataTriple]) -> [UInt8] {
         if let original = metadata.first(where: { $0.attribute == "ingest::original_path" }),
             let bytes = Data(base64Encoded: original.value),

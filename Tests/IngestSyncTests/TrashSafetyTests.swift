@@ -31,9 +31,10 @@ import Testing
         #expect(try await engine.catalog.kind(of: "\(collection)/notes.txt") == .dataObject)
     }
 
-    /// An object with a copy in the vault and a replica registered in place goes to the trash twice:
-    /// replacing the trash entry deletes the vault copy, never the registered file.
-    @Test func replacingATrashEntryDeletesOnlyVaultCopies() async throws {
+    /// An object with a copy in the vault (a TRASH job's) and a replica registered in place (another
+    /// job's): when the copy job's file vanishes, the object stays with the other job's registration,
+    /// the registered file is never touched, and the copy is not lost; twice over.
+    @Test func anObjectSharedWithARegistrationIsNeitherTrashedNorEmptied() async throws {
         let engine = try EmbeddedEngine()
         let vault = try engine.vault("archive")
         let userdata = try TemporaryDirectory()
@@ -48,13 +49,15 @@ import Testing
             let object = try #require(try await engine.catalog.dataObject(at: "\(collection)/notes.txt"))
             #expect(object.replicas.count == 2)
             try FileManager.default.removeItem(atPath: copied.subpath("notes.txt"))
-            try await engine.sync(trash, job: "trash\(round)", resources: [vault])
-            #expect(try await engine.catalog.kind(of: "\(collection)/notes.txt") == nil)
+            let status = try await engine.sync(trash, job: "trash\(round)", resources: [vault])
+            #expect(status.counter(Counter.skippedPrefix + "shared_object") == 1)
+            let kept = try #require(try await engine.catalog.dataObject(at: "\(collection)/notes.txt"))
+            #expect(kept.replicas.contains { $0.resource == StorageResource.inPlace.name && $0.physicalPath == notes })
+            let copy = try #require(kept.replicas.first { $0.resource == "archive" })
+            #expect(contents(copy.physicalPath) == "copy \(round)")
         }
         #expect(contents(notes) == "registered in place")
-        let trashed = try #require(try await engine.catalog.dataObject(at: "/tempZone/trash/home/rods/shared/notes.txt"))
-        let vaultReplica = try #require(trashed.replicas.first { $0.resource == "archive" })
-        #expect(contents(vaultReplica.physicalPath) == "copy 2")
+        #expect(try await engine.catalog.dataObject(at: "/tempZone/trash/home/rods/shared/notes.txt") == nil)
     }
 
     @Test(arguments: ["/tempZone/trash", "/tempZone/trash/home/rods/data", "/tempZone"])
@@ -148,5 +151,50 @@ import Testing
         #expect(try await engine.catalog.kind(of: "\(collection)/b2.txt") == nil)
         #expect(try await engine.catalog.kind(of: "\(collection)/sub/a3.txt") == .dataObject)
         #expect(contents(a1) == "a1")
+    }
+
+    /// A copy job's NO_TRASH of a vanished file leaves the object alone when another job holds a copy
+    /// of it on another resource: that copy is never unlinked.
+    @Test func deletingAnObjectNeverTakesAnotherJobsCopyOnAnotherResource() async throws {
+        let engine = try EmbeddedEngine()
+        let first = try engine.vault("first")
+        let second = try engine.vault("second")
+        let sourceA = try TemporaryDirectory()
+        let sourceB = try TemporaryDirectory()
+        try TreeBuilder.write(sourceA.path, "x.txt", "from a")
+        try TreeBuilder.write(sourceB.path, "x.txt", "from b")
+        let jobA = SyncSpec(source: sourceA.path, target: collection, operation: .putSync, resource: "first", deleteMode: .noTrash)
+        let jobB = SyncSpec(source: sourceB.path, target: collection, operation: .put, resource: "second")
+        #expect(try await engine.sync(jobA, job: "a1", resources: [first, second]).succeeded)
+        #expect(try await engine.sync(jobB, job: "b1", resources: [first, second]).succeeded)
+        let before = try #require(try await engine.catalog.dataObject(at: "\(collection)/x.txt"))
+        let copyOfB = try #require(before.replicas.first { $0.resource == "second" }).physicalPath
+
+        try FileManager.default.removeItem(atPath: sourceA.subpath("x.txt"))
+        let again = try await engine.sync(jobA, job: "a2", resources: [first, second])
+        #expect(again.succeeded)
+        #expect(contents(copyOfB) == "from b", "job a's NO_TRASH unlinked job b's copy")
+        #expect(try await engine.catalog.dataObject(at: "\(collection)/x.txt")?.replicas.contains { $0.resource == "second" } == true)
+        #expect(again.counter(Counter.skippedPrefix + "shared_object") == 1)
+    }
+
+    /// A copy job records links in place; when a link goes, its entry goes with the delete mode, and
+    /// the link's target is untouched.
+    @Test func aVanishedLinkOfACopyJobIsDeleted() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        let outside = try TemporaryDirectory()
+        let target = try TreeBuilder.write(outside.path, "target.txt", "pointed at")
+        try TreeBuilder.write(source.path, "real.txt", "real")
+        try FileManager.default.createSymbolicLink(atPath: source.subpath("link"), withDestinationPath: target)
+        let spec = SyncSpec(source: source.path, target: collection, operation: .putSync, resource: "archive", deleteMode: .noTrash)
+        #expect(try await engine.sync(spec, job: "one", resources: [vault]).succeeded)
+        #expect(try await engine.catalog.kind(of: "\(collection)/link") == .dataObject)
+        try FileManager.default.removeItem(atPath: source.subpath("link"))
+        let again = try await engine.sync(spec, job: "two", resources: [vault])
+        #expect(again.counter(Counter.entriesDeleted) == 1)
+        #expect(try await engine.catalog.kind(of: "\(collection)/link") == nil)
+        #expect(contents(target) == "pointed at")
     }
 }

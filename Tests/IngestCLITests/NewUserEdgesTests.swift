@@ -1,0 +1,42 @@
+import Foundation
+import IngestCore
+import IngestTesting
+import Testing
+
+extension CommandLineTests {
+    /// Rough edges a new user met (issue 12, section B).
+    @Suite struct NewUserEdgesTests {
+        @Test(arguments: [["--lease_seconds", "5"], ["-c", "3"]])
+        func optionsOfTheInProcessWorkerAreRefusedForAQueuedJob(_ option: [String]) throws {
+            let world = try CLIWorld()
+            try TreeBuilder.write(world.source.path, "a.txt", "a")
+            let refused = try world.ingest.run(["start", world.source.path, world.target, "--job_name", "queued"] + option)
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("applies to --synchronous runs only"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("ingest worker"), "the message names where the setting goes")
+            let synchronous = try world.ingest.run(["start", world.source.path, world.target, "--synchronous"] + option)
+            #expect(synchronous.status == 0, "\(synchronous.stderr)")
+        }
+
+        @Test func lsShowsTheTopCollectionsAndOneDataObject() throws {
+            let world = try CLIWorld()
+            try TreeBuilder.write(world.source.path, "a.txt", "abc")
+            try world.ingest.run(["start", world.source.path, world.target, "--synchronous"])
+            let top = try world.ingest.run(["ls"])
+            #expect(top.status == 0, "\(top.stderr)")
+            #expect(top.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "C- /tempZone")
+            let object = try world.ingest.run(["ls", "-l", "\(world.target)/a.txt"])
+            #expect(object.status == 0, "\(object.stderr)")
+            #expect(object.stdout.contains("a.txt") && object.stdout.contains("1 replica(s)") && object.stdout.contains(" 3  "), "\(object.stdout)")
+        }
+
+        @Test(arguments: ["s3://bucket/prefix", "S3://bucket", "https://example.org/data"])
+        func anObjectStoreSourceIsAnsweredNotTakenForAMissingDirectory(_ source: String) throws {
+            let world = try CLIWorld()
+            let refused = try world.ingest.run(["start", source, world.target])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("syncs directories only"), "\(refused.stderr)")
+            #expect(!refused.stderr.contains("No such file"))
+        }
+    }
+}
