@@ -12,8 +12,12 @@ enum StoredCopies {
     /// the whole logical path, zone included (`/vault/tempZone/home/rods/data` for
     /// `/tempZone/home/rods/data`), so that collections of two zones never share a directory.
     /// Copies made before the zone was part of the layout keep the paths the catalog recorded.
+    /// A component longer than a file name may be gets a shortened name, as files do (`fileName`).
     static func vaultDirectory(vault: String, collection: String) -> String {
-        normalizedVault(vault) + collection
+        guard collection.utf8.split(separator: UInt8(ascii: "/")).contains(where: { $0.count > nameLimit }) else {
+            return normalizedVault(vault) + collection
+        }
+        return normalizedVault(vault) + "/" + collection.split(separator: "/").map { fileName(for: String($0)) }.joined(separator: "/")
     }
 
     /// The longest file name the file system takes (Linux `NAME_MAX`).

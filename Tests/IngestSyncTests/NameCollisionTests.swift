@@ -118,4 +118,19 @@ import Testing
         #expect(report.problems.contains { $0.object == "\(target)/d%E9/100%" && $0.problem.hasPrefix("size differs: 14 bytes") }, "the grown file is not reported: \(report.problems)")
         #expect(report.problems.count == 1, "\(report.problems)")
     }
+
+    /// A directory whose 255-byte name escaping lengthens holds copies too.
+    @Test func aDirectoryNameLongerOnceEscapedStillHoldsCopies() async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        let longName = String(repeating: "%41", count: 85)
+        try TreeBuilder.write(source.path, "\(longName)/inside.txt", "deep")
+        let spec = SyncSpec(source: source.path, target: target, operation: .putSync, resource: "archive")
+        let status = try await engine.sync(spec, job: "one", resources: [vault])
+        #expect(status.succeeded, "\(status.counters)")
+        let collection = try #require(try await engine.catalog.list(collection: target).first)
+        let object = try #require(try await engine.catalog.dataObject(at: "\(collection.path)/inside.txt"))
+        #expect(contents(object.replicas[0].physicalPath) == "deep")
+    }
 }
