@@ -93,3 +93,23 @@ struct StopCommand: AsyncParsableCommand {
             + (status.runningTasks > 0 ? ", \(status.runningTasks) running \(status.runningTasks == 1 ? "task is" : "tasks are") ending" : ""))
     }
 }
+
+/// `ingest forget JOB`: remove one ended job, leaving every other job and the catalog as they are.
+struct ForgetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forget", abstract: "Remove an ended job (its record, counters, passes and failed entries); the catalog is kept.")
+
+    @Argument(help: "The job to remove; it must have ended (stop it first).")
+    var job: String
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        do {
+            try await connection.openBroker().forget(job: job)
+        } catch IngestError.jobAlreadyActive(let name) {
+            throw ValidationFailure("job \(name) has not ended; stop it first (`ingest stop \(name)`), then forget it")
+        }
+        print("job \(job) forgotten; the catalog keeps what it synced")
+    }
+}

@@ -212,6 +212,10 @@ struct StartCommand: AsyncParsableCommand {
             : nil
         let request = JobRequest(
             name: name, kind: SyncSpec.jobKind, spec: try JSONEncoder().encode(spec), schedule: try schedule(), profileFilename: profilePath)
+        if let earlier = try await broker.job(named: name), earlier.state.isTerminal {
+            // Said before anything runs: the earlier run's counters and failures are about to go.
+            print("job \(name) replaces the ended job of that name (\(earlier.state.rawValue)); its counters and failed entries are dropped")
+        }
         let (synchronous, queueNames) = (self.synchronous, [restartQueue, pathQueue, fileQueue])
         let (concurrency, leaseSeconds, progress) = (
             self.concurrency ?? WorkerConfiguration.defaultConcurrency, self.leaseSeconds ?? 30, self.progress)

@@ -66,6 +66,10 @@ public protocol Broker: Sendable {
     @discardableResult
     func requeueFailed(job: String?, queue: String?) async throws -> Int
 
+    /// Removes an ended job: its record, counters, passes and failed tasks.
+    /// - Throws: `IngestError.jobNotFound`, `IngestError.jobAlreadyActive` for a job that has not ended.
+    func forget(job name: String) async throws
+
     /// Records `owner` as the first claimant of each key in the job's current pass, unless the key
     /// is claimed already, and returns every key's owner in order.
     ///

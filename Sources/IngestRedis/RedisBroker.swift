@@ -184,6 +184,16 @@ public final class RedisBroker: Broker {
         return owners
     }
 
+    public func forget(job name: String) async throws {
+        do {
+            try await client.evalScript(RedisBrokerScripts.forget, arguments: [base, currentTimestamp(), name])
+        } catch let error as RedisError where error.serverErrorCode == "NOJOB" {
+            throw IngestError.jobNotFound(name)
+        } catch let error as RedisError where error.serverErrorCode == "ACTIVE" {
+            throw IngestError.jobAlreadyActive(name)
+        }
+    }
+
     /// Deletes every key under the prefix, and nothing else in the database.
     public func flush() async throws {
         let pattern = Self.globEscaped(keyPrefix) + "*"

@@ -710,6 +710,19 @@ enum RedisBrokerScripts {
         return 1
         """)
 
+    /// ARGV: base, now, job. Removes an ended job and everything it left.
+    static let forget = RedisScript(prelude + """
+        local job = ARGV[3]
+        local state = redis.call('HGET', jkey(job), 'state')
+        if not state then return redis.error_reply('NOJOB ' .. job) end
+        if state ~= 'stopped' and state ~= 'completed' and state ~= 'failed' then
+          return redis.error_reply('ACTIVE job is still active')
+        end
+        purge_job(job)
+        redis.call('ZREM', B .. 'jobs', job)
+        return 1
+        """)
+
     /// ARGV: base, now, worker id, record, expiry. Writes the record and drops expired ones.
     static let heartbeat = RedisScript("""
         local B = ARGV[1]

@@ -155,6 +155,20 @@ public final class SQLiteBroker: Broker {
         return status
     }
 
+    public func forget(job name: String) async throws {
+        try await writer.write { db in
+            guard let state = try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE name = ?", arguments: [name]) else {
+                throw IngestError.jobNotFound(name)
+            }
+            guard JobState(rawValue: state)?.isTerminal ?? true else { throw IngestError.jobAlreadyActive(name) }
+            for table in ["tasks", "task_dependencies", "job_counters", "job_passes", "first_claims"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE job = ?", arguments: [name])
+            }
+            try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [name])
+        }
+        await reclaimSpace()
+    }
+
     public func flush() async throws {
         try await writer.write { db in
             try db.execute(sql: """

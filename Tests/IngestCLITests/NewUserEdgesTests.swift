@@ -40,3 +40,19 @@ extension CommandLineTests {
         }
     }
 }
+
+extension CommandLineTests.NewUserEdgesTests {
+    @Test func aJobIsForgottenAloneAndAReplacedOneIsNamed() throws {
+        let world = try CLIWorld()
+        try TreeBuilder.write(world.source.path, "a.txt", "a")
+        try world.ingest.run(["start", world.source.path, world.target, "--job_name", "keep", "--synchronous"])
+        try world.ingest.run(["start", world.source.path, world.target, "--job_name", "drop", "--synchronous"])
+        let again = try world.ingest.run(["start", world.source.path, world.target, "--job_name", "drop", "--synchronous"])
+        #expect(again.stdout.contains("job drop replaces the ended job of that name (completed)"), "\(again.stdout)")
+        let forgotten = try world.ingest.run(["forget", "drop"])
+        #expect(forgotten.status == 0, "\(forgotten.stderr)")
+        let jobs = try #require(try world.ingest.json(["list"]) as? [[String: Any]])
+        #expect(jobs.compactMap { $0["name"] as? String } == ["keep"])
+        #expect(try world.ingest.run(["ls", world.target]).stdout.contains("a.txt"), "the catalog is kept")
+    }
+}

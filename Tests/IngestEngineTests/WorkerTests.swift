@@ -280,6 +280,7 @@ private final class GatedFinishBroker: Broker {
     func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String] { try await inner.claimFirst(job: job, claims: claims) }
     func flush() async throws { try await inner.flush() }
     func checkReady() async throws { try await inner.checkReady() }
+    func forget(job name: String) async throws { try await inner.forget(job: name) }
     func heartbeat(_ worker: WorkerRecord, ttl: Double) async throws { try await inner.heartbeat(worker, ttl: ttl) }
     func liveWorkers() async throws -> [WorkerRecord] { try await inner.liveWorkers() }
     func removeWorker(id: String) async throws { try await inner.removeWorker(id: id) }

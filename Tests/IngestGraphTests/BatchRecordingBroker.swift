@@ -73,6 +73,7 @@ final class BatchRecordingBroker: Broker {
     func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String] { try await base.claimFirst(job: job, claims: claims) }
     func flush() async throws { try await base.flush() }
     func checkReady() async throws { try await base.checkReady() }
+    func forget(job name: String) async throws { try await base.forget(job: name) }
     func heartbeat(_ worker: WorkerRecord, ttl: Double) async throws { try await base.heartbeat(worker, ttl: ttl) }
     func liveWorkers() async throws -> [WorkerRecord] { try await base.liveWorkers() }
     func removeWorker(id: String) async throws { try await base.removeWorker(id: id) }
