@@ -94,8 +94,12 @@ struct HistoryCommand: AsyncParsableCommand {
 
     func run() async throws {
         let broker = try connection.openBroker(readOnly: true)
-        guard try await broker.job(named: job) != nil else { throw IngestError.jobNotFound(job) }
-        let passes = try await broker.history(job: job)
+        guard let status = try await broker.job(named: job) else { throw IngestError.jobNotFound(job) }
+        var passes = try await broker.history(job: job)
+        if passes.isEmpty, status.schedule == nil, status.state.isTerminal, let finishedAt = status.finishedAt {
+            // A one-shot job's only pass is the job itself.
+            passes = [JobPass(pass: 1, state: status.state, startedAt: status.createdAt, finishedAt: finishedAt, counters: status.counters)]
+        }
         if json {
             print(try Output.json(passes))
             return

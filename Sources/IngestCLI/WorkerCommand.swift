@@ -41,6 +41,12 @@ struct WorkerCommand: AsyncParsableCommand {
         let broker = try runtime.openBroker()
         var configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)
         configuration.burst = burst
+        // One line for the person who started it: what it listens to and where (passwords masked).
+        let queuesText = queueList.isEmpty ? "every queue" : "queues \(queueList.joined(separator: ","))"
+        print(
+            "worker \(configuration.workerID): \(queuesText), \(concurrency) at once\(burst ? ", until the queues are empty" : ""); "
+                + "broker \(try runtime.settings.brokerDescription()), catalog \(runtime.settings.catalogDescription)")
+        fflush(nil)  // all output streams: stdout is fully buffered when piped
         try await runtime.withResources(logger: logger) { resources in
             let worker = try await runtime.worker(broker: broker, resources: resources, configuration: configuration, logger: logger)
             // A worker returns by itself only with --burst, once its queues are empty: the process ends then.

@@ -56,3 +56,19 @@ extension CommandLineTests.NewUserEdgesTests {
         #expect(try world.ingest.run(["ls", world.target]).stdout.contains("a.txt"), "the catalog is kept")
     }
 }
+
+extension CommandLineTests.NewUserEdgesTests {
+    @Test func historyOfAOneShotJobShowsItsPassAndAWorkerSaysWhatItServes() throws {
+        let world = try CLIWorld()
+        try TreeBuilder.write(world.source.path, "a.txt", "a")
+        try world.ingest.run(["start", world.source.path, world.target, "--job_name", "once"])
+        let worker = try world.ingest.run(["worker", "--burst", "-Q", "restart,path,file", "-c", "2"])
+        #expect(worker.status == 0, "\(worker.stderr)")
+        let line = worker.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(line.hasPrefix("worker ") && line.contains("queues restart,path,file, 2 at once, until the queues are empty"), "\(line)")
+        #expect(line.contains("broker sqlite:") && line.contains("catalog sqlite:"), "\(line)")
+        let history = try world.ingest.run(["history", "once"])
+        #expect(history.status == 0)
+        #expect(history.stdout.contains("completed") && !history.stdout.contains("no ended passes"), "\(history.stdout)")
+    }
+}
