@@ -22,9 +22,23 @@ struct LayerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let broker = try connection.openBroker()
-        let (_, spec) = try await GraphJobLookup.find(graph, broker: broker)
+        let (status, spec) = try await GraphJobLookup.find(graph, broker: broker)
         guard spec.geometry.buildLayers.contains(layer) else {
             throw ValidationFailure("graph \(spec.graphID) has layers 2-\(spec.geometry.rootLayer); there is no layer \(layer)")
+        }
+        if layer > 2 {
+            // A chunk whose children are neither built nor queued would be built from nothing and
+            // fail: the layer below must be complete, or on its way.
+            let below = layer - 1
+            let built = status.counter(GraphCounter.chunksDone(layer: below))
+            let total = spec.geometry.chunkCount(layer: below)
+            let counts = try await broker.queueCounts(job: status.name)[GraphQueues.name(layer: below)] ?? QueueCounts()
+            if built < total && counts.ready + counts.blocked + counts.running == 0 {
+                throw ValidationFailure(
+                    "layer \(below) of graph \(spec.graphID) has \(built) of \(total) chunks built and none queued, so the chunks of layer "
+                        + "\(layer) would have children missing; build it first: `ingest layer \(below)` (its parents follow), "
+                        + "or `ingest requeue \(GraphQueues.name(layer: below)) --all` if its chunks failed")
+            }
         }
         let layers = noAutoqueueParents ? layer...layer : layer...spec.geometry.rootLayer
         // A worker queues them a slice at a time, each waiting for its children's unfinished tasks,

@@ -234,6 +234,10 @@ extension CommandLineTests {
             let worker = try world.ingest.launch(["worker", "-c", "2"])
             defer { worker.stop(with: SIGTERM) }
             try await world.waitForJob("g") { $0.state.isTerminal }
+            // Layer 3 before layer 2 is complete would build chunks from missing children: refused.
+            let early = try world.ingest.run(["layer", "3"])
+            #expect(early.status != 0 && early.stderr.contains("layer 2 of graph g has 8 of 64 chunks built and none queued"), "\(early.stderr)")
+            #expect(try await world.broker().failedTasks(job: "g", queue: nil, limit: 10).isEmpty)
 
             let layer2 = try world.ingest.run(["layer", "2", "--no-autoqueue-parents"])
             #expect(layer2.stdout.contains("queued 64 chunks of graph g on l2"), "\(layer2.stderr)")
