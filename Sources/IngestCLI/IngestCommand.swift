@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `ingest`: sync trees into a catalog, run workers, and see where jobs stand.
 public struct IngestCommand: AsyncParsableCommand {
@@ -21,6 +22,46 @@ public struct IngestCommand: AsyncParsableCommand {
 extension IngestCommand {
     /// Entry point for the `ingest` executable.
     public static func runFromCommandLine() async {
-        await main(nil)
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        // PyChunkedGraph users type `rqx requeue QUEUE --all` and `rqx status`: the same commands here.
+        if arguments.first == "rqx" { arguments.removeFirst() }
+        if let first = arguments.first, let answer = CommandSuggestion.answer(for: first) {
+            FileHandle.standardError.write(Data((answer + "\n").utf8))
+            Foundation.exit(64)
+        }
+        await main(arguments)
+    }
+}
+
+/// What to say to a command name ingest does not have: the nearest ones ("did you mean"), or the
+/// command that does what another tool's spelling does.
+enum CommandSuggestion {
+    static var names: [String] {
+        IngestCommand.configuration.subcommands.flatMap { [$0.configuration.commandName ?? ""] + $0.configuration.aliases }
+    }
+
+    /// Nil for a known command, an option, or `help`.
+    static func answer(for word: String) -> String? {
+        guard !word.hasPrefix("-"), word != "help", !names.contains(word) else { return nil }
+        if word == "flask" {
+            return "ingest is a program of its own: `flask ingest ...` commands are `ingest ...` here (`ingest graph GRAPH_ID dataset.yml`, `ingest status`); `ingest --help` lists them"
+        }
+        let near = names.map { ($0, distance(word.lowercased(), $0)) }.filter { $0.1 <= max(1, word.count / 3) }.sorted { $0.1 < $1.1 }
+        let suggestion = near.isEmpty ? "" : "; did you mean \(near.prefix(3).map { "`ingest \($0.0)`" }.joined(separator: " or "))?"
+        return "ingest has no command '\(word)'\(suggestion) (`ingest --help` lists every command)"
+    }
+
+    /// Edit distance (insertions, deletions, substitutions).
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var previous = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return a.isEmpty ? b.count : previous[b.count]
     }
 }

@@ -72,3 +72,19 @@ extension CommandLineTests.NewUserEdgesTests {
         #expect(history.stdout.contains("completed") && !history.stdout.contains("no ended passes"), "\(history.stdout)")
     }
 }
+
+extension CommandLineTests.NewUserEdgesTests {
+    @Test func anUnknownCommandGetsTheNearestOnesAndRqxSpellingsWork() throws {
+        let world = try CLIWorld()
+        let typo = try world.ingest.run(["lst"])
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("did you mean `ingest list` or `ingest ls`?"), "\(typo.stderr)")
+        let flask = try world.ingest.run(["flask", "ingest"])
+        #expect(flask.status == 64 && flask.stderr.contains("`flask ingest ...` commands are `ingest ...` here"))
+        try TreeBuilder.write(world.source.path, "a.txt", "a")
+        try world.ingest.run(["start", world.source.path, world.target, "--job_name", "j"])
+        let direct = try world.ingest.run(["requeue", "file", "--all"])
+        let viaRqx = try world.ingest.run(["rqx", "requeue", "file", "--all"])
+        #expect(viaRqx.status == direct.status && viaRqx.stdout == direct.stdout, "\(viaRqx.stderr)")
+    }
+}
