@@ -54,6 +54,10 @@ struct GraphIngestCommand: AsyncParsableCommand {
         let runtime = try connection.runtime()
         let broker = try runtime.openBroker()
         let logger = try logging.makeLogger(label: "ingest.graph", configuration: runtime.settings.configuration.logging)
+        // The kind reads the file again when it prepares the job; read here only to say what it ignores.
+        for warning in (try? GraphDataset.load(path: dataset))?.warnings ?? [] {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         let request = JobRequest(
             name: graphID, kind: GraphSpec.jobKind,
             spec: try JSONEncoder().encode(GraphJobKind.Request(dataset: dataset, test: test, retry: retry)))

@@ -25,11 +25,22 @@ public struct GraphDataset: Sendable, Equatable {
     public var backend: GraphBackend
 
     static let sections: [String: [String]] = [
-        "data_source": ["EDGES", "COMPONENTS", "WATERSHED", "DATA_VERSION"],
+        "data_source": ["EDGES", "COMPONENTS", "WATERSHED"],
         "graph_config": ["CHUNK_SIZE", "FANOUT", "LAYER_ID_BITS", "SPATIAL_BITS"],
         "backend_client": ["TYPE", "CONFIG"],
-        "ingest_config": ["AGGLOMERATION"],
+        "ingest_config": [],
     ]
+
+    /// PyChunkedGraph keys its users' files have that change nothing here: accepted, with a warning
+    /// each, so that a file written for PyChunkedGraph runs as it is.
+    static let keysWithoutEffect: [String: [String]] = [
+        "data_source": ["DATA_VERSION", "USE_RAW_EDGES", "USE_RAW_COMPONENTS", "CV_MIP"],
+        "graph_config": ["ID_PREFIX", "OVERWRITE", "ROOT_LOCK_EXPIRY", "ROOT_COUNTERS"],
+        "ingest_config": ["AGGLOMERATION", "TEST_RUN"],
+    ]
+
+    /// One line per key of `keysWithoutEffect` the file has.
+    public var warnings: [String] = []
 
     /// Reads and checks a dataset file; relative paths in it are taken from the file's directory.
     /// - Throws: `GraphError.invalidDataset` naming the key (and line) and the fix.
@@ -134,8 +145,13 @@ public struct WatershedInfo: Sendable, Equatable {
 }
 
 /// Turns the YAML tree into a `GraphDataset`, naming the key path and line of any problem.
-private struct DatasetParser {
+private final class DatasetParser {
     let file: String
+    var warnings: [String] = []
+
+    init(file: String) {
+        self.file = file
+    }
 
     func fail(_ key: String, _ node: Yams.Node?, _ reason: String) -> GraphError {
         let line = node?.mark.map { " (line \($0.line))" } ?? ""
@@ -149,6 +165,11 @@ private struct DatasetParser {
         for (keyNode, value) in pairs {
             guard let name = keyNode.string else { throw fail(key, keyNode, "has a key that is not text") }
             let path = key.isEmpty ? name : "\(key).\(name)"
+            if GraphDataset.keysWithoutEffect[key]?.contains(name) == true {
+                let line = keyNode.mark.map { " (line \($0.line))" } ?? ""
+                warnings.append("\(file): \(path)\(line) is a PyChunkedGraph setting that has no effect in ingest; it is ignored")
+                continue
+            }
             guard allowed.contains(name) else {
                 throw fail(path, keyNode, "unknown key; \(key.isEmpty ? "sections are" : "\(key) takes") \(allowed.joined(separator: ", "))")
             }
@@ -176,13 +197,15 @@ private struct DatasetParser {
             throw fail("graph_config.CHUNK_SIZE", config, "is missing; give the layer-2 chunk size in voxels, such as [256, 256, 512]")
         }
         let chunkSize = try integers(chunkNode, key: "graph_config.CHUNK_SIZE")
-        return GraphDataset(
+        var dataset = GraphDataset(
             file: file, directories: DatasetDirectories(edges: edges, components: components), watershed: watershed,
             chunkSize: chunkSize,
             fanout: try integer(graph["FANOUT"], key: "graph_config.FANOUT", default: 2, minimum: 2),
             layerIDBits: try integer(graph["LAYER_ID_BITS"], key: "graph_config.LAYER_ID_BITS", default: 8, minimum: 1),
             spatialBits: try integer(graph["SPATIAL_BITS"], key: "graph_config.SPATIAL_BITS", default: 10, minimum: 1),
             backend: try self.backend(backend))
+        dataset.warnings = warnings
+        return dataset
     }
 
     func backend(_ section: [String: Yams.Node]) throws -> GraphBackend {

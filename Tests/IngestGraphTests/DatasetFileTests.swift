@@ -61,6 +61,23 @@ import Testing
         #expect((geometry.layerIDBits, geometry.spatialBits) == (8, 10))
     }
 
+    /// A file written for PyChunkedGraph runs as it is: its settings that change nothing here are
+    /// accepted, each with a warning naming it.
+    @Test func pyChunkedGraphSettingsWithoutEffectAreAcceptedWithAWarning() throws {
+        let files = try Files()
+        let yaml = Self.valid
+            .replacingOccurrences(of: "  DATA_VERSION: 4", with: "  DATA_VERSION: 4\n  USE_RAW_EDGES: false\n  USE_RAW_COMPONENTS: false")
+            .replacingOccurrences(of: "  FANOUT: 2", with: "  FANOUT: 2\n  ID_PREFIX: \"\"")
+        let dataset = try GraphDataset.load(path: try files.write(yaml))
+        #expect(dataset.fanout == 2)
+        let warned = dataset.warnings.joined(separator: "\n")
+        for key in ["data_source.DATA_VERSION", "data_source.USE_RAW_EDGES", "data_source.USE_RAW_COMPONENTS", "graph_config.ID_PREFIX",
+                    "ingest_config.AGGLOMERATION"] {
+            #expect(warned.contains("\(key) (line"), "no warning for \(key): \(warned)")
+        }
+        #expect(dataset.warnings.count == 5)
+    }
+
     @Test func anUnknownKeyIsNamedWithItsLine() throws {
         let message = try Files().error(Self.valid.replacingOccurrences(of: "  FANOUT: 2", with: "  FANOUT: 2\n  CHUNKSIZE: 3"))
         #expect(message.contains("graph_config.CHUNKSIZE (line 9): unknown key; graph_config takes CHUNK_SIZE, FANOUT, LAYER_ID_BITS, SPATIAL_BITS"))
