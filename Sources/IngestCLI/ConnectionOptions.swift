@@ -14,7 +14,7 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "url"))
     var broker: String?
 
-    @Option(name: [.customLong("redis_host"), .customLong("redis-host")], help: "Redis host, the seed's spelling of --broker redis://HOST (env REDIS_HOST).")
+    @Option(name: [.customLong("redis_host"), .customLong("redis-host")], help: "Redis host, iRODS automated ingest's spelling of --broker redis://HOST (env REDIS_HOST).")
     var redisHost: String?
 
     @Option(name: [.customLong("redis_port"), .customLong("redis-port")], help: "Redis port (env REDIS_PORT; default 6379).")
