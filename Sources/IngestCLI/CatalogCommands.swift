@@ -12,7 +12,7 @@ struct LsCommand: AsyncParsableCommand {
     @Argument(help: "A collection or data object, an absolute catalog path (default: the top collections).")
     var collection: String = "/"
 
-    @Flag(name: .shortAndLong, help: "Add size, modification time and replica count.")
+    @Flag(name:.shortAndLong, help: "Add size, modification time and replica count.")
     var long = false
 
     @Flag(help: "Print JSON.")

@@ -10,7 +10,7 @@ struct FailedCommand: AsyncParsableCommand {
     @Argument(help: "The job, or else the queue (such as l2), whose failures to list (default: every job).")
     var job: String?
 
-    @Option(help: "Show at most this many (default: 1000).")
+    @Option(help: "Show at most this many.")
     var limit: Int = 1000
 
     @Flag(help: "Print JSON instead of a table.")
@@ -79,7 +79,7 @@ struct FlushCommand: AsyncParsableCommand {
         commandName: "flush", abstract: "Remove every queued, running and failed task and every job record (the catalog is kept).",
         aliases: ["flush_redis"])
 
-    @Flag(name: [.short, .long], help: "Do not ask for confirmation.")
+    @Flag(name: [.short,.long], help: "Do not ask for confirmation.")
     var yes = false
 
     @OptionGroup var connection: ConnectionOptions

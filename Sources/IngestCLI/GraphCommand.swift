@@ -41,10 +41,10 @@ struct GraphIngestCommand: AsyncParsableCommand {
     @Flag(help: "Run the ingest again into an existing graph store (chunk builds write the same rows again).")
     var retry = false
 
-    @Flag(help: "Build the graph in this process and return when it is done (default: queue it for `ingest worker`).")
+    @Flag(help: "Build the graph in this process and return when it is done.")
     var synchronous = false
 
-    @Option(name: .shortAndLong, help: "Chunks built at once with --synchronous (default: one per CPU).")
+    @Option(name:.shortAndLong, help: "Chunks built at once with --synchronous.")
     var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var connection: ConnectionOptions
@@ -98,19 +98,19 @@ struct GraphGenerateCommand: AsyncParsableCommand {
     @Option(help: "Layer-2 chunks along x, y and z, such as 4,4,2.")
     var chunks: String
 
-    @Option(help: "Random seed: the same seed writes the same dataset (default: 1).")
+    @Option(help: "Random seed: the same seed writes the same dataset.")
     var seed: UInt64 = 1
 
-    @Option(help: "Supervoxels along each side of a chunk; a chunk has about 3·side³ edges (default: 12).")
+    @Option(help: "Supervoxels along each side of a chunk; a chunk has about 3·side³ edges.")
     var side: Int = 12
 
-    @Option(name: [.customLong("object-size"), .customLong("object_size")], help: "Mean supervoxels per object (default: 150).")
+    @Option(name: [.customLong("object-size"),.customLong("object_size")], help: "Mean supervoxels per object.")
     var objectSize: Int = 150
 
-    @Option(help: "FANOUT written into dataset.yml (default: 2).")
+    @Option(help: "FANOUT written into dataset.yml.")
     var fanout: Int = 2
 
-    @Option(name: [.customLong("chunk-size"), .customLong("chunk_size")], help: "CHUNK_SIZE in voxels written into dataset.yml and the info file (default: 256,256,64).")
+    @Option(name: [.customLong("chunk-size"),.customLong("chunk_size")], help: "CHUNK_SIZE in voxels written into dataset.yml and the info file.")
     var chunkSize: String = "256,256,64"
 
     func validate() throws {

@@ -21,40 +21,40 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: [.customLong("job-name"), .customLong("job_name")], help: "Reference name for the job (default: a generated UUID).")
     var jobName: String?
 
-    @Option(name: [.customLong("files_per_task"), .customLong("files-per-task")], help: "Files processed by one file task (default: 50).")
+    @Option(name: [.customLong("files_per_task"),.customLong("files-per-task")], help: "Files processed by one file task.")
     var filesPerTask: Int = 50
 
-    @Option(name: [.customLong("restart_queue"), .customLong("restart-queue")], help: "Name of the restart queue (default: restart).")
+    @Option(name: [.customLong("restart_queue"),.customLong("restart-queue")], help: "Name of the restart queue.")
     var restartQueue: String = "restart"
 
-    @Option(name: [.customLong("path_queue"), .customLong("path-queue")], help: "Name of the path queue (default: path).")
+    @Option(name: [.customLong("path_queue"),.customLong("path-queue")], help: "Name of the path queue.")
     var pathQueue: String = "path"
 
-    @Option(name: [.customLong("file_queue"), .customLong("file-queue")], help: "Name of the file queue (default: file).")
+    @Option(name: [.customLong("file_queue"),.customLong("file-queue")], help: "Name of the file queue.")
     var fileQueue: String = "file"
 
-    @Flag(help: "Run the job in this process and return when it has ended (default: queue it for `ingest worker`).")
+    @Flag(help: "Run the job in this process and return when it has ended.")
     var synchronous = false
 
     @Flag(help: "Show a progress bar with rates and ETA (needs --synchronous).")
     var progress = false
 
-    @Flag(name: [.customLong("ignore_cache"), .customLong("ignore-cache")], help: "Treat every entry as changed, like a first sync.")
+    @Flag(name: [.customLong("ignore_cache"),.customLong("ignore-cache")], help: "Treat every entry as changed, like a first sync.")
     var ignoreCache = false
 
-    @Flag(name: [.customLong("initial_ingest"), .customLong("initial-ingest")], help: "Skip catalog look-ups: for a first bulk load into an empty collection.")
+    @Flag(name: [.customLong("initial_ingest"),.customLong("initial-ingest")], help: "Skip catalog look-ups: for a first bulk load into an empty collection.")
     var initialIngest = false
 
-    @Option(name: [.customLong("max_retries"), .customLong("max-retries")], help: "Times a failed task runs again before it is recorded as failed (default: 0).")
+    @Option(name: [.customLong("max_retries"),.customLong("max-retries")], help: "Times a failed task runs again before it is recorded as failed.")
     var maxRetries: Int = 0
 
-    @Option(help: "Seconds between a failure and the retry (default: 0).")
+    @Option(help: "Seconds between a failure and the retry.")
     var delay: Double = 0
 
-    @Option(help: "Seconds one task may run before it counts as failed (default: 3600).")
+    @Option(help: "Seconds one task may run before it counts as failed.")
     var timeout: Double = 3600
 
-    @Option(help: "What to do with new and changed files: REGISTER_SYNC, REGISTER_AS_REPLICA_SYNC, PUT, PUT_SYNC, PUT_APPEND, NO_OP (default: REGISTER_SYNC).")
+    @Option(help: "What to do with new and changed files: REGISTER_SYNC, REGISTER_AS_REPLICA_SYNC, PUT, PUT_SYNC, PUT_APPEND, NO_OP.")
     var operation: String = SyncOperation.registerSync.rawValue
 
     @Option(name: [.customLong("to_resource"), .customLong("to-resource")], help: "Storage resource (from the configuration file) that copies go to or replicas are recorded on (default: default_resource for copies, inplace for registration).")
@@ -63,19 +63,19 @@ struct StartCommand: AsyncParsableCommand {
     @Option(help: "Compute, store and verify checksums: sha256 or md5 (default: none).")
     var checksum: String?
 
-    @Option(name: [.customLong("exclude_file_type"), .customLong("exclude-file-type")], parsing: .upToNextOption, help: "Entry types to leave out: regular, directory, character, block, socket, pipe, link.")
+    @Option(name: [.customLong("exclude_file_type"),.customLong("exclude-file-type")], parsing:.upToNextOption, help: "Entry types to leave out: regular, directory, character, block, socket, pipe, link.")
     var excludeFileType: [String] = []
 
-    @Option(name: [.customLong("exclude_file_name"), .customLong("exclude-file-name")], parsing: .upToNextOption, help: "Regular expressions; a non-directory whose full absolute path matches one from its start is left out (like Python's re.match).")
+    @Option(name: [.customLong("exclude_file_name"),.customLong("exclude-file-name")], parsing:.upToNextOption, help: "Regular expressions; a non-directory whose full absolute path matches one from its start is left out (like Python's re.match).")
     var excludeFileName: [String] = []
 
-    @Option(name: [.customLong("exclude_directory_name"), .customLong("exclude-directory-name")], parsing: .upToNextOption, help: "Regular expressions; a directory whose full absolute path matches one from its start is left out and not descended into.")
+    @Option(name: [.customLong("exclude_directory_name"),.customLong("exclude-directory-name")], parsing:.upToNextOption, help: "Regular expressions; a directory whose full absolute path matches one from its start is left out and not descended into.")
     var excludeDirectoryName: [String] = []
 
-    @Flag(name: [.customLong("follow_symlinks"), .customLong("follow-symlinks")], help: "Follow symbolic links (cycles are detected and skipped); by default a link is recorded with a link_target metadata entry.")
+    @Flag(name: [.customLong("follow_symlinks"),.customLong("follow-symlinks")], help: "Follow symbolic links (cycles are detected and skipped); by default a link is recorded with a link_target metadata entry.")
     var followSymlinks = false
 
-    @Option(name: [.customLong("delete_mode"), .customLong("delete-mode")], help: "Catalog entries whose source is gone: DO_NOT_DELETE, UNREGISTER (register operations), TRASH or NO_TRASH (PUT_SYNC, PUT_APPEND) (default: DO_NOT_DELETE).")
+    @Option(name: [.customLong("delete_mode"),.customLong("delete-mode")], help: "Catalog entries whose source is gone: DO_NOT_DELETE, UNREGISTER (register operations), TRASH or NO_TRASH (PUT_SYNC, PUT_APPEND).")
     var deleteMode: String = DeleteMode.doNotDelete.rawValue
 
     @Option(name: [.customShort("i"), .long], help: "Run a new pass this many seconds after the previous pass ended (default: run once).")

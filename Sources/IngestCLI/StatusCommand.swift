@@ -76,7 +76,7 @@ struct RateCommand: AsyncParsableCommand {
     @Argument(help: "The layer (2 and up).")
     var layer: Int
 
-    @Option(help: "Seconds to measure over (default: 10).")
+    @Option(help: "Seconds to measure over.")
     var span: Double = 10
 
     @Option(help: "The graph (default: the graph job started last).")

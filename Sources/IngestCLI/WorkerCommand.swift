@@ -13,10 +13,10 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(name: [.customShort("Q"), .long], help: "Comma-separated queues, in priority order (default: every queue, looked up again every second).")
     var queues: String?
 
-    @Option(name: .shortAndLong, help: "Tasks run at once (default: 4 per CPU).")
+    @Option(name:.shortAndLong, help: "Tasks run at once.")
     var concurrency: Int = WorkerConfiguration.defaultConcurrency
 
-    @Option(name: [.customLong("lease_seconds"), .customLong("lease-seconds")], help: "Seconds before a task held by a dead worker is re-delivered (default: 30).")
+    @Option(name: [.customLong("lease_seconds"),.customLong("lease-seconds")], help: "Seconds before a task held by a dead worker is re-delivered.")
     var leaseSeconds: Double = 30
 
     @Flag(help: "Stop once the queues have nothing ready and nothing is running (as `rq worker --burst`).")
