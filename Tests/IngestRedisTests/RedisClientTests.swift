@@ -55,8 +55,10 @@ struct RedisClientTests {
         let clock = ContinuousClock()
         let started = clock.now
         await #expect(throws: RedisError.self) { try await client.send(["PING"]) }
-        // With backoff it would keep trying for a minute; a loaded machine still answers within seconds.
-        #expect(clock.now - started < .seconds(20))
+        // With backoff it would keep trying for a minute. Refused at once, it answers within a second,
+        // but a machine running the whole suite beside other work has taken 20 s: the bound only has to
+        // tell "no backoff" from a minute of it.
+        #expect(clock.now - started < .seconds(45))
     }
 
     @Test func closedClientFailsCommands() async throws {
