@@ -88,3 +88,22 @@ extension CommandLineTests.NewUserEdgesTests {
         #expect(viaRqx.status == direct.status && viaRqx.stdout == direct.stdout, "\(viaRqx.stderr)")
     }
 }
+
+extension CommandLineTests.NewUserEdgesTests {
+    /// The README's first command syncs the example tree shipped in the repository: a fresh clone
+    /// has something to run on.
+    @Test func theReadmesFirstCommandRunsOnTheShippedExampleTree() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        let firstBlock = try #require(readme.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "```").first)
+        let command = try #require(firstBlock.split(separator: "\n").first { $0.hasPrefix("swift run -c release ingest start ") })
+        // The same arguments, run from the repository as the README says.
+        let arguments = command.dropFirst("swift run -c release ingest ".count).split(separator: " ").map(String.init)
+        #expect(arguments.first == "start" && arguments[1] == "examples/data", "\(command)")
+        let world = try CLIWorld()
+        let absolute = ["start", root.appendingPathComponent(arguments[1]).path] + arguments.dropFirst(2).filter { $0 != "--progress" }
+        let run = try world.ingest.run(absolute)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("created 7,") && run.stdout.contains("failed 0"), "\(run.stdout)")
+    }
+}
