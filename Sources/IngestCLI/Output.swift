@@ -18,9 +18,11 @@ enum Output {
         return ([line(header)] + rows.map(line)).joined(separator: "\n")
     }
 
+    /// One style for every command: snake_case keys, times as RFC 3339 text, sizes in bytes.
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
         return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

@@ -135,7 +135,7 @@ extension CommandLineTests {
             #expect(passes.prefix(2).map { $0["pass"] as? Int } == [1, 2])
             let first = try #require(passes.first)
             let second = passes[1]
-            #expect((second["startedAt"] as? Double ?? 0) >= (first["finishedAt"] as? Double ?? .infinity) + 0.99,
+            #expect((second["started_at"] as? Double ?? 0) >= (first["finished_at"] as? Double ?? .infinity) + 0.99,
                 "a pass starts an interval after the previous one ended")
 
             let stop = try world.ingest.run(["stop", "every-second"])
@@ -159,7 +159,7 @@ extension CommandLineTests {
             let nightly = try #require(jobs.first)
             #expect(nightly["state"] as? String == "waiting")
             #expect(nightly["schedule"] as? String == "cron 0 3 * * *")
-            let nextRun = try #require(nightly["nextRunAt"] as? String)
+            let nextRun = try #require(nightly["next_run_at"] as? String)
             let date = try #require(ISO8601DateFormatter().date(from: nextRun))
             let components = Calendar.current.dateComponents([.hour, .minute], from: date)
             #expect(components.hour == 3 && components.minute == 0)

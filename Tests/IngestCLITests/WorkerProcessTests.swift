@@ -161,7 +161,7 @@ extension CommandLineTests {
             let unserved = try world.ingest.run(["list"])
             #expect(unserved.stdout.contains("job waiting waits: no live worker listens to restart"), "\(unserved.stdout)")
             let jobs = try #require(try world.ingest.json(["list"]) as? [[String: Any]])
-            #expect(jobs.first?["queuesWithoutWorkers"] as? [String] == ["restart"])
+            #expect(jobs.first?["queues_without_workers"] as? [String] == ["restart"])
             #expect(try world.ingest.run(["workers"]).stdout.contains("no live workers"))
 
             let worker = try await world.ingest.launchStartedWorker(["-Q", "restart,path,file", "-c", "2"])
