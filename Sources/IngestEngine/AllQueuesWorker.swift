@@ -16,6 +16,7 @@ public final class AllQueuesWorker: Service {
     private let refreshInterval: Double
     private let order: @Sendable ([String]) -> [String]
     private let observers: [any WorkerObserver]
+    private let startedAt = currentTimestamp()
     private let logger: Logger
     private let state = Mutex<(stopped: Bool, current: Worker?)>((false, nil))
 
@@ -63,6 +64,11 @@ public final class AllQueuesWorker: Service {
             }
             guard !queues.isEmpty else {
                 if configuration.burst { break }
+                // Idle with no queue yet: still a live worker, listening to every queue.
+                let record = WorkerRecord(
+                    id: configuration.workerID, host: WorkerConfiguration.hostName, pid: getpid(), queues: [],
+                    concurrency: configuration.concurrency, startedAt: startedAt, lastHeartbeat: currentTimestamp())
+                try? await broker.heartbeat(record, ttl: max(configuration.leaseDuration, 3))
                 try? await Task.sleep(for: .seconds(min(refreshInterval, 1)))
                 continue
             }
@@ -103,5 +109,6 @@ public final class AllQueuesWorker: Service {
             // The worker ended on its own: a signal, or the job it waited for has ended.
             if !queuesChanged { break }
         }
+        try? await broker.removeWorker(id: configuration.workerID)
     }
 }

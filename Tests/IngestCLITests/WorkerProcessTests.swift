@@ -185,5 +185,19 @@ extension CommandLineTests {
             #expect(status.state == .completed)
             #expect(status.counter(Counter.entriesCreated) == 15 + 3 + 3 + 1)
         }
+
+        @Test func aWorkerOnEveryQueueIsListedBeforeAnyQueueExists() async throws {
+            let world = try CLIWorld(backend: .sqlite)
+            let worker = try world.ingest.launch(["worker", "-c", "2"])
+            defer { worker.stop(with: SIGTERM) }
+            var listed: [[String: Any]] = []
+            let deadline = Date().addingTimeInterval(60)
+            while listed.isEmpty && Date() < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                listed = (try? world.ingest.json(["workers"]) as? [[String: Any]]) ?? []
+            }
+            #expect(listed.count == 1)
+            #expect(listed.first?["queues"] as? [String] == [], "an idle worker on every queue lists no queue names")
+        }
     }
 }
