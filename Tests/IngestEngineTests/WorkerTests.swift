@@ -177,7 +177,8 @@ private struct TestFailure: Error, CustomStringConvertible {
         let subject = try BrokerFactory.sqlite.make()
         try await subject.broker.submit(.test(), tasks: (0..<10).map { _ in .test(key: "sleep100") })
         let handler = ScriptedHandler()
-        let worker = makeWorker(subject.broker, handler, concurrency: 2, until: nil)
+        // A long lease: a machine starved for seconds (the full suite) must not expire it and re-deliver.
+        let worker = makeWorker(subject.broker, handler, concurrency: 2, lease: 60, until: nil)
         async let run: Void = worker.run()
         // Drain once both slots are busy.
         let deadline = Date().addingTimeInterval(60)  // bounds a hung run only: the full suite can starve a worker for seconds
@@ -213,7 +214,8 @@ private struct TestFailure: Error, CustomStringConvertible {
         try await subject.broker.submit(.test(), tasks: (0..<6).map { _ in .test(key: "plain") })
         let broker = GatedFinishBroker(subject.broker)
         let handler = ScriptedHandler()
-        let worker = makeWorker(broker, handler, concurrency: 1)
+        // A long lease: a machine starved for seconds (the full suite) must not expire it and re-deliver.
+        let worker = makeWorker(broker, handler, concurrency: 1, lease: 60)
         async let run: Void = worker.run()
         // With every commit held back, one slot still starts a second task; the commits past the
         // concurrency then hold the slot, so no more than two tasks are ever taken.
