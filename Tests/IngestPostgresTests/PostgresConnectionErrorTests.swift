@@ -40,8 +40,9 @@ import Testing
                 url: url.unredactedString, logger: .quiet, options: .init(connectionWaitLimit: .seconds(1)))
         }
 
-        // Well under postgres-nio's own 60-second wait, with room for a loaded machine.
-        #expect(ContinuousClock.now - started < .seconds(40))
+        // Under postgres-nio's own 60-second wait. The limit is 1 s, but the full suite on two cores has
+        // starved this process for 40 s (tests that block cooperative threads on child processes).
+        #expect(ContinuousClock.now - started < .seconds(55))
         let message = try #require(error).description
         #expect(message.contains("127.0.0.1:1/"))
         #expect(message.contains("unavailable"))
