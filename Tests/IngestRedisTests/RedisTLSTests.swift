@@ -162,7 +162,9 @@ struct RedisTLSTests {
         let started = clock.now
         let error = try await connectError(url)
         #expect(error.description.contains("tls-port"), "\(error)")
-        #expect(clock.now - started < .seconds(30))
+        // Rules out waiting for a handshake that never comes; the full suite has starved its first
+        // tests for 30-40 s on two cores, so the bound leaves room for that.
+        #expect(clock.now - started < .seconds(55))
     }
 
     @Test func plainRedisToATLSPortSaysToUseRediss() async throws {
