@@ -39,19 +39,24 @@ private final class RecordingObserver: WorkerObserver {
 }
 
 @Suite struct WorkerObserverTests {
-    @Test func observersSeeEveryClaimStartAndEndWithItsResult() async throws {
-        let subject = try BrokerFactory.sqlite.make()
-        let retry = RetryPolicy(maxRetries: 1, delay: 0, timeout: 60)
-        try await subject.broker.submit(.test(), tasks: ["fine", "flaky", "broken"].map { .test(key: $0, retry: retry) })
+    /// Runs a worker on queue `q` until the job ends and returns what its observer saw, in order.
+    private func eventsOfAWorker(on broker: any Broker, lease: Double) async throws -> [String] {
         let observer = RecordingObserver()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let worker = Worker(
-            broker: subject.broker, handlers: [OutcomeHandler()],
-            configuration: WorkerConfiguration(queues: ["q"], concurrency: 1, leaseDuration: 5, stopWhenJobEnds: "job"),
+            broker: broker, handlers: [OutcomeHandler()],
+            configuration: WorkerConfiguration(queues: ["q"], concurrency: 1, leaseDuration: lease, stopWhenJobEnds: "job"),
             observers: [observer], logger: logger)
         try await worker.run()
-        let events = observer.events.withLock { $0 }
+        return observer.events.withLock { $0 }
+    }
+
+    @Test func observersSeeEveryClaimStartAndEndWithItsResult() async throws {
+        let subject = try BrokerFactory.sqlite.make()
+        let retry = RetryPolicy(maxRetries: 1, delay: 0, timeout: 60)
+        try await subject.broker.submit(.test(), tasks: ["fine", "flaky", "broken"].map { .test(key: $0, retry: retry) })
+        let events = try await eventsOfAWorker(on: subject.broker, lease: 5)
         for key in ["fine", "flaky", "broken"] {
             #expect(events.contains("claimed \(key)"))
             #expect(events.contains("started \(key)"))
@@ -74,15 +79,7 @@ private final class RecordingObserver: WorkerObserver {
         // A worker that claimed and died: its lease runs out.
         _ = try await subject.broker.claim(queues: ["q"], limit: 1, leaseDuration: 0.2, worker: "dead")
         try await Task.sleep(for: .milliseconds(300))
-        let observer = RecordingObserver()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let worker = Worker(
-            broker: subject.broker, handlers: [OutcomeHandler()],
-            configuration: WorkerConfiguration(queues: ["q"], concurrency: 1, leaseDuration: 0.3, stopWhenJobEnds: "job"),
-            observers: [observer], logger: logger)
-        try await worker.run()
-        let events = observer.events.withLock { $0 }
+        let events = try await eventsOfAWorker(on: subject.broker, lease: 0.3)
         #expect(events.contains("reaped 1"))
         #expect(events.contains("ended orphan succeeded"))
     }
