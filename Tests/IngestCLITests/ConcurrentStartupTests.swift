@@ -26,7 +26,7 @@ extension CommandLineTests {
                     launched.append((started, log))
                 }
                 for (process, log) in launched.prefix(starts) {
-                    process.waitUntilExit()
+                    await process.exited()
                     let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                     #expect(process.terminationStatus == 0, "round \(round): a start failed: \(output)")
                 }

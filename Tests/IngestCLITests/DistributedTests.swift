@@ -21,7 +21,7 @@ extension CommandLineTests {
         @Test func threeWorkersWithDifferentQueuesShareOneJob() async throws {
             let world = try CLIWorld(backend: .redis)
             let files = try TreeBuilder.grid(world.source.path, directories: 20, filesPerDirectory: 30)
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "split", "--files_per_task", "10"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "split", "--files_per_task", "10"])
             let workers = try ["restart", "path", "file"].map { try world.ingest.launch(["worker", "-Q", $0, "-c", "2"]) }
             defer { for worker in workers { worker.stopWorker() } }
             try await world.waitForJob("split") { $0.state.isTerminal }
@@ -33,7 +33,7 @@ extension CommandLineTests {
             let world = try CLIWorld()
             world.useRedis(try server.url)
             let files = try TreeBuilder.grid(world.source.path, directories: 60, filesPerDirectory: 50)
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "bounce", "--files_per_task", "10"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "bounce", "--files_per_task", "10"])
             let workers = try (0..<2).map { _ in try world.ingest.launch(["worker", "-c", "2", "--lease_seconds", "3"]) }
             defer { for worker in workers { worker.stopWorker() } }
             let midway = try await world.waitForJob("bounce") { $0.counter(Counter.entriesCreated) >= 300 || $0.state.isTerminal }
@@ -55,12 +55,12 @@ extension CommandLineTests {
                 let world = try CLIWorld(backend: .redis)
                 world.usePostgres(catalogURL)
                 let files = try TreeBuilder.grid(world.source.path, directories: 15, filesPerDirectory: 20)
-                try world.ingest.run(["start", world.source.path, world.target, "--job_name", "pg", "--files_per_task", "10"])
+                try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "pg", "--files_per_task", "10"])
                 let workers = try (0..<2).map { _ in try world.ingest.launch(["worker", "-c", "4"]) }
                 defer { for worker in workers { worker.stopWorker() } }
                 try await world.waitForJob("pg") { $0.state.isTerminal }
                 try await expectEveryFileRegisteredOnce(world, files: files, job: "pg")
-                let listing = try world.ingest.run(["ls", world.target + "/group0/dir0"])
+                let listing = try await world.ingest.run(["ls", world.target + "/group0/dir0"])
                 #expect(listing.status == 0, "\(listing.stderr)")
                 #expect(listing.stdout.contains("file0.txt"))
                 await world.closeCatalog()
@@ -75,7 +75,7 @@ extension CommandLineTests {
                 let world = try CLIWorld(backend: .redis)
                 world.usePostgres(server.url())
                 let files = try TreeBuilder.grid(world.source.path, directories: 60, filesPerDirectory: 50)
-                try world.ingest.run([
+                try await world.ingest.run([
                     "start", world.source.path, world.target, "--job_name", "pgbounce", "--files_per_task", "10",
                     "--max_retries", "5", "--delay", "1",
                 ])
@@ -98,7 +98,7 @@ extension CommandLineTests {
             let world = try CLIWorld(backend: .redis)
             let url = try TestServers.redisURL()
             try TreeBuilder.grid(world.source.path, directories: 2, filesPerDirectory: 3)
-            let start = try world.ingest.run([
+            let start = try await world.ingest.run([
                 "start", world.source.path, world.target, "--job_name", "seed", "--synchronous",
                 "--redis_host", url.host, "--redis_port", "\(url.port)", "--redis_db", "\(url.database)",
             ])
@@ -110,7 +110,7 @@ extension CommandLineTests {
             viaEnvironment.extraEnvironment["REDIS_HOST"] = url.host
             viaEnvironment.extraEnvironment["REDIS_PORT"] = "\(url.port)"
             viaEnvironment.extraEnvironment["REDIS_DB"] = "\(url.database)"
-            let jobs = try #require(try viaEnvironment.json(["list"]) as? [[String: Any]])
+            let jobs = try await #require(try viaEnvironment.json(["list"]) as? [[String: Any]])
             #expect(jobs.map { $0["name"] as? String } == ["seed"])
         }
 
@@ -120,8 +120,8 @@ extension CommandLineTests {
             let foreignKey = "not-ingest:\(UUID().uuidString)"
             try await client.send(["SET", foreignKey, "keep"])
             try TreeBuilder.grid(world.source.path, directories: 1, filesPerDirectory: 2)
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "f"])
-            let flush = try world.ingest.run(["flush", "--yes"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "f"])
+            let flush = try await world.ingest.run(["flush", "--yes"])
             #expect(flush.status == 0, "\(flush.stderr)")
             #expect(flush.stdout.contains(world.keyPrefix))
             #expect(try await world.broker().jobs().isEmpty)
@@ -134,7 +134,7 @@ extension CommandLineTests {
             let server = try PrivateRedisServer(extraArguments: ["--maxmemory-policy", "allkeys-lru"])
             let world = try CLIWorld()
             world.useRedis(try server.url)
-            let result = try world.ingest.run(["worker", "-c", "1"])
+            let result = try await world.ingest.run(["worker", "-c", "1"])
             #expect(result.status != 0)
             #expect(result.stderr.contains("allkeys-lru"))
             #expect(result.stderr.contains("maxmemory-policy noeviction"))
@@ -142,11 +142,11 @@ extension CommandLineTests {
 
         @Test func badBrokerURLsAreRefusedWithTheFormAndNoSecret() async throws {
             let world = try CLIWorld()
-            let tls = try world.ingest.run(["list", "--broker", "rediss://:hunter2@cache.example:6380/0?ssl_cert_reqs=maybe"])
+            let tls = try await world.ingest.run(["list", "--broker", "rediss://:hunter2@cache.example:6380/0?ssl_cert_reqs=maybe"])
             #expect(tls.status != 0)
             #expect(tls.stderr.contains("required or none"), "\(tls.stderr)")
             #expect(!tls.stderr.contains("hunter2"))
-            let garbled = try world.ingest.run(["list", "--broker", "redis://:hunter2@cache.example:notaport/0"])
+            let garbled = try await world.ingest.run(["list", "--broker", "redis://:hunter2@cache.example:notaport/0"])
             #expect(garbled.status != 0)
             #expect(garbled.stderr.contains("port"))
             #expect(!garbled.stderr.contains("hunter2"))

@@ -7,33 +7,33 @@ extension CommandLineTests {
     /// Rough edges a new user met (issue 12, section B).
     @Suite struct NewUserEdgesTests {
         @Test(arguments: [["--lease_seconds", "5"], ["-c", "3"]])
-        func optionsOfTheInProcessWorkerAreRefusedForAQueuedJob(_ option: [String]) throws {
+        func optionsOfTheInProcessWorkerAreRefusedForAQueuedJob(_ option: [String]) async throws {
             let world = try CLIWorld()
             try TreeBuilder.write(world.source.path, "a.txt", "a")
-            let refused = try world.ingest.run(["start", world.source.path, world.target, "--job_name", "queued"] + option)
+            let refused = try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "queued"] + option)
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("applies to --synchronous runs only"), "\(refused.stderr)")
             #expect(refused.stderr.contains("ingest worker"), "the message names where the setting goes")
-            let synchronous = try world.ingest.run(["start", world.source.path, world.target, "--synchronous"] + option)
+            let synchronous = try await world.ingest.run(["start", world.source.path, world.target, "--synchronous"] + option)
             #expect(synchronous.status == 0, "\(synchronous.stderr)")
         }
 
-        @Test func lsShowsTheTopCollectionsAndOneDataObject() throws {
+        @Test func lsShowsTheTopCollectionsAndOneDataObject() async throws {
             let world = try CLIWorld()
             try TreeBuilder.write(world.source.path, "a.txt", "abc")
-            try world.ingest.run(["start", world.source.path, world.target, "--synchronous"])
-            let top = try world.ingest.run(["ls"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--synchronous"])
+            let top = try await world.ingest.run(["ls"])
             #expect(top.status == 0, "\(top.stderr)")
             #expect(top.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "C- /tempZone")
-            let object = try world.ingest.run(["ls", "-l", "\(world.target)/a.txt"])
+            let object = try await world.ingest.run(["ls", "-l", "\(world.target)/a.txt"])
             #expect(object.status == 0, "\(object.stderr)")
             #expect(object.stdout.contains("a.txt") && object.stdout.contains("1 replica(s)") && object.stdout.contains(" 3  "), "\(object.stdout)")
         }
 
         @Test(arguments: ["s3://bucket/prefix", "S3://bucket", "https://example.org/data"])
-        func anObjectStoreSourceIsAnsweredNotTakenForAMissingDirectory(_ source: String) throws {
+        func anObjectStoreSourceIsAnsweredNotTakenForAMissingDirectory(_ source: String) async throws {
             let world = try CLIWorld()
-            let refused = try world.ingest.run(["start", source, world.target])
+            let refused = try await world.ingest.run(["start", source, world.target])
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("syncs directories only"), "\(refused.stderr)")
             #expect(!refused.stderr.contains("No such file"))
@@ -42,49 +42,49 @@ extension CommandLineTests {
 }
 
 extension CommandLineTests.NewUserEdgesTests {
-    @Test func aJobIsForgottenAloneAndAReplacedOneIsNamed() throws {
+    @Test func aJobIsForgottenAloneAndAReplacedOneIsNamed() async throws {
         let world = try CLIWorld()
         try TreeBuilder.write(world.source.path, "a.txt", "a")
-        try world.ingest.run(["start", world.source.path, world.target, "--job_name", "keep", "--synchronous"])
-        try world.ingest.run(["start", world.source.path, world.target, "--job_name", "drop", "--synchronous"])
-        let again = try world.ingest.run(["start", world.source.path, world.target, "--job_name", "drop", "--synchronous"])
+        try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "keep", "--synchronous"])
+        try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "drop", "--synchronous"])
+        let again = try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "drop", "--synchronous"])
         #expect(again.stdout.contains("job drop replaces the ended job of that name (completed)"), "\(again.stdout)")
-        let forgotten = try world.ingest.run(["forget", "drop"])
+        let forgotten = try await world.ingest.run(["forget", "drop"])
         #expect(forgotten.status == 0, "\(forgotten.stderr)")
-        let jobs = try #require(try world.ingest.json(["list"]) as? [[String: Any]])
+        let jobs = try await #require(try world.ingest.json(["list"]) as? [[String: Any]])
         #expect(jobs.compactMap { $0["name"] as? String } == ["keep"])
-        #expect(try world.ingest.run(["ls", world.target]).stdout.contains("a.txt"), "the catalog is kept")
+        #expect(try await world.ingest.run(["ls", world.target]).stdout.contains("a.txt"), "the catalog is kept")
     }
 }
 
 extension CommandLineTests.NewUserEdgesTests {
-    @Test func historyOfAOneShotJobShowsItsPassAndAWorkerSaysWhatItServes() throws {
+    @Test func historyOfAOneShotJobShowsItsPassAndAWorkerSaysWhatItServes() async throws {
         let world = try CLIWorld()
         try TreeBuilder.write(world.source.path, "a.txt", "a")
-        try world.ingest.run(["start", world.source.path, world.target, "--job_name", "once"])
-        let worker = try world.ingest.run(["worker", "--burst", "-Q", "restart,path,file", "-c", "2"])
+        try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "once"])
+        let worker = try await world.ingest.run(["worker", "--burst", "-Q", "restart,path,file", "-c", "2"])
         #expect(worker.status == 0, "\(worker.stderr)")
         let line = worker.stdout.split(separator: "\n").first.map(String.init) ?? ""
         #expect(line.hasPrefix("worker ") && line.contains("queues restart,path,file, 2 at once, until the queues are empty"), "\(line)")
         #expect(line.contains("broker sqlite:") && line.contains("catalog sqlite:"), "\(line)")
-        let history = try world.ingest.run(["history", "once"])
+        let history = try await world.ingest.run(["history", "once"])
         #expect(history.status == 0)
         #expect(history.stdout.contains("completed") && !history.stdout.contains("no ended passes"), "\(history.stdout)")
     }
 }
 
 extension CommandLineTests.NewUserEdgesTests {
-    @Test func anUnknownCommandGetsTheNearestOnesAndRqxSpellingsWork() throws {
+    @Test func anUnknownCommandGetsTheNearestOnesAndRqxSpellingsWork() async throws {
         let world = try CLIWorld()
-        let typo = try world.ingest.run(["lst"])
+        let typo = try await world.ingest.run(["lst"])
         #expect(typo.status == 64)
         #expect(typo.stderr.contains("did you mean `ingest list` or `ingest ls`?"), "\(typo.stderr)")
-        let flask = try world.ingest.run(["flask", "ingest"])
+        let flask = try await world.ingest.run(["flask", "ingest"])
         #expect(flask.status == 64 && flask.stderr.contains("`flask ingest ...` commands are `ingest ...` here"))
         try TreeBuilder.write(world.source.path, "a.txt", "a")
-        try world.ingest.run(["start", world.source.path, world.target, "--job_name", "j"])
-        let direct = try world.ingest.run(["requeue", "file", "--all"])
-        let viaRqx = try world.ingest.run(["rqx", "requeue", "file", "--all"])
+        try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "j"])
+        let direct = try await world.ingest.run(["requeue", "file", "--all"])
+        let viaRqx = try await world.ingest.run(["rqx", "requeue", "file", "--all"])
         #expect(viaRqx.status == direct.status && viaRqx.stdout == direct.stdout, "\(viaRqx.stderr)")
     }
 }
@@ -92,7 +92,7 @@ extension CommandLineTests.NewUserEdgesTests {
 extension CommandLineTests.NewUserEdgesTests {
     /// The README's first command syncs the example tree shipped in the repository: a fresh clone
     /// has something to run on.
-    @Test func theReadmesFirstCommandRunsOnTheShippedExampleTree() throws {
+    @Test func theReadmesFirstCommandRunsOnTheShippedExampleTree() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
         let firstBlock = try #require(readme.components(separatedBy: "```sh\n").dropFirst().first?.components(separatedBy: "```").first)
@@ -102,7 +102,7 @@ extension CommandLineTests.NewUserEdgesTests {
         #expect(arguments.first == "start" && arguments[1] == "examples/data", "\(command)")
         let world = try CLIWorld()
         let absolute = ["start", root.appendingPathComponent(arguments[1]).path] + arguments.dropFirst(2).filter { $0 != "--progress" }
-        let run = try world.ingest.run(absolute)
+        let run = try await world.ingest.run(absolute)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("created 7,") && run.stdout.contains("failed 0"), "\(run.stdout)")
     }

@@ -18,10 +18,10 @@ extension CommandLineTests {
             ["--delay=-1"], ["--delay", "1e300"], ["--delay", "nan"],
             ["--interval", "nan"], ["--interval", "1e300"],
         ])
-        func outOfRangeSecondsAreRefusedBeforeAnythingIsQueued(_ option: [String]) throws {
+        func outOfRangeSecondsAreRefusedBeforeAnythingIsQueued(_ option: [String]) async throws {
             let world = try CLIWorld()
             try TreeBuilder.write(world.source.path, "a.txt", "a")
-            let result = try world.ingest.run(["start", world.source.path, world.target] + option)
+            let result = try await world.ingest.run(["start", world.source.path, world.target] + option)
             #expect(result.status == 64, "a usage error, not a crash: \(result.status) \(result.stderr)")
             #expect(result.stderr.contains("\(option[0].split(separator: "=")[0]): "), "\(result.stderr)")
             #expect(result.stderr.contains("give a number") || result.stderr.contains("give one"), "the message gives the range: \(result.stderr)")
@@ -29,18 +29,18 @@ extension CommandLineTests {
         }
 
         @Test(arguments: ["0 0 31 2 *", "0 0 30 2 *"])
-        func cronThatNeverFiresIsRefused(_ expression: String) throws {
+        func cronThatNeverFiresIsRefused(_ expression: String) async throws {
             let world = try CLIWorld()
-            let result = try world.ingest.run(["start", world.source.path, world.target, "--cron", expression])
+            let result = try await world.ingest.run(["start", world.source.path, world.target, "--cron", expression])
             #expect(result.status != 0)
             #expect(result.stderr.contains("'\(expression)' never fires"), "\(result.stderr)")
             try expectNothingCreated(world)
         }
 
         @Test(arguments: ["", "two\nlines", "red\u{1B}[31m", "tab\there"])
-        func jobNameThatIsEmptyOrHasControlCharactersIsRefused(_ name: String) throws {
+        func jobNameThatIsEmptyOrHasControlCharactersIsRefused(_ name: String) async throws {
             let world = try CLIWorld()
-            let result = try world.ingest.run(["start", world.source.path, world.target, "--job_name", name])
+            let result = try await world.ingest.run(["start", world.source.path, world.target, "--job_name", name])
             #expect(result.status == 64, "\(result.stderr)")
             #expect(result.stderr.contains("--job_name"), "\(result.stderr)")
             #expect(result.stderr.contains(name.isEmpty ? "is empty" : "control character"), "\(result.stderr)")
@@ -49,7 +49,7 @@ extension CommandLineTests {
 
         /// Runs `ingest ARGS` under `timeout`, so that a worker that was wrongly accepted (and runs
         /// until stopped) fails the test instead of hanging it.
-        private func runBounded(_ world: CLIWorld, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        private func runBounded(_ world: CLIWorld, _ arguments: [String]) async throws -> (status: Int32, stderr: String) {
             let errors = world.home.subpath("bounded-stderr")
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
@@ -63,23 +63,22 @@ extension CommandLineTests {
             _ = FileManager.default.createFile(atPath: errors, contents: nil)
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errors))
             process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
+            try await process.runToExit()
             return (process.terminationStatus, (try? String(contentsOfFile: errors, encoding: .utf8)) ?? "")
         }
 
         @Test(arguments: ["nan", "1e300", "0"])
-        func workerWithAnOutOfRangeLeaseIsRefused(_ lease: String) throws {
+        func workerWithAnOutOfRangeLeaseIsRefused(_ lease: String) async throws {
             let world = try CLIWorld()
-            let result = try runBounded(world, ["worker", "--lease_seconds", lease])
+            let result = try await runBounded(world, ["worker", "--lease_seconds", lease])
             #expect(result.status == 64, "a usage error, not a crash: \(result.status) \(result.stderr)")
             #expect(result.stderr.contains("--lease_seconds"), "\(result.stderr)")
         }
 
         @Test(arguments: ["0", "1000001"])
-        func logIntervalOutOfRangeIsRefused(_ interval: String) throws {
+        func logIntervalOutOfRangeIsRefused(_ interval: String) async throws {
             let world = try CLIWorld()
-            let result = try runBounded(world, ["worker", "--log_filename", world.home.subpath("log.jsonl"), "--log_when", "midnight", "--log_interval", interval])
+            let result = try await runBounded(world, ["worker", "--log_filename", world.home.subpath("log.jsonl"), "--log_when", "midnight", "--log_interval", interval])
             #expect(result.status == 64, "\(result.status) \(result.stderr)")
             #expect(result.stderr.contains("--log_interval must be from 1 to"), "\(result.stderr)")
         }

@@ -16,28 +16,28 @@ extension CommandLineTests {
             (["ls", "/tempZone", "--catalog", "postgres://u:\(secret)@h:54x2/db"], "postgres://u:***@h:54x2/db"),
             (["ls", "/tempZone", "--catalog", "postgres://u@h/db?password=\(secret)"], "password=***"),
         ])
-        func passwordInAURLIsMasked(_ arguments: [String], _ shown: String) throws {
+        func passwordInAURLIsMasked(_ arguments: [String], _ shown: String) async throws {
             let world = try CLIWorld()
-            let result = try world.ingest.run(arguments)
+            let result = try await world.ingest.run(arguments)
             #expect(result.status != 0)
             #expect(!(result.stdout + result.stderr).contains(Self.secret), "\(result.stderr)")
             #expect(result.stderr.contains(shown), "the URL is still named, masked: \(result.stderr)")
         }
 
         @Test(arguments: [["ls", "/tempZone", "--catalog", secret], ["list", "--broker", secret], ["list", "--broker", "pass:\(secret)"]])
-        func valueThatIsNotAURLIsNotRepeated(_ arguments: [String]) throws {
+        func valueThatIsNotAURLIsNotRepeated(_ arguments: [String]) async throws {
             let world = try CLIWorld()
-            let result = try world.ingest.run(arguments)
+            let result = try await world.ingest.run(arguments)
             #expect(result.status != 0)
             #expect(!(result.stdout + result.stderr).contains(Self.secret), "\(result.stderr)")
             #expect(result.stderr.contains("\(arguments.last!.count) characters"), "says how long the value was: \(result.stderr)")
             #expect(result.stderr.contains("sqlite:PATH"), "says what is accepted: \(result.stderr)")
         }
 
-        @Test func passwordInTheCatalogVariableIsNotRepeated() throws {
+        @Test func passwordInTheCatalogVariableIsNotRepeated() async throws {
             let world = try CLIWorld()
             world.ingest.extraEnvironment["INGEST_CATALOG_URL"] = Self.secret
-            let result = try world.ingest.run(["ls", "/tempZone"])
+            let result = try await world.ingest.run(["ls", "/tempZone"])
             #expect(result.status != 0)
             #expect(!(result.stdout + result.stderr).contains(Self.secret), "\(result.stderr)")
         }

@@ -31,7 +31,7 @@ extension CommandLineTests {
             let neighbour = "ingest-cli-neighbour-\(UUID().uuidString):"
             try await client.send(["SET", neighbour + "{ingest}:job:other", "keep"])
 
-            let start = try world.ingest.run(["start", world.source.path, world.target, "--job_name", "configured", "--synchronous"])
+            let start = try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "configured", "--synchronous"])
             #expect(start.status == 0, "\(start.stderr)")
             #expect(try await world.broker().job(named: "configured")?.state == .completed)
             #expect(try await !keys(under: world.keyPrefix, client: client).isEmpty, "the job's keys are under the configured prefix")
@@ -41,10 +41,10 @@ extension CommandLineTests {
             let configFile = elsewhere.subpath("ingest.yaml")
             try FileManager.default.copyItem(atPath: world.home.subpath("config.yaml"), toPath: configFile)
             let bareHome = IngestProcess(home: elsewhere.subpath("home"))
-            let jobs = try #require(try bareHome.json(["list", "--config", configFile]) as? [[String: Any]])
+            let jobs = try await #require(try bareHome.json(["list", "--config", configFile]) as? [[String: Any]])
             #expect(jobs.map { $0["name"] as? String } == ["configured"])
 
-            let flush = try world.ingest.run(["flush", "--yes"])
+            let flush = try await world.ingest.run(["flush", "--yes"])
             #expect(flush.status == 0, "\(flush.stderr)")
             #expect(flush.stdout.contains(world.keyPrefix), "\(flush.stdout)")
             #expect(try await keys(under: world.keyPrefix, client: client).isEmpty)
@@ -67,11 +67,11 @@ extension CommandLineTests {
             seed.extraEnvironment["REDIS_PORT"] = "\(server.port)"
             seed.extraEnvironment["REDIS_PASSWORD"] = password
             seed.extraEnvironment["INGEST_KEY_PREFIX"] = world.keyPrefix
-            let start = try seed.run(["start", world.source.path, world.target, "--job_name", "guarded", "--synchronous"])
+            let start = try await seed.run(["start", world.source.path, world.target, "--job_name", "guarded", "--synchronous"])
             #expect(start.status == 0, "\(start.stderr)")
             #expect(try await world.broker().job(named: "guarded")?.state == .completed)
 
-            let viaURL = try world.ingest.run([
+            let viaURL = try await world.ingest.run([
                 "list", "--json", "--broker", "redis://:\(password)@127.0.0.1:\(server.port)/0", "--key_prefix", world.keyPrefix,
             ])
             #expect(viaURL.status == 0, "\(viaURL.stderr)")
@@ -83,7 +83,7 @@ extension CommandLineTests {
             let world = try CLIWorld()
             let wrong = "not-the-password-\(UUID().uuidString.prefix(8))"
 
-            let viaURL = try world.ingest.run(["list", "--broker", "redis://:\(wrong)@127.0.0.1:\(server.port)/0"])
+            let viaURL = try await world.ingest.run(["list", "--broker", "redis://:\(wrong)@127.0.0.1:\(server.port)/0"])
             #expect(viaURL.status != 0)
             #expect(viaURL.stderr.contains("refused authentication"), "\(viaURL.stderr)")
             #expect(viaURL.stderr.contains("127.0.0.1:\(server.port)"), "\(viaURL.stderr)")
@@ -94,13 +94,13 @@ extension CommandLineTests {
             seed.extraEnvironment["REDIS_HOST"] = "127.0.0.1"
             seed.extraEnvironment["REDIS_PORT"] = "\(server.port)"
             seed.extraEnvironment["REDIS_PASSWORD"] = wrong
-            let viaVariables = try seed.run(["worker", "-c", "1"])
+            let viaVariables = try await seed.run(["worker", "-c", "1"])
             #expect(viaVariables.status != 0)
             #expect(viaVariables.stderr.contains("refused authentication"), "\(viaVariables.stderr)")
             #expect(!viaVariables.stderr.contains(wrong), "\(viaVariables.stderr)")
             #expect(!viaVariables.stdout.contains(wrong))
 
-            let none = try world.ingest.run(["list", "--broker", "redis://127.0.0.1:\(server.port)/0"])
+            let none = try await world.ingest.run(["list", "--broker", "redis://127.0.0.1:\(server.port)/0"])
             #expect(none.status != 0)
             #expect(none.stderr.contains("refused authentication"), "\(none.stderr)")
         }

@@ -16,7 +16,7 @@ extension CommandLineTests {
             let connection = ["--broker", url.unredacted, "--key_prefix", world.keyPrefix]
             #expect(url.unredacted.contains("?ssl_ca_certs="))
 
-            let start = try world.ingest.run(["start", world.source.path, world.target, "--job_name", "tls", "--files_per_task", "5"] + connection)
+            let start = try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "tls", "--files_per_task", "5"] + connection)
             #expect(start.status == 0, "\(start.stderr)")
             let worker = try world.ingest.launch(["worker", "-c", "2"] + connection)
             defer { worker.stopWorker() }
@@ -31,24 +31,24 @@ extension CommandLineTests {
             let world = try CLIWorld()
             let bare = "rediss://127.0.0.1:\(server.port)/0"
 
-            let refused = try world.ingest.run(["list", "--broker", bare])
+            let refused = try await world.ingest.run(["list", "--broker", bare])
             #expect(refused.status != 0)
             #expect(refused.stderr.contains("does not verify for host '127.0.0.1'"), "\(refused.stderr)")
             #expect(refused.stderr.contains("--redis_ssl_ca_certs"), "\(refused.stderr)")
 
-            let viaFlag = try world.ingest.run(["list", "--broker", bare, "--redis_ssl_ca_certs", certificates.caCertificate])
+            let viaFlag = try await world.ingest.run(["list", "--broker", bare, "--redis_ssl_ca_certs", certificates.caCertificate])
             #expect(viaFlag.status == 0, "\(viaFlag.stderr)")
 
             var viaEnvironment = world.ingest
             viaEnvironment.extraEnvironment["REDIS_SSL_CA_CERTS"] = certificates.caCertificate
-            let listed = try viaEnvironment.run(["list", "--broker", bare])
+            let listed = try await viaEnvironment.run(["list", "--broker", bare])
             #expect(listed.status == 0, "\(listed.stderr)")
 
             // The URL wins over the variable.
-            let wrongCA = try viaEnvironment.run(["list", "--broker", bare + "?ssl_ca_certs=" + certificates.otherCACertificate])
+            let wrongCA = try await viaEnvironment.run(["list", "--broker", bare + "?ssl_ca_certs=" + certificates.otherCACertificate])
             #expect(wrongCA.status != 0)
 
-            let insecure = try world.ingest.run(["list", "--broker", bare, "--redis_ssl_cert_reqs", "none"])
+            let insecure = try await world.ingest.run(["list", "--broker", bare, "--redis_ssl_cert_reqs", "none"])
             #expect(insecure.status == 0, "\(insecure.stderr)")
         }
 
@@ -58,11 +58,11 @@ extension CommandLineTests {
             let world = try CLIWorld()
             let broker = "rediss://127.0.0.1:\(server.port)/0?ssl_ca_certs=\(certificates.caCertificate)"
 
-            let anonymous = try world.ingest.run(["list", "--broker", broker])
+            let anonymous = try await world.ingest.run(["list", "--broker", broker])
             #expect(anonymous.status != 0)
             #expect(anonymous.stderr.contains("tls-auth-clients"), "\(anonymous.stderr)")
 
-            let identified = try world.ingest.run([
+            let identified = try await world.ingest.run([
                 "list", "--broker", broker, "--redis_ssl_certfile", certificates.clientCertificate, "--redis_ssl_keyfile",
                 certificates.clientKey,
             ])
@@ -71,7 +71,7 @@ extension CommandLineTests {
 
         @Test func aTLSFlagForAPlainBrokerIsRefused() async throws {
             let world = try CLIWorld()
-            let result = try world.ingest.run([
+            let result = try await world.ingest.run([
                 "list", "--broker", "redis://:hunter2@127.0.0.1:1/0", "--redis_ssl_ca_certs", "/etc/ssl/ca.pem",
             ])
             #expect(result.status != 0)

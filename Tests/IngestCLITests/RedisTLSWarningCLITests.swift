@@ -21,7 +21,7 @@ extension CommandLineTests {
             // No CA given: the server's certificate verifies only when it is not checked.
             let broker = "rediss://127.0.0.1:\(server.port)/0?ssl_cert_reqs=none"
 
-            let start = try world.ingest.run([
+            let start = try await world.ingest.run([
                 "start", world.source.path, world.target, "--job_name", "unchecked", "--synchronous", "--broker", broker,
                 "--key_prefix", world.keyPrefix,
             ])
@@ -41,10 +41,10 @@ extension CommandLineTests {
             let world = try CLIWorld()
             let verified = "rediss://127.0.0.1:\(server.port)/0?ssl_ca_certs=\(certificates.caCertificate)"
             // The certificate names another host, so only the host name check stands in the way.
-            let refused = try world.ingest.run(["list", "--broker", verified])
+            let refused = try await world.ingest.run(["list", "--broker", verified])
             #expect(refused.status != 0, "\(refused.stderr)")
 
-            let unmatched = try world.ingest.run(["list", "--broker", verified + "&ssl_check_hostname=false"])
+            let unmatched = try await world.ingest.run(["list", "--broker", verified + "&ssl_check_hostname=false"])
 
             #expect(unmatched.status == 0, "\(unmatched.stderr)")
             let lines = warnings(unmatched.stderr)
@@ -57,7 +57,7 @@ extension CommandLineTests {
             let world = try CLIWorld()
             let bare = "rediss://127.0.0.1:\(server.port)/0"
 
-            let viaFlag = try world.ingest.run(["list", "--broker", bare, "--redis_ssl_cert_reqs", "none"])
+            let viaFlag = try await world.ingest.run(["list", "--broker", bare, "--redis_ssl_cert_reqs", "none"])
             #expect(viaFlag.status == 0, "\(viaFlag.stderr)")
             #expect(warnings(viaFlag.stderr).count == 1, "\(viaFlag.stderr)")
             #expect(warnings(viaFlag.stderr).first?.contains("not checked (--redis_ssl_cert_reqs none)") == true, "\(viaFlag.stderr)")
@@ -65,7 +65,7 @@ extension CommandLineTests {
             // A variable left in the environment is the case nothing else would show.
             var leftBehind = world.ingest
             leftBehind.extraEnvironment["REDIS_SSL_CERT_REQS"] = "CERT_NONE"
-            let viaVariable = try leftBehind.run(["list", "--broker", bare])
+            let viaVariable = try await leftBehind.run(["list", "--broker", bare])
             #expect(viaVariable.status == 0, "\(viaVariable.stderr)")
             #expect(warnings(viaVariable.stderr).count == 1, "\(viaVariable.stderr)")
             #expect(
@@ -86,11 +86,11 @@ extension CommandLineTests {
                 (world.ingest, verified), (world.ingest, verified + "&ssl_cert_reqs=required&ssl_check_hostname=true"),
                 (world.ingest, verified + "&ssl_cert_reqs=optional"), (withVariable, verified + "&ssl_cert_reqs=required"),
             ] {
-                let result = try ingest.run(["list", "--broker", broker])
+                let result = try await ingest.run(["list", "--broker", broker])
                 #expect(result.status == 0, "\(broker): \(result.stderr)")
                 #expect(warnings(result.stderr).isEmpty, "\(broker): \(result.stderr)")
             }
-            let optionalWithTheWrongCA = try world.ingest.run([
+            let optionalWithTheWrongCA = try await world.ingest.run([
                 "list", "--broker", "rediss://127.0.0.1:\(server.port)/0?ssl_cert_reqs=optional&ssl_ca_certs=\(certificates.otherCACertificate)",
             ])
             #expect(optionalWithTheWrongCA.status != 0, "optional still verifies the certificate")
@@ -109,7 +109,7 @@ extension CommandLineTests {
                 var url = try RedisURL(parsing: "rediss://127.0.0.1:\(server.port)/0?ssl_cert_reqs=none")
                 url.username = username
                 url.password = password
-                let result = try world.ingest.run(["list", "--broker", url.unredacted])
+                let result = try await world.ingest.run(["list", "--broker", url.unredacted])
 
                 #expect(result.status == 0, "\(result.stderr)")
                 let lines = warnings(result.stderr)

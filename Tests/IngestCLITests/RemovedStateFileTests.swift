@@ -57,7 +57,7 @@ extension CommandLineTests {
         @Test func aWorkerOnEveryQueueExitsWhenItsStateFileIsRemovedAfterAJob() async throws {
             let world = try CLIWorld()
             try TreeBuilder.write(world.source.path, "a.txt", "a")
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "first"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "first"])
             let log = world.home.subpath("worker.log")
             let worker = try await launchWorker(world, ["-c", "2"], log: log)
             try await world.waitForJob("first") { $0.state.isTerminal }
@@ -78,7 +78,7 @@ extension CommandLineTests {
             removeState(world)
             // A new job on a new state file: the running worker would never see it.
             try TreeBuilder.write(world.source.path, "a.txt", "a")
-            let start = try world.ingest.run(["start", world.source.path, world.target, "--job_name", "after"])
+            let start = try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "after"])
             #expect(start.status == 0, "\(start.stderr)")
 
             #expect(try await waitForExit(worker, seconds: 20))

@@ -19,21 +19,21 @@ extension CommandLineTests {
             return paths
         }
 
-        @Test func unknownResourceIsRefusedWithTheDefinedOnesListed() throws {
+        @Test func unknownResourceIsRefusedWithTheDefinedOnesListed() async throws {
             let world = try CLIWorld()
             _ = try writeConfig(world, vaults: ["archive", "backup"])
             try TreeBuilder.write(world.source.path, "a.txt", "a")
-            let result = try world.ingest.run(["start", world.source.path, world.target, "--operation", "PUT", "--to_resource", "tape"])
+            let result = try await world.ingest.run(["start", world.source.path, world.target, "--operation", "PUT", "--to_resource", "tape"])
             #expect(result.status != 0)
             #expect(result.stderr.contains("resource 'tape' is not defined in \(world.home.subpath("config.yaml")); defined: archive, backup"), "\(result.stderr)")
-            #expect((try world.ingest.json(["list"]) as? [Any])?.isEmpty == true)
+            #expect((try await world.ingest.json(["list"]) as? [Any])?.isEmpty == true)
         }
 
-        @Test func badConfigurationKeyIsNamed() throws {
+        @Test func badConfigurationKeyIsNamed() async throws {
             let world = try CLIWorld()
             try "resources:\n  - name: archive\n    type: vault\n    pth: /x\n".write(
                 toFile: world.home.subpath("config.yaml"), atomically: true, encoding: .utf8)
-            let result = try world.ingest.run(["list"])
+            let result = try await world.ingest.run(["list"])
             #expect(result.status != 0)
             #expect(result.stderr.contains("resources[0].pth"), "\(result.stderr)")
         }
@@ -43,7 +43,7 @@ extension CommandLineTests {
             let world = try CLIWorld()
             let vaults = try writeConfig(world, vaults: ["archive"])
             let files = try TreeBuilder.grid(world.source.path, directories: 12, filesPerDirectory: 25)
-            try world.ingest.run([
+            try await world.ingest.run([
                 "start", world.source.path, world.target, "--operation", operation, "--to_resource", "archive",
                 "--checksum", "md5", "--files_per_task", "5", "--job_name", "copy",
             ])
@@ -60,11 +60,11 @@ extension CommandLineTests {
             #expect(status.counter(Counter.bytesCopied) == totalBytes, "each file was written once")
             #expect(status.counter(Counter.entriesCreated) == Int64(files.count + 12 + 3 + 1))
 
-            let usage = try #require(try world.ingest.json(["resource", "ls"]) as? [[String: Any]])
+            let usage = try await #require(try world.ingest.json(["resource", "ls"]) as? [[String: Any]])
             let archive = try #require(usage.first { ($0["resource"] as? [String: Any])?["name"] as? String == "archive" })
             #expect(archive["replicas"] as? Int == files.count)
             #expect((archive["bytes"] as? Int).map(Int64.init) == totalBytes)
-            let verify = try world.ingest.run(["verify", world.target])
+            let verify = try await world.ingest.run(["verify", world.target])
             #expect(verify.status == 0, "\(verify.stdout)")
             #expect(verify.stdout.contains("\(files.count) checksums verified"))
         }
@@ -74,7 +74,7 @@ extension CommandLineTests {
             let world = try CLIWorld()
             _ = try writeConfig(world, vaults: ["archive"])
             let files = try TreeBuilder.grid(world.source.path, directories: 12, filesPerDirectory: 25)
-            try world.ingest.run([
+            try await world.ingest.run([
                 "start", world.source.path, world.target, "--operation", operation, "--to_resource", "archive",
                 "--files_per_task", "5", "--job_name", "register",
             ])
@@ -96,15 +96,15 @@ extension CommandLineTests {
             }
         }
 
-        @Test func verifyExitsNonZeroOnACorruptedCopy() throws {
+        @Test func verifyExitsNonZeroOnACorruptedCopy() async throws {
             let world = try CLIWorld()
             let vaults = try writeConfig(world, vaults: ["archive"])
             try TreeBuilder.write(world.source.path, "a.txt", "original content")
-            #expect(try world.ingest.run([
+            #expect(try await world.ingest.run([
                 "start", world.source.path, world.target, "--operation", "PUT", "--to_resource", "archive", "--checksum", "sha256", "--synchronous",
             ]).status == 0)
             try "tampered content".write(toFile: vaults["archive"]! + "/tempZone/home/rods/data/a.txt", atomically: true, encoding: .utf8)
-            let verify = try world.ingest.run(["verify", "\(world.target)/a.txt"])
+            let verify = try await world.ingest.run(["verify", "\(world.target)/a.txt"])
             #expect(verify.status != 0)
             #expect(verify.stdout.contains("checksum differs"))
             #expect(verify.stdout.contains("1 problems"))
@@ -113,12 +113,12 @@ extension CommandLineTests {
         @Test func intervalJobRunsPassesUntilStopped() async throws {
             let world = try CLIWorld()
             try TreeBuilder.write(world.source.path, "a.txt", "first")
-            try world.ingest.run(["start", world.source.path, world.target, "--interval", "1", "--job_name", "every-second"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--interval", "1", "--job_name", "every-second"])
             let worker = try world.ingest.launch(["worker", "-c", "2"])
             defer { worker.stop(with: SIGTERM) }
             let afterFirst = try await world.waitForJob("every-second", timeout: 30) { $0.lastPass?.pass == 1 }
             #expect(afterFirst.lastPass?.counters[Counter.entriesCreated] == 2)
-            let listing = try world.ingest.run(["list"])
+            let listing = try await world.ingest.run(["list"])
             #expect(listing.stdout.contains("LAST PASS"))
             #expect(listing.stdout.contains("NEXT RUN"))
 
@@ -129,16 +129,16 @@ extension CommandLineTests {
             #expect(afterSecond.lastPass?.counters[Counter.entriesCreated] == 1)
             #expect(try await world.catalog().dataObject(at: "\(world.target)/a.txt")?.size == 14)
 
-            let history = try world.ingest.run(["history", "every-second"])
+            let history = try await world.ingest.run(["history", "every-second"])
             #expect(history.stdout.split(separator: "\n").count >= 3, "\(history.stdout)")
-            let passes = try #require(try world.ingest.json(["history", "every-second"]) as? [[String: Any]])
+            let passes = try await #require(try world.ingest.json(["history", "every-second"]) as? [[String: Any]])
             #expect(passes.prefix(2).map { $0["pass"] as? Int } == [1, 2])
             let first = try #require(passes.first)
             let second = passes[1]
             #expect((second["started_at"] as? Double ?? 0) >= (first["finished_at"] as? Double ?? .infinity) + 0.99,
                 "a pass starts an interval after the previous one ended")
 
-            let stop = try world.ingest.run(["stop", "every-second"])
+            let stop = try await world.ingest.run(["stop", "every-second"])
             #expect(stop.status == 0)
             let stopped = try await world.waitForJob("every-second", timeout: 30) { $0.state.isTerminal }
             #expect(stopped.state == .stopped)
@@ -146,16 +146,16 @@ extension CommandLineTests {
             #expect(try await world.broker().job(named: "every-second")?.state == .stopped, "no pass after the stop")
         }
 
-        @Test func cronJobWaitsForItsFirstTimeAndBadCronIsRefused() throws {
+        @Test func cronJobWaitsForItsFirstTimeAndBadCronIsRefused() async throws {
             let world = try CLIWorld()
             try TreeBuilder.write(world.source.path, "a.txt", "a")
-            let bad = try world.ingest.run(["start", world.source.path, world.target, "--cron", "61 * * * *"])
+            let bad = try await world.ingest.run(["start", world.source.path, world.target, "--cron", "61 * * * *"])
             #expect(bad.status != 0)
             #expect(bad.stderr.contains("--cron"), "\(bad.stderr)")
             #expect(bad.stderr.contains("minute"), "the message names the field: \(bad.stderr)")
 
-            try world.ingest.run(["start", world.source.path, world.target, "--cron", "0 3 * * *", "--job_name", "nightly"])
-            let jobs = try #require(try world.ingest.json(["list"]) as? [[String: Any]])
+            try await world.ingest.run(["start", world.source.path, world.target, "--cron", "0 3 * * *", "--job_name", "nightly"])
+            let jobs = try await #require(try world.ingest.json(["list"]) as? [[String: Any]])
             let nightly = try #require(jobs.first)
             #expect(nightly["state"] as? String == "waiting")
             #expect(nightly["schedule"] as? String == "cron 0 3 * * *")
@@ -164,7 +164,7 @@ extension CommandLineTests {
             let components = Calendar.current.dateComponents([.hour, .minute], from: date)
             #expect(components.hour == 3 && components.minute == 0)
             #expect(date > Date())
-            #expect(try world.ingest.run(["stop", "nightly"]).stdout.contains("stopped"))
+            #expect(try await world.ingest.run(["stop", "nightly"]).stdout.contains("stopped"))
         }
 
         @Test func unreadableDirectoryIsNeverDeletedBecauseOfIt() async throws {
@@ -174,24 +174,24 @@ extension CommandLineTests {
             try TreeBuilder.write(world.source.path, "open/a.txt", "a")
             try TreeBuilder.write(world.source.path, "locked/secret.txt", "s")
             TreeBuilder.openToEveryone(world.source.path)
-            #expect(try world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--delete_mode", "UNREGISTER", "--job_name", "one"]).status == 0)
+            #expect(try await world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--delete_mode", "UNREGISTER", "--job_name", "one"]).status == 0)
 
             chmod(world.source.subpath("locked"), 0o000)
             defer { chmod(world.source.subpath("locked"), 0o777) }
-            let second = try world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--delete_mode", "UNREGISTER", "--job_name", "two"])
+            let second = try await world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--delete_mode", "UNREGISTER", "--job_name", "two"])
             #expect(second.status != 0, "the unreadable directory is a failure")
             #expect(second.stdout.contains("failed 1"), "\(second.stdout)")
-            let failed = try #require(try world.ingest.json(["failed", "two"]) as? [[String: Any]])
+            let failed = try await #require(try world.ingest.json(["failed", "two"]) as? [[String: Any]])
             #expect((failed.first?["error"] as? String)?.contains("Permission denied") == true)
             #expect(try await world.catalog().dataObject(at: "\(world.target)/locked/secret.txt") != nil)
             #expect(try await world.catalog().dataObject(at: "\(world.target)/open/a.txt") != nil)
         }
 
-        @Test func profileRecordsEveryTaskAndRendersATimeline() throws {
+        @Test func profileRecordsEveryTaskAndRendersATimeline() async throws {
             let world = try CLIWorld()
             try TreeBuilder.grid(world.source.path, directories: 3, filesPerDirectory: 4)
             let profile = world.home.subpath("profile.jsonl")
-            let run = try world.ingest.run([
+            let run = try await world.ingest.run([
                 "start", world.source.path, world.target, "--synchronous", "--profile", "--profile_filename", profile, "--job_name", "profiled",
             ])
             #expect(run.status == 0)
@@ -204,7 +204,7 @@ extension CommandLineTests {
                 #expect(record["job"] as? String == "profiled")
             }
             let html = world.home.subpath("timeline.html")
-            let render = try world.ingest.run(["profile", profile, "--html", html])
+            let render = try await world.ingest.run(["profile", profile, "--html", html])
             #expect(render.status == 0, "\(render.stderr)")
             let page = try String(contentsOfFile: html, encoding: .utf8)
             #expect(page.contains("<html"))

@@ -25,38 +25,38 @@ extension CommandLineTests {
             return found
         }
 
-        private func sync(_ world: CLIWorld, deleteMode: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-            let result = try world.ingest.run([
+        private func sync(_ world: CLIWorld, deleteMode: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            let result = try await world.ingest.run([
                 "start", world.source.path, world.target, "--operation", "PUT_SYNC", "--to_resource", "v",
                 "--delete_mode", deleteMode, "--synchronous", "--job_name", "trailing",
             ])
             #expect(result.status == 0, "\(result.stderr)", sourceLocation: sourceLocation)
         }
 
-        @Test func trashMovesTheCopyOfAVanishedFileOutOfPlace() throws {
+        @Test func trashMovesTheCopyOfAVanishedFileOutOfPlace() async throws {
             let world = try CLIWorld()
             let vault = world.home.subpath("vault")
             try writeConfig(world, vaultPath: vault + "/")
             try TreeBuilder.write(world.source.path, "gone.txt", "old bytes")
             try TreeBuilder.write(world.source.path, "kept.txt", "k")
-            try sync(world, deleteMode: "TRASH")
+            try await sync(world, deleteMode: "TRASH")
             #expect(copies(named: "gone.txt", in: vault).count == 1)
             try FileManager.default.removeItem(atPath: world.source.subpath("gone.txt"))
-            try sync(world, deleteMode: "TRASH")
+            try await sync(world, deleteMode: "TRASH")
             let left = copies(named: "gone.txt", in: vault)
             #expect(left.count == 1, "\(left)")
             #expect(left.allSatisfy { $0.split(separator: "/").contains("trash") }, "the copy was moved into the trash: \(left)")
         }
 
-        @Test func noTrashRemovesTheCopyOfAVanishedFile() throws {
+        @Test func noTrashRemovesTheCopyOfAVanishedFile() async throws {
             let world = try CLIWorld()
             let vault = world.home.subpath("vault")
             try writeConfig(world, vaultPath: vault + "//")
             try TreeBuilder.write(world.source.path, "gone.txt", "bytes")
             try TreeBuilder.write(world.source.path, "kept.txt", "k")
-            try sync(world, deleteMode: "NO_TRASH")
+            try await sync(world, deleteMode: "NO_TRASH")
             try FileManager.default.removeItem(atPath: world.source.subpath("gone.txt"))
-            try sync(world, deleteMode: "NO_TRASH")
+            try await sync(world, deleteMode: "NO_TRASH")
             #expect(copies(named: "gone.txt", in: vault).isEmpty, "no orphan copy is left")
             #expect(copies(named: "kept.txt", in: vault).count == 1)
         }
@@ -70,7 +70,7 @@ extension CommandLineTests {
             try await catalog.ensureResource(StorageResource(name: "v", type: "vault", path: vault + "/"))
             try writeConfig(world, vaultPath: vault + "/")
             try TreeBuilder.write(world.source.path, "a.txt", "a")
-            let result = try world.ingest.run([
+            let result = try await world.ingest.run([
                 "start", world.source.path, world.target, "--operation", "PUT", "--to_resource", "v", "--synchronous",
             ])
             #expect(result.status == 0, "\(result.stderr)")

@@ -22,7 +22,7 @@ extension CommandLineTests {
         func severalWorkerProcessesShareOneJob(_ backend: CLIWorld.Backend, _ workerCount: Int) async throws {
             let world = try CLIWorld(backend: backend)
             let files = try TreeBuilder.grid(world.source.path, directories: 30, filesPerDirectory: 40)
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "shared", "--files_per_task", "10"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "shared", "--files_per_task", "10"])
             var workers: [Process] = []
             for _ in 0..<workerCount {
                 workers.append(try await world.ingest.launchStartedWorker(["-Q", "restart,path,file", "-c", "2"]))
@@ -38,7 +38,7 @@ extension CommandLineTests {
         func workerKilledMidSyncLosesNothing(_ backend: CLIWorld.Backend) async throws {
             let world = try CLIWorld(backend: backend)
             let files = try TreeBuilder.grid(world.source.path, directories: 60, filesPerDirectory: 100)
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "kill", "--files_per_task", "10"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "kill", "--files_per_task", "10"])
             let doomed = try world.ingest.launch(["worker", "-c", "4", "--lease_seconds", "1"])
             // Kill while the worker holds leases, so that its tasks must be re-delivered.
             let midway = try await world.waitForJob("kill") {
@@ -60,12 +60,12 @@ extension CommandLineTests {
         @Test func stopCancelsPendingWorkAtOnce() async throws {
             let world = try CLIWorld()
             try TreeBuilder.grid(world.source.path, directories: 40, filesPerDirectory: 60)
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "halt", "--files_per_task", "5"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "halt", "--files_per_task", "5"])
             let worker = try world.ingest.launch(["worker", "-c", "1"])
             defer { worker.stop(with: SIGTERM) }
             try await world.waitForJob("halt") { $0.pendingTasks >= 50 || $0.state.isTerminal }
 
-            let stop = try world.ingest.run(["stop", "halt"])
+            let stop = try await world.ingest.run(["stop", "halt"])
             #expect(stop.status == 0, "\(stop.stderr)")
             #expect(stop.stdout.contains("queued tasks cancelled"))
             let afterStop = try #require(try await world.broker().job(named: "halt"))
@@ -78,7 +78,7 @@ extension CommandLineTests {
             let objects = try await world.objects(under: world.target)
             #expect(objects.count < 2400, "stopped work is not done")
             #expect(try await world.broker().job(named: "halt")?.counter(Counter.tasksDone) == final.counter(Counter.tasksDone), "nothing runs after the stop")
-            let jobs = try #require(try world.ingest.json(["list"]) as? [[String: Any]])
+            let jobs = try await #require(try world.ingest.json(["list"]) as? [[String: Any]])
             #expect(jobs.first?["state"] as? String == "stopped")
         }
 
@@ -91,19 +91,19 @@ extension CommandLineTests {
             TreeBuilder.openToEveryone(world.source.path)
             chmod(secret, 0o000)
 
-            let run = try world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--job_name", "perm"])
+            let run = try await world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--job_name", "perm"])
             #expect(run.status != 0, "a failure makes the exit status non-zero")
             #expect(run.stdout.contains("created 8"), "\(run.stdout) \(run.stderr)")
             #expect(run.stdout.contains("failed 1"))
-            let failed = try #require(try world.ingest.json(["failed", "perm"]) as? [[String: Any]])
+            let failed = try await #require(try world.ingest.json(["failed", "perm"]) as? [[String: Any]])
             #expect(failed.count == 1)
             #expect(failed.first?["key"] as? String == secret)
             #expect((failed.first?["error"] as? String)?.contains("Permission denied") == true)
-            let table = try world.ingest.run(["failed", "perm"])
+            let table = try await world.ingest.run(["failed", "perm"])
             #expect(table.stdout.contains(secret))
 
             chmod(secret, 0o644)
-            let requeue = try world.ingest.run(["requeue", "perm"])
+            let requeue = try await world.ingest.run(["requeue", "perm"])
             #expect(requeue.stdout.contains("requeued 1 failed tasks"), "\(requeue.stdout) \(requeue.stderr)")
             let worker = try world.ingest.launch(["worker"])
             let status = try await world.waitForJob("perm") { $0.state.isTerminal }
@@ -113,39 +113,39 @@ extension CommandLineTests {
             #expect(try await world.catalog().dataObject(at: "\(world.target)/group0/dir0/secret.txt") != nil)
         }
 
-        @Test func requeueByQueueNeedsAll() throws {
+        @Test func requeueByQueueNeedsAll() async throws {
             let world = try CLIWorld()
-            let missing = try world.ingest.run(["requeue"])
+            let missing = try await world.ingest.run(["requeue"])
             #expect(missing.status != 0)
             #expect(missing.stderr.contains("--all"))
-            let unknown = try world.ingest.run(["requeue", "no-such-job"])
+            let unknown = try await world.ingest.run(["requeue", "no-such-job"])
             #expect(unknown.status != 0)
             #expect(unknown.stderr.contains("no job named 'no-such-job'"))
-            #expect(try world.ingest.run(["requeue", "file", "--all"]).stdout.contains("requeued 0"))
+            #expect(try await world.ingest.run(["requeue", "file", "--all"]).stdout.contains("requeued 0"))
         }
 
-        @Test func flushAsksForConfirmation() throws {
+        @Test func flushAsksForConfirmation() async throws {
             let world = try CLIWorld()
             try TreeBuilder.write(world.source.path, "a.txt", "a")
-            #expect(try world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--job_name", "done"]).status == 0)
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "pending"])
+            #expect(try await world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--job_name", "done"]).status == 0)
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "pending"])
 
-            let declined = try world.ingest.run(["flush"], input: "no\n")
+            let declined = try await world.ingest.run(["flush"], input: "no\n")
             #expect(declined.status != 0)
             #expect(declined.stderr.contains("--yes"))
-            #expect((try world.ingest.json(["list"]) as? [Any])?.count == 2)
+            #expect((try await world.ingest.json(["list"]) as? [Any])?.count == 2)
 
-            let noInput = try world.ingest.run(["flush"])
+            let noInput = try await world.ingest.run(["flush"])
             #expect(noInput.status != 0, "without a terminal nothing is flushed unless --yes is given")
 
-            let confirmed = try world.ingest.run(["flush"], input: "yes\n")
+            let confirmed = try await world.ingest.run(["flush"], input: "yes\n")
             #expect(confirmed.status == 0)
-            #expect((try world.ingest.json(["list"]) as? [Any])?.isEmpty == true)
+            #expect((try await world.ingest.json(["list"]) as? [Any])?.isEmpty == true)
 
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "again"])
-            #expect(try world.ingest.run(["flush_redis", "--yes"]).status == 0)
-            #expect((try world.ingest.json(["list"]) as? [Any])?.isEmpty == true)
-            #expect(try world.ingest.run(["ls", world.target]).stdout.contains("a.txt"), "flush keeps the catalog")
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "again"])
+            #expect(try await world.ingest.run(["flush_redis", "--yes"]).status == 0)
+            #expect((try await world.ingest.json(["list"]) as? [Any])?.isEmpty == true)
+            #expect(try await world.ingest.run(["ls", world.target]).stdout.contains("a.txt"), "flush keeps the catalog")
         }
     }
 }
@@ -157,29 +157,29 @@ extension CommandLineTests {
         @Test func workersAreListedWhileTheyRunAndAJobWithoutOneSaysSo() async throws {
             let world = try CLIWorld(backend: .sqlite)
             try TreeBuilder.write(world.source.path, "a.txt", "a")
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "waiting"])
-            let unserved = try world.ingest.run(["list"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "waiting"])
+            let unserved = try await world.ingest.run(["list"])
             #expect(unserved.stdout.contains("job waiting waits: no live worker listens to restart"), "\(unserved.stdout)")
-            let jobs = try #require(try world.ingest.json(["list"]) as? [[String: Any]])
+            let jobs = try await #require(try world.ingest.json(["list"]) as? [[String: Any]])
             #expect(jobs.first?["queues_without_workers"] as? [String] == ["restart"])
-            #expect(try world.ingest.run(["workers"]).stdout.contains("no live workers"))
+            #expect(try await world.ingest.run(["workers"]).stdout.contains("no live workers"))
 
             let worker = try await world.ingest.launchStartedWorker(["-Q", "restart,path,file", "-c", "2"])
-            let listed = try #require(try world.ingest.json(["workers"]) as? [[String: Any]])
+            let listed = try await #require(try world.ingest.json(["workers"]) as? [[String: Any]])
             #expect(listed.count == 1)
             #expect(listed.first?["queues"] as? [String] == ["restart", "path", "file"])
             #expect(listed.first?["pid"] as? Int == Int(worker.processIdentifier))
             try await world.waitForJob("waiting") { $0.state.isTerminal }
-            #expect(!(try world.ingest.run(["list"]).stdout.contains("no live worker")))
+            #expect(!(try await world.ingest.run(["list"]).stdout.contains("no live worker")))
             #expect(worker.stop(with: SIGTERM))
-            #expect(try world.ingest.run(["workers"]).stdout.contains("no live workers"), "a stopped worker removes its record")
+            #expect(try await world.ingest.run(["workers"]).stdout.contains("no live workers"), "a stopped worker removes its record")
         }
 
         @Test func aBurstWorkerStopsOnceItsQueuesAreEmpty() async throws {
             let world = try CLIWorld(backend: .sqlite)
             _ = try TreeBuilder.grid(world.source.path, directories: 3, filesPerDirectory: 5)
-            try world.ingest.run(["start", world.source.path, world.target, "--job_name", "burst"])
-            let run = try world.ingest.run(["worker", "--burst", "-Q", "restart,path,file"])
+            try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "burst"])
+            let run = try await world.ingest.run(["worker", "--burst", "-Q", "restart,path,file"])
             #expect(run.status == 0, "\(run.stderr)")
             let status = try #require(try await world.broker().job(named: "burst"))
             #expect(status.state == .completed)
@@ -194,7 +194,7 @@ extension CommandLineTests {
             let deadline = Date().addingTimeInterval(60)
             while listed.isEmpty && Date() < deadline {
                 try await Task.sleep(for: .milliseconds(100))
-                listed = (try? world.ingest.json(["workers"]) as? [[String: Any]]) ?? []
+                listed = (try? await world.ingest.json(["workers"]) as? [[String: Any]]) ?? []
             }
             #expect(listed.count == 1)
             #expect(listed.first?["queues"] as? [String] == [], "an idle worker on every queue lists no queue names")

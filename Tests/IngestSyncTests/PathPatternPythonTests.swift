@@ -1,5 +1,6 @@
 import Foundation
 import IngestSync
+import IngestTesting
 import Testing
 
 /// PathPattern against the real Python `re` that iRODS automated ingest users write for.
@@ -99,7 +100,7 @@ private enum PythonRe {
         process.arguments = ["python3", "-c", script, input.path]
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        try ChildProcesses.launch(process)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {

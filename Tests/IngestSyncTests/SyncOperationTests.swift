@@ -228,7 +228,7 @@ func runTool(_ executable: String, _ arguments: [String]) throws -> String {
     process.arguments = arguments
     let pipe = Pipe()
     process.standardOutput = pipe
-    try process.run()
+    try ChildProcesses.launch(process)
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return String(decoding: data, as: UTF8.self)

@@ -35,7 +35,7 @@ public struct IngestProcess: Sendable {
         let process = makeProcess(arguments)
         process.standardInput = stdin ?? FileHandle.nullDevice
         if let standardError { process.standardError = standardError }
-        try process.run()
+        try ChildProcesses.launch(process)
         return process
     }
 
@@ -46,7 +46,7 @@ public struct IngestProcess: Sendable {
         let process = makeProcess(["worker"] + arguments + ["--log_level", "INFO"])
         process.standardInput = FileHandle.nullDevice
         process.standardError = errorFile.handle
-        try process.run()
+        try ChildProcesses.launch(process)
         let deadline = ContinuousClock.now + timeout
         while !errorFile.contents().contains("worker started") {
             guard process.isRunning, ContinuousClock.now < deadline else {
@@ -57,25 +57,25 @@ public struct IngestProcess: Sendable {
         return process
     }
 
-    /// Runs `ingest ARGS` to its end and captures its output.
+    /// Runs `ingest ARGS` to its end and captures its output; the wait holds no thread.
     @discardableResult
-    public func run(_ arguments: [String], input: String? = nil) throws -> Result {
+    public func run(_ arguments: [String], input: String? = nil) async throws -> Result {
         let outputFile = try TemporaryFile()
         let errorFile = try TemporaryFile()
         let process = makeProcess(arguments)
         process.standardOutput = outputFile.handle
         process.standardError = errorFile.handle
         if let input {
-            let pipe = Pipe()
-            process.standardInput = pipe
-            try process.run()
-            pipe.fileHandleForWriting.write(Data(input.utf8))
-            try pipe.fileHandleForWriting.close()
+            // Written to a file rather than a pipe, so a large input cannot block the launch.
+            let inputFile = try TemporaryFile()
+            inputFile.handle.write(Data(input.utf8))
+            try inputFile.handle.seek(toOffset: 0)
+            process.standardInput = inputFile.handle
+            try await process.runToExit()
         } else {
             process.standardInput = FileHandle.nullDevice
-            try process.run()
+            try await process.runToExit()
         }
-        process.waitUntilExit()
         return Result(status: process.terminationStatus, stdout: outputFile.contents(), stderr: errorFile.contents())
     }
 
@@ -98,8 +98,8 @@ public struct IngestProcess: Sendable {
     }
 
     /// Runs `ingest ARGS --json` and decodes its output.
-    public func json(_ arguments: [String]) throws -> Any {
-        let result = try run(arguments + ["--json"])
+    public func json(_ arguments: [String]) async throws -> Any {
+        let result = try await run(arguments + ["--json"])
         guard result.status == 0 else {
             throw CommandFailed(arguments: arguments, result: result)
         }

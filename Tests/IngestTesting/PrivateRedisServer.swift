@@ -86,7 +86,7 @@ public final class PrivateRedisServer: @unchecked Sendable {
         ] + listenArguments + extraArguments
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
-        try server.run()
+        try ChildProcesses.launch(server)
         process = server
         for _ in 0..<200 {
             if Self.accepts(port: port) { return }
@@ -108,7 +108,7 @@ public final class PrivateRedisServer: @unchecked Sendable {
             client.arguments = cliArguments + ["shutdown"]
             client.standardOutput = FileHandle.nullDevice
             client.standardError = FileHandle.nullDevice
-            if (try? client.run()) != nil { client.waitUntilExit() }
+            if (try? ChildProcesses.launch(client)) != nil { client.waitUntilExit() }
             if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         }
         process.waitUntilExit()
