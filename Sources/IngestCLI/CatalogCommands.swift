@@ -18,7 +18,7 @@ struct LsCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: CatalogConnectionOptions
 
     func run() async throws {
         let path = collection == "/" ? "/" : try LogicalPath.normalize(collection).get()
@@ -60,7 +60,7 @@ struct StatCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: CatalogConnectionOptions
 
     func run() async throws {
         let path = try LogicalPath.normalize(self.path).get()

@@ -6,8 +6,8 @@ import IngestRuntime
 import Logging
 import Synchronization
 
-/// Where the broker (queues, jobs, counters) and the catalog live. Shared by every command.
-struct ConnectionOptions: ParsableArguments {
+/// Where the broker (queues, jobs, counters) lives: a URL, or iRODS automated ingest's Redis flags.
+struct BrokerOptions: ParsableArguments {
     @Option(help: ArgumentHelp(
         "Queues and job registry: redis://[:password@]host:6379/0, rediss://... for TLS, or sqlite:PATH. Default: $INGEST_BROKER_URL, "
             + "else the --redis_* flags or $REDIS_HOST, else the config file, else sqlite:$INGEST_HOME/state.sqlite.",
@@ -48,19 +48,7 @@ struct ConnectionOptions: ParsableArguments {
         valueName: "prefix"))
     var keyPrefix: String?
 
-    @Option(help: ArgumentHelp(
-        "Catalog: postgres://user:password@host:5432/db or sqlite:PATH. Default: $INGEST_CATALOG_URL, else the config file, else sqlite:$INGEST_HOME/catalog.sqlite.",
-        valueName: "url"))
-    var catalog: String?
-
-    @Option(help: ArgumentHelp(
-        "Configuration file: resources, default_resource, broker, key_prefix, catalog, logging. Default: $INGEST_HOME/config.yaml if it exists.",
-        valueName: "file"))
-    var config: String?
-
-    /// The flags as settings overrides: nil where a flag was not given.
-    var overrides: SettingOverrides {
-        var overrides = SettingOverrides()
+    func apply(to overrides: inout SettingOverrides) {
         overrides.broker = broker
         overrides.redisHost = redisHost
         overrides.redisPort = redisPort
@@ -70,11 +58,33 @@ struct ConnectionOptions: ParsableArguments {
         overrides.redisTLS.keyFile = redisSSLKeyfile
         overrides.redisTLS.certificateRequirement = redisSSLCertReqs
         overrides.keyPrefix = keyPrefix
-        overrides.catalog = catalog
-        overrides.configFile = config
-        return overrides
     }
+}
 
+/// Where the catalog lives.
+struct CatalogOption: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Catalog: postgres://user:password@host:5432/db or sqlite:PATH. Default: $INGEST_CATALOG_URL, else the config file, else sqlite:$INGEST_HOME/catalog.sqlite.",
+        valueName: "url"))
+    var catalog: String?
+}
+
+/// The configuration file, which every command reads (resources, and defaults for the URLs).
+struct ConfigFileOption: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Configuration file: resources, default_resource, broker, key_prefix, catalog, logging. Default: $INGEST_HOME/config.yaml if it exists.",
+        valueName: "file"))
+    var config: String?
+}
+
+/// The connection flags of a command that uses the broker, the catalog, or both. Each command
+/// takes only the option groups it uses, so `ingest ls --help` lists no Redis flags.
+protocol ConnectionFlags: ParsableArguments {
+    /// The flags as settings overrides: nil where a flag was not given.
+    var overrides: SettingOverrides { get }
+}
+
+extension ConnectionFlags {
     /// The process's runtime for these flags: settings resolved (and the configuration file read)
     /// once, however many times a command asks.
     func runtime() throws -> IngestRuntime {
@@ -88,9 +98,6 @@ struct ConnectionOptions: ParsableArguments {
     func configuration() throws -> IngestConfiguration {
         try settings.configuration
     }
-
-    /// `$INGEST_HOME`, default `~/.ingest`.
-    static var home: String { IngestSettings.home() }
 
     func openBroker(readOnly: Bool = false) throws -> any Broker {
         try settings.openBroker(readOnly: readOnly)
@@ -106,6 +113,50 @@ struct ConnectionOptions: ParsableArguments {
 
     func brokerDescription() throws -> String {
         try settings.brokerDescription()
+    }
+}
+
+/// Broker, catalog and configuration file: for commands that use both stores.
+struct ConnectionOptions: ConnectionFlags {
+    @OptionGroup var brokerOptions: BrokerOptions
+    @OptionGroup var catalogOption: CatalogOption
+    @OptionGroup var configFile: ConfigFileOption
+
+    var overrides: SettingOverrides {
+        var overrides = SettingOverrides()
+        brokerOptions.apply(to: &overrides)
+        overrides.catalog = catalogOption.catalog
+        overrides.configFile = configFile.config
+        return overrides
+    }
+
+    /// `$INGEST_HOME`, default `~/.ingest`.
+    static var home: String { IngestSettings.home() }
+}
+
+/// Broker and configuration file: for commands about jobs, tasks and workers only.
+struct BrokerConnectionOptions: ConnectionFlags {
+    @OptionGroup var brokerOptions: BrokerOptions
+    @OptionGroup var configFile: ConfigFileOption
+
+    var overrides: SettingOverrides {
+        var overrides = SettingOverrides()
+        brokerOptions.apply(to: &overrides)
+        overrides.configFile = configFile.config
+        return overrides
+    }
+}
+
+/// Catalog and configuration file: for commands that read the catalog and the resources only.
+struct CatalogConnectionOptions: ConnectionFlags {
+    @OptionGroup var catalogOption: CatalogOption
+    @OptionGroup var configFile: ConfigFileOption
+
+    var overrides: SettingOverrides {
+        var overrides = SettingOverrides()
+        overrides.catalog = catalogOption.catalog
+        overrides.configFile = configFile.config
+        return overrides
     }
 }
 

@@ -16,7 +16,7 @@ struct FailedCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         let broker = try connection.openBroker(readOnly: true)
@@ -53,7 +53,7 @@ struct RequeueCommand: AsyncParsableCommand {
     @Flag(help: "Requeue every failed task, of the named queue if one is given.")
     var all = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func validate() throws {
         if name == nil && !all { throw ValidationError("name a job (`ingest requeue JOB`) or pass --all") }
@@ -82,7 +82,7 @@ struct FlushCommand: AsyncParsableCommand {
     @Flag(name: [.short,.long], help: "Do not ask for confirmation.")
     var yes = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         if !yes {

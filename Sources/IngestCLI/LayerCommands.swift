@@ -18,7 +18,7 @@ struct LayerCommand: AsyncParsableCommand {
     @Option(help: "The graph (default: the graph job started last).")
     var graph: String?
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         let broker = try connection.openBroker()
@@ -72,7 +72,7 @@ struct ChunkCommand: AsyncParsableCommand {
     @Option(help: "The graph (default: the graph job started last).")
     var graph: String?
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         let broker = try connection.openBroker()

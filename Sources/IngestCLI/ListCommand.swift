@@ -11,7 +11,7 @@ struct ListCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         let runtime = try connection.runtime()
@@ -59,7 +59,7 @@ struct WatchCommand: AsyncParsableCommand {
     @Argument(help: "The job to watch.")
     var job: String
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         let runtime = try connection.runtime()
@@ -85,7 +85,7 @@ struct StopCommand: AsyncParsableCommand {
     @Argument(help: "The job to stop.")
     var job: String
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         let status = try await connection.openBroker().stop(job: job)
@@ -102,7 +102,7 @@ struct ForgetCommand: AsyncParsableCommand {
     @Argument(help: "The job to remove; it must have ended (stop it first).")
     var job: String
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         do {

@@ -19,7 +19,7 @@ struct ResourceListCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: CatalogConnectionOptions
 
     func run() async throws {
         let configuration = try connection.configuration()
@@ -53,7 +53,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: CatalogConnectionOptions
 
     func run() async throws {
         let path = try LogicalPath.normalize(self.path).get()
@@ -90,7 +90,7 @@ struct HistoryCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         let broker = try connection.openBroker(readOnly: true)

@@ -59,7 +59,7 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         let broker = try connection.openBroker(readOnly: true)
@@ -82,7 +82,7 @@ struct RateCommand: AsyncParsableCommand {
     @Option(help: "The graph (default: the graph job started last).")
     var graph: String?
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func validate() throws {
         if layer < 2 { throw ValidationError("LAYER must be 2 or more, got \(layer)") }

@@ -66,7 +66,7 @@ struct WorkersCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
         let workers = try await connection.runtime().openBroker(readOnly: true).liveWorkers()

@@ -1,0 +1,62 @@
+import Foundation
+import IngestTesting
+import Testing
+
+extension CommandLineTests {
+    /// What `--help` shows a new user (issue 12, B8): only the options a command uses, each
+    /// default once, no internal words.
+    @Suite struct HelpTextTests {
+        static let catalogOnly: [[String]] = [["ls"], ["stat"], ["verify"], ["resource", "ls"]]
+        static let brokerOnly: [[String]] = [
+            ["list"], ["watch"], ["stop"], ["forget"], ["failed"], ["requeue"], ["flush"], ["history"], ["workers"],
+            ["status"], ["rate"], ["layer"], ["chunk"],
+        ]
+        static let both: [[String]] = [
+            ["start"], ["worker"], ["graph", "build"], ["graph", "root"], ["graph", "leaves"], ["graph", "children"],
+            ["graph", "parent"],
+        ]
+
+        private func help(_ command: [String]) async throws -> String {
+            let result = try await IngestProcess(home: NSTemporaryDirectory()).run(command + ["--help"])
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            return result.stdout
+        }
+
+        /// The help's option entries: each starts on a line indented by two spaces and a dash.
+        private func optionEntries(_ help: String) -> [String] {
+            var entries: [String] = []
+            for line in help.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("  -") { entries.append(String(line)) } else if !entries.isEmpty, line.hasPrefix("   ") {
+                    entries[entries.count - 1] += " " + line.trimmingCharacters(in: .whitespaces)
+                }
+            }
+            return entries
+        }
+
+        @Test(arguments: catalogOnly)
+        func catalogCommandsListNoBrokerOptions(_ command: [String]) async throws {
+            let text = try await help(command)
+            #expect(text.contains("--catalog"), "\(command)")
+            #expect(!text.contains("--broker") && !text.contains("--redis"), "\(command) lists broker options it does not use:\n\(text)")
+        }
+
+        @Test(arguments: brokerOnly)
+        func jobCommandsListNoCatalogOption(_ command: [String]) async throws {
+            let text = try await help(command)
+            #expect(text.contains("--broker"), "\(command)")
+            #expect(!text.contains("--catalog"), "\(command) lists --catalog, which it does not use:\n\(text)")
+        }
+
+        @Test(arguments: catalogOnly + brokerOnly + both + [["graph", "generate"], ["profile"]])
+        func eachDefaultIsPrintedOnceAndNoInternalWordsShow(_ command: [String]) async throws {
+            let text = try await help(command)
+            for entry in optionEntries(text) {
+                // A word of its own: `default_resource` is a configuration key, not a default.
+                let defaults = entry.lowercased().matches(of: /\bdefault\b/).count
+                #expect(defaults <= 1, "\(command): a default printed twice: \(entry)")
+            }
+            // "The seed" was the team's word for iRODS automated ingest; a random seed is fine.
+            #expect(text.lowercased().matches(of: /the seed\b|seed's/).isEmpty, "\(command): \(text)")
+        }
+    }
+}
