@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IngestCore
 import IngestEngine
+import IngestRuntime
 import IngestSync
 
 /// `ingest ls [PATH]`: what a collection holds, or one data object (as `ls FILE` does).
@@ -31,7 +32,7 @@ struct LsCommand: AsyncParsableCommand {
             entries = try await catalog.list(collection: path)
         }
         if json {
-            print(try Output.json(entries))
+            print(try Output.json(entries.map(CatalogEntrySummary.init)))
             return
         }
         for entry in entries {
@@ -67,7 +68,7 @@ struct StatCommand: AsyncParsableCommand {
         let catalog = try await connection.openCatalog(readOnly: true)
         if let object = try await catalog.dataObject(at: path) {
             if json {
-                print(try Output.json(object))
+                print(try Output.json(DataObjectSummary(object)))
                 return
             }
             print("data object: \(object.path)")
@@ -88,7 +89,7 @@ struct StatCommand: AsyncParsableCommand {
             printMetadata(object.metadata)
         } else if let collection = try await catalog.collection(at: path) {
             if json {
-                print(try Output.json(collection))
+                print(try Output.json(CollectionSummary(collection)))
                 return
             }
             print("collection: \(collection.path)")

@@ -3,7 +3,7 @@ import Foundation
 import IngestCore
 import IngestEngine
 
-/// `ingest failed JOB` or (the graph seed's spelling) `ingest failed QUEUE`: each failed entry with its path and error.
+/// `ingest failed JOB` or (PyChunkedGraph's spelling) `ingest failed QUEUE`: each failed entry with its path and error.
 struct FailedCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "failed", abstract: "List failed entries with their paths (or chunks) and errors: a job's, a queue's, or all.")
 
@@ -19,14 +19,8 @@ struct FailedCommand: AsyncParsableCommand {
     @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
-        let broker = try connection.openBroker(readOnly: true)
-        var queue: String?
-        var job = job
-        if let name = job, try await broker.job(named: name) == nil {
-            guard try await broker.queueNames().contains(name) else { throw IngestError.jobNotFound(name) }
-            (job, queue) = (nil, name)
-        }
-        let failed = try await broker.failedTasks(job: job, queue: queue, limit: limit)
+        let runtime = try connection.runtime()
+        let failed = try await runtime.failedEntries(jobOrQueue: job, limit: limit, broker: runtime.openBroker(readOnly: true))
         if json {
             print(try Output.json(failed))
             return
@@ -36,8 +30,8 @@ struct FailedCommand: AsyncParsableCommand {
             return
         }
         print(Output.table(
-            header: ["JOB", "QUEUE", "PATH", "ATTEMPTS", "FAILED AT", "ERROR"],
-            rows: failed.map { [$0.job, $0.queue, $0.key, String($0.attempts), Format.date($0.failedAt), $0.error] }))
+            header: Output.header(["job", "queue", "key", "attempts", "failed_at", "error"]),
+            rows: failed.map { [$0.job, $0.queue, $0.key, String($0.attempts), Output.time($0.failedAt), $0.error] }))
     }
 }
 

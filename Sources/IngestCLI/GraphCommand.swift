@@ -81,7 +81,7 @@ struct GraphIngestCommand: AsyncParsableCommand {
             print("graph \(graphID): \(queued); run `ingest worker` to build it and `ingest status \(graphID)` to follow it")
             return
         }
-        print(GraphStatusReport(status: status, spec: spec, queues: try await broker.queueCounts(job: graphID)).text)
+        print(GraphStatus(status: status, spec: spec, queues: try await broker.queueCounts(job: graphID)).text)
         if !status.succeeded { throw ExitCode.failure }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IngestCore
 import IngestGraph
+import IngestRuntime
 
 /// What every query takes: the graph, the node, where the store is, and `--json`.
 struct GraphQueryOptions: ParsableArguments {
@@ -24,7 +25,8 @@ struct GraphQueryOptions: ParsableArguments {
     func withStore<Result>(_ body: (any GraphStorage, GraphMeta) async throws -> Result) async throws -> Result {
         let opener = try connection.graphStoreOpener()
         do {
-            let store = try await GraphJobLookup.store(graph: graphID, explicit: store, broker: connection.openBroker(readOnly: true), opener: opener)
+            let runtime = try connection.runtime()
+            let store = try await runtime.openGraphStore(graph: graphID, explicit: store, broker: runtime.openBroker(readOnly: true), opener: opener)
             guard let meta = try await store.meta() else { throw GraphError.graphNotFound(graph: graphID, store: store.location) }
             guard meta.layout.isPlausible(nodeID) else {
                 throw GraphError.invalidNode(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IngestCore
 import IngestGraph
+import IngestRuntime
 
 /// `ingest layer L`: queue every chunk of a layer (and, unless told not to, every layer above it,
 /// each chunk waiting for its children).
@@ -21,8 +22,9 @@ struct LayerCommand: AsyncParsableCommand {
     @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
-        let broker = try connection.openBroker()
-        let (status, spec) = try await GraphJobLookup.find(graph, broker: broker)
+        let runtime = try connection.runtime()
+        let broker = try runtime.openBroker()
+        let (status, spec) = try await runtime.graphJob(named: graph, broker: broker)
         guard spec.geometry.buildLayers.contains(layer) else {
             throw ValidationFailure("graph \(spec.graphID) has layers 2-\(spec.geometry.rootLayer); there is no layer \(layer)")
         }
@@ -75,8 +77,9 @@ struct ChunkCommand: AsyncParsableCommand {
     @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
-        let broker = try connection.openBroker()
-        let (_, spec) = try await GraphJobLookup.find(graph, broker: broker)
+        let runtime = try connection.runtime()
+        let broker = try runtime.openBroker()
+        let (_, spec) = try await runtime.graphJob(named: graph, broker: broker)
         let chunk = ChunkCoordinate(layer: layer, x: x, y: y, z: z)
         guard layer >= 2, spec.geometry.contains(chunk) else {
             let grids = spec.geometry.buildLayers.map { "\($0): \(spec.geometry.chunkCounts(layer: $0).map(String.init).joined(separator: "x"))" }

@@ -42,8 +42,10 @@ struct ListCommand: AsyncParsableCommand {
             return row + [summary.description]
         }
         print(Output.table(
-            header: ["NAME", "KIND", "STATE", "TASKS", "REMAINING", "FAILED", "RETRIED", "ENTRIES", "BYTES", "STARTED", "ELAPSED"]
-                + (periodic ? ["LAST PASS", "NEXT RUN"] : []) + ["WHAT"],
+            header: Output.header([
+                "name", "kind", "state", "tasks_total", "tasks_remaining", "tasks_failed", "tasks_retried", "entries_done", "bytes_done",
+                "started_at", "elapsed_seconds",
+            ] + (periodic ? ["last_pass", "next_run_at"] : []) + ["description"]),
             rows: rows))
         for summary in summaries where !summary.queuesWithoutWorkers.isEmpty {
             let queues = summary.queuesWithoutWorkers.joined(separator: ",")

@@ -45,7 +45,7 @@ struct ProfileCommand: AsyncParsableCommand {
             return
         }
         print(Output.table(
-            header: ["WORKER", "TASKS", "BUSY", "SPAN", "UTILIZATION", "PEAK", "ENTRIES", "BYTES", "FAILED"],
+            header: Output.header(["worker", "tasks", "busy_seconds", "span_seconds", "utilization", "peak_concurrency", "entries", "bytes", "failures"]),
             rows: summary.map { row in
                 [
                     row.worker, Format.count(Int64(row.tasks)), Format.duration(row.busySeconds), Format.duration(row.spanSeconds),

@@ -22,22 +22,15 @@ struct ResourceListCommand: AsyncParsableCommand {
     @OptionGroup var connection: CatalogConnectionOptions
 
     func run() async throws {
-        let configuration = try connection.configuration()
-        var usage = try await connection.openCatalog(readOnly: true).resourceUsage()
-        // Resources defined but not used yet show with zero counts.
-        for defined in configuration.resources where !usage.contains(where: { $0.resource.name == defined.name }) {
-            usage.append(ResourceUsage(resource: defined.storageResource, replicas: 0, bytes: 0))
-        }
-        usage.sort { $0.resource.name < $1.resource.name }
+        let runtime = try connection.runtime()
+        let resources = try await runtime.resources(catalog: connection.openCatalog(readOnly: true))
         if json {
-            print(try Output.json(usage))
+            print(try Output.json(resources))
             return
         }
         print(Output.table(
-            header: ["NAME", "TYPE", "PATH", "OBJECTS", "BYTES"],
-            rows: usage.map {
-                [$0.resource.name, $0.resource.type, $0.resource.path ?? "-", Format.count($0.replicas), Format.bytes($0.bytes)]
-            }))
+            header: Output.header(["name", "type", "path", "objects", "bytes"]),
+            rows: resources.map { [$0.name, $0.type, $0.path ?? "-", Format.count($0.objects), Format.bytes($0.bytes)] }))
     }
 }
 
@@ -93,13 +86,8 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
-        let broker = try connection.openBroker(readOnly: true)
-        guard let status = try await broker.job(named: job) else { throw IngestError.jobNotFound(job) }
-        var passes = try await broker.history(job: job)
-        if passes.isEmpty, status.schedule == nil, status.state.isTerminal, let finishedAt = status.finishedAt {
-            // A one-shot job's only pass is the job itself.
-            passes = [JobPass(pass: 1, state: status.state, startedAt: status.createdAt, finishedAt: finishedAt, counters: status.counters)]
-        }
+        let runtime = try connection.runtime()
+        let passes = try await runtime.history(job: job, broker: runtime.openBroker(readOnly: true))
         if json {
             print(try Output.json(passes))
             return
@@ -109,13 +97,15 @@ struct HistoryCommand: AsyncParsableCommand {
             return
         }
         print(Output.table(
-            header: ["PASS", "RESULT", "STARTED", "ELAPSED", "CREATED", "UPDATED", "UNCHANGED", "SKIPPED", "DELETED", "FAILED"],
+            header: Output.header([
+                "pass", "state", "started_at", "elapsed_seconds", "entries_created", "entries_updated", "entries_unchanged",
+                "entries_skipped", "entries_deleted", "entries_failed",
+            ]),
             rows: passes.map { pass in
-                let count = { (name: String) in Format.count(pass.counters[name] ?? 0) }
-                return [
-                    String(pass.pass), pass.state.rawValue, Format.date(pass.startedAt), Format.duration(pass.finishedAt - pass.startedAt),
-                    count(Counter.entriesCreated), count(Counter.entriesUpdated), count(Counter.entriesUnchanged),
-                    count(Counter.entriesSkipped), count(Counter.entriesDeleted), count(Counter.entriesFailed),
+                [
+                    String(pass.pass), pass.state, Output.time(pass.startedAt), Format.duration(pass.elapsedSeconds), Format.count(pass.entriesCreated),
+                    Format.count(pass.entriesUpdated), Format.count(pass.entriesUnchanged), Format.count(pass.entriesSkipped),
+                    Format.count(pass.entriesDeleted), Format.count(pass.entriesFailed),
                 ]
             }))
     }

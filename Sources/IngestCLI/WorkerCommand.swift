@@ -69,7 +69,8 @@ struct WorkersCommand: AsyncParsableCommand {
     @OptionGroup var connection: BrokerConnectionOptions
 
     func run() async throws {
-        let workers = try await connection.runtime().openBroker(readOnly: true).liveWorkers()
+        let runtime = try connection.runtime()
+        let workers = try await runtime.workers(broker: runtime.openBroker(readOnly: true))
         if json {
             print(try Output.json(workers))
             return
@@ -80,11 +81,11 @@ struct WorkersCommand: AsyncParsableCommand {
         }
         let now = Date().timeIntervalSince1970
         print(Output.table(
-            header: ["ID", "HOST", "PID", "QUEUES", "CONCURRENCY", "RUNNING", "DONE", "STARTED", "LAST HEARTBEAT"],
+            header: Output.header(["id", "host", "pid", "queues", "concurrency", "tasks_running", "tasks_done", "started_at", "last_heartbeat_at"]),
             rows: workers.map { worker in
                 [
                     worker.id, worker.host, String(worker.pid), worker.queues.isEmpty ? "(every queue)" : worker.queues.joined(separator: ","),
-                    String(worker.concurrency), String(worker.running), Format.count(Int64(worker.done)), Format.date(worker.startedAt),
+                    String(worker.concurrency), String(worker.tasksRunning), String(worker.tasksDone), Output.time(worker.startedAt),
                     "\(Format.duration(max(0, now - worker.lastHeartbeat))) ago",
                 ]
             }))

@@ -14,6 +14,8 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
     case noHandler(kind: String)
     /// A file or directory that cannot be created or opened: `reason` says why, `fix` what to do.
     case unusablePath(path: String, reason: String, fix: String)
+    /// A request that cannot be done as asked; the message says why and what to do instead.
+    case refused(String)
 
     public var description: String {
         switch self {
@@ -43,6 +45,8 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
             "this worker has no handler for '\(kind)' tasks; run a worker built with that job kind"
         case .unusablePath(let path, let reason, let fix):
             "'\(path)' cannot be created or opened: \(reason); \(fix)"
+        case .refused(let message):
+            message
         }
     }
 }

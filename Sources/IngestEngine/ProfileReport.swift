@@ -39,7 +39,7 @@ public struct ProfileRecord: Codable, Sendable, Equatable {
 }
 
 /// One worker's row in `ingest profile`.
-public struct WorkerSummary: Sendable, Equatable, Encodable {
+public struct WorkerProfileSummary: Sendable, Equatable, Encodable {
     public var worker: String
     public var tasks: Int
     /// The sum of task durations; it exceeds the span when the worker ran tasks at once.
@@ -118,11 +118,11 @@ public enum ProfileReport {
 
     /// Per-worker summary rows: tasks, busy seconds, span, utilization, entries, bytes, failures.
     /// - Returns: one row per worker, ordered by worker name.
-    public static func summary(_ records: [ProfileRecord]) -> [WorkerSummary] {
+    public static func summary(_ records: [ProfileRecord]) -> [WorkerProfileSummary] {
         Dictionary(grouping: records, by: \.worker).map { worker, tasks in
             let busy = tasks.reduce(0) { $0 + $1.duration }
             let span = (tasks.map(\.end).max() ?? 0) - (tasks.map(\.start).min() ?? 0)
-            return WorkerSummary(
+            return WorkerProfileSummary(
                 worker: worker, tasks: tasks.count, busySeconds: busy, spanSeconds: max(0, span),
                 utilization: span > 0 ? busy / span : 0, peakConcurrency: peakConcurrency(tasks),
                 entries: tasks.reduce(0) { $0 + $1.entries }, bytes: tasks.reduce(0) { $0 + $1.bytes },
@@ -420,7 +420,7 @@ private struct TimelinePage {
         return html
     }
 
-    private func table(_ summary: [WorkerSummary]) -> String {
+    private func table(_ summary: [WorkerProfileSummary]) -> String {
         var html = "<table>\n<tr><th>worker</th><th>tasks</th><th>busy</th><th>span</th><th>utilization</th>"
             + "<th>peak</th><th>entries</th><th>bytes</th><th>failed</th></tr>\n"
         for row in summary {

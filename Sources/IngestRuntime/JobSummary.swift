@@ -22,12 +22,12 @@ public struct JobSummary: Encodable, Sendable {
     public var bytesDone: Int64
     public var counters: [String: Int64]
     public var startedAt: String
-    public var finishedAt: String?
+    @Nullable public var finishedAt: String?
     public var elapsedSeconds: Double
-    public var schedule: String?
+    @Nullable public var schedule: String?
     public var pass: Int
-    public var nextRunAt: String?
-    public var lastPass: JobPass?
+    @Nullable public var nextRunAt: String?
+    @Nullable public var lastPass: PassSummary?
     /// Queues with this job's ready tasks that no live worker listens to.
     public var queuesWithoutWorkers: [String] = []
     /// Not encoded: what tables need besides the fields above.
@@ -55,12 +55,12 @@ public struct JobSummary: Encodable, Sendable {
         entriesDone = status.entriesDone
         bytesDone = status.counter(Counter.bytesDone)
         counters = status.counters
-        startedAt = Format.date(status.createdAt)
-        finishedAt = status.finishedAt.map(Format.date)
+        startedAt = RFC3339.string(status.createdAt)
+        finishedAt = status.finishedAt.map(RFC3339.string)
         elapsedSeconds = (status.elapsed * 1000).rounded() / 1000
         schedule = status.schedule?.description
         pass = status.pass
-        nextRunAt = status.nextRunAt.map(Format.date)
-        lastPass = status.lastPass
+        nextRunAt = status.nextRunAt.map(RFC3339.string)
+        lastPass = status.lastPass.map(PassSummary.init)
     }
 }

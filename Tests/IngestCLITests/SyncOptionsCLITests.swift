@@ -61,8 +61,8 @@ extension CommandLineTests {
             #expect(status.counter(Counter.entriesCreated) == Int64(files.count + 12 + 3 + 1))
 
             let usage = try await #require(try world.ingest.json(["resource", "ls"]) as? [[String: Any]])
-            let archive = try #require(usage.first { ($0["resource"] as? [String: Any])?["name"] as? String == "archive" })
-            #expect(archive["replicas"] as? Int == files.count)
+            let archive = try #require(usage.first { $0["name"] as? String == "archive" })
+            #expect(archive["objects"] as? Int == files.count)
             #expect((archive["bytes"] as? Int).map(Int64.init) == totalBytes)
             let verify = try await world.ingest.run(["verify", world.target])
             #expect(verify.status == 0, "\(verify.stdout)")
@@ -119,8 +119,8 @@ extension CommandLineTests {
             let afterFirst = try await world.waitForJob("every-second", timeout: 30) { $0.lastPass?.pass == 1 }
             #expect(afterFirst.lastPass?.counters[Counter.entriesCreated] == 2)
             let listing = try await world.ingest.run(["list"])
-            #expect(listing.stdout.contains("LAST PASS"))
-            #expect(listing.stdout.contains("NEXT RUN"))
+            #expect(listing.stdout.contains("LAST_PASS"))
+            #expect(listing.stdout.contains("NEXT_RUN_AT"))
 
             try TreeBuilder.write(world.source.path, "a.txt", "second, longer")
             try TreeBuilder.write(world.source.path, "b.txt", "new")
@@ -135,8 +135,11 @@ extension CommandLineTests {
             #expect(passes.prefix(2).map { $0["pass"] as? Int } == [1, 2])
             let first = try #require(passes.first)
             let second = passes[1]
-            #expect((second["started_at"] as? Double ?? 0) >= (first["finished_at"] as? Double ?? .infinity) + 0.99,
-                "a pass starts an interval after the previous one ended")
+            let rfc3339 = ISO8601DateFormatter()
+            rfc3339.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let secondStarted = try #require((second["started_at"] as? String).flatMap(rfc3339.date(from:)))
+            let firstFinished = try #require((first["finished_at"] as? String).flatMap(rfc3339.date(from:)))
+            #expect(secondStarted.timeIntervalSince(firstFinished) >= 0.99, "a pass starts an interval after the previous one ended")
 
             let stop = try await world.ingest.run(["stop", "every-second"])
             #expect(stop.status == 0)
@@ -160,7 +163,9 @@ extension CommandLineTests {
             #expect(nightly["state"] as? String == "waiting")
             #expect(nightly["schedule"] as? String == "cron 0 3 * * *")
             let nextRun = try #require(nightly["next_run_at"] as? String)
-            let date = try #require(ISO8601DateFormatter().date(from: nextRun))
+            let rfc3339 = ISO8601DateFormatter()
+            rfc3339.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            let date = try #require(rfc3339.date(from: nextRun))
             let components = Calendar.current.dateComponents([.hour, .minute], from: date)
             #expect(components.hour == 3 && components.minute == 0)
             #expect(date > Date())

@@ -1,0 +1,41 @@
+import IngestCore
+
+/// One entry in the failed registry, as `ingest failed` (and later the REST API) shows it.
+public struct FailedEntrySummary: Encodable, Sendable {
+    public var job: String
+    public var queue: String
+    /// The task kind, such as `sync.file` or `graph.chunk`.
+    public var kind: String
+    /// What failed: a path for a sync, a chunk for a graph build.
+    public var key: String
+    public var attempts: Int
+    public var failedAt: String
+    public var error: String
+    /// The task's id, for tracing it in logs.
+    public var taskId: Int64
+
+    public init(_ task: FailedTask) {
+        job = task.job
+        queue = task.queue
+        kind = task.kind
+        key = task.key
+        attempts = task.attempts
+        failedAt = RFC3339.string(task.failedAt)
+        error = task.error
+        taskId = task.taskID
+    }
+}
+
+extension IngestRuntime {
+    /// Failed entries of a job, or else of the queue of that name (PyChunkedGraph users name
+    /// queues such as `l2`), or of every job when `jobOrQueue` is nil.
+    public func failedEntries(jobOrQueue: String?, limit: Int, broker: any Broker) async throws -> [FailedEntrySummary] {
+        var job = jobOrQueue
+        var queue: String?
+        if let name = jobOrQueue, try await broker.job(named: name) == nil {
+            guard try await broker.queueNames().contains(name) else { throw IngestError.jobNotFound(name) }
+            (job, queue) = (nil, name)
+        }
+        return try await broker.failedTasks(job: job, queue: queue, limit: limit).map(FailedEntrySummary.init)
+    }
+}
