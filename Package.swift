@@ -59,6 +59,7 @@ let package = Package(
             name: "IngestPostgres",
             dependencies: [
                 "IngestCore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -143,8 +144,14 @@ let package = Package(
             name: "IngestRedisTests",
             dependencies: ["IngestRedis", "IngestCore", "IngestTesting", .product(name: "NIOCore", package: "swift-nio")]
         ),
-        .testTarget(name: "IngestSyncTests", dependencies: ["IngestCore", "IngestSync", "IngestTesting"]),
-        .testTarget(name: "IngestEngineTests", dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting"]),
+        .testTarget(
+            name: "IngestSyncTests",
+            dependencies: ["IngestCore", "IngestSync", "IngestTesting", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "IngestEngineTests",
+            dependencies: ["IngestCore", "IngestEngine", "IngestSQLite", "IngestTesting", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "IngestGraphTests",
             dependencies: [

@@ -67,7 +67,7 @@ struct RequeueCommand: AsyncParsableCommand {
     }
 }
 
-/// `ingest flush` (the seed's `flush_redis`): remove all queue state after confirmation.
+/// `ingest flush` (iRODS automated ingest's `flush_redis`): remove all queue state after confirmation.
 struct FlushCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flush", abstract: "Remove every queued, running and failed task and every job record (the catalog is kept).",

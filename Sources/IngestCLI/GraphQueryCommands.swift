@@ -22,7 +22,7 @@ struct GraphQueryOptions: ParsableArguments {
 
     /// Runs `body` with the store, its meta, checked to hold the graph and to be one that could
     /// hold the node, and closes the store afterwards.
-    func withStore<Result>(_ body: (any GraphStorage, GraphMeta) async throws -> Result) async throws -> Result {
+    func withStore<Result>(_ body: (any GraphStore, GraphMeta) async throws -> Result) async throws -> Result {
         let opener = try connection.graphStoreOpener()
         do {
             let runtime = try connection.runtime()
@@ -42,7 +42,7 @@ struct GraphQueryOptions: ParsableArguments {
     }
 
     /// The node itself, or for a supervoxel its layer-2 node.
-    func node(_ store: any GraphStorage, _ meta: GraphMeta) async throws -> GraphNode {
+    func node(_ store: any GraphStore, _ meta: GraphMeta) async throws -> GraphNode {
         let node = meta.layout.layer(of: nodeID) == 1
             ? try await store.layer2Node(ofSupervoxel: nodeID, layout: meta.layout)
             : try await store.node(nodeID)

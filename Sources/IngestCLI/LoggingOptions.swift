@@ -5,7 +5,7 @@ import IngestEngine
 import Logging
 import Synchronization
 
-/// The seed's logging options: JSON lines to a file, rolled over by time.
+/// iRODS automated ingest's logging options: JSON lines to a file, rolled over by time.
 struct LoggingOptions: ParsableArguments {
     @Option(name: [.customLong("log_filename"), .customLong("log-filename")], help: "Write JSON-lines logs to this file (default: standard error).")
     var logFilename: String?

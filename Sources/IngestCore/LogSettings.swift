@@ -3,7 +3,7 @@ import Logging
 /// The logging values `--log_level`/`--log_when` and the configuration file's `logging` section
 /// accept, kept in one place so the flag and the file agree.
 public enum LogSettings {
-    /// Python's level names (what the seed's users type) and swift-log's, in any case.
+    /// Python's level names (what iRODS automated ingest's users type) and swift-log's, in any case.
     public static func level(named name: String) -> Logger.Level? {
         switch name.lowercased() {
         case "trace": .trace

@@ -9,11 +9,11 @@ public func currentTimestamp() -> Timestamp {
 
 /// How a task should be retried and bounded in time.
 public struct RetryPolicy: Codable, Sendable, Equatable {
-    /// How many times a failed task runs again before it lands in the failed registry (seed `max_retries`).
+    /// How many times a failed task runs again before it lands in the failed registry (iRODS automated ingest's `max_retries`).
     public var maxRetries: Int
-    /// Seconds between a failure and the next attempt (seed `delay`).
+    /// Seconds between a failure and the next attempt (iRODS automated ingest's `delay`).
     public var delay: Double
-    /// Seconds one attempt may run before it counts as failed (seed `timeout`).
+    /// Seconds one attempt may run before it counts as failed (iRODS automated ingest's `timeout`).
     public var timeout: Double
 
     public init(maxRetries: Int = 0, delay: Double = 0, timeout: Double = 3600) {

@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 
 /// When a log file rolls over, with the meaning of Python's `TimedRotatingFileHandler`
-/// (`--log_when` S, M, H, D, midnight, W0-W6 and `--log_interval N`), which the seed's users know.
+/// (`--log_when` S, M, H, D, midnight, W0-W6 and `--log_interval N`), which iRODS automated ingest's users know.
 public struct LogRotation: Sendable, Equatable {
     public enum Unit: Sendable, Equatable {
         case seconds, minutes, hours, days, midnight

@@ -3,9 +3,9 @@ import IngestCore
 
 /// How a worker runs: which queues, how many tasks at once, how long a lease lasts.
 public struct WorkerConfiguration: Sendable {
-    /// Queues to take tasks from, in priority order (seed `-Q restart,path,file`).
+    /// Queues to take tasks from, in priority order (iRODS automated ingest's `-Q restart,path,file`).
     public var queues: [String]
-    /// Tasks run at once (seed `-c N`).
+    /// Tasks run at once (iRODS automated ingest's `-c N`).
     public var concurrency: Int
     /// Seconds a claimed task stays with this worker without renewal; a dead worker's tasks
     /// go back on their queues this long after its last renewal.

@@ -11,7 +11,7 @@ public enum GraphBackend: Codable, Sendable, Equatable {
     case postgres(url: String?)
 }
 
-/// A dataset file (the seed's `dataset.yml`): where the inputs are, the graph's shape, and where
+/// A dataset file (PyChunkedGraph's `dataset.yml`): where the inputs are, the graph's shape, and where
 /// the graph goes. Every key is checked: an unknown or missing key is an error naming it.
 public struct GraphDataset: Sendable, Equatable {
     public var file: String

@@ -34,7 +34,7 @@ public struct GraphSpec: Codable, Sendable, Equatable {
 struct ChunkTaskPayload: Codable {
     var store: GraphStoreLocation
     var run: String
-    /// New for every task queued, so a deliberate re-run is told from a re-delivery (`GraphStorage.writeChunk`).
+    /// New for every task queued, so a deliberate re-run is told from a re-delivery (`GraphStore.writeChunk`).
     var token: String
 }
 
@@ -108,7 +108,7 @@ public enum GraphJob {
     /// it came from.
     private static func open(
         _ location: GraphStoreLocation, graph: String, dataset: GraphDataset, opener: any GraphStoreOpener
-    ) async throws -> any GraphStorage {
+    ) async throws -> any GraphStore {
         do {
             return try await opener.open(location, graph: graph, create: true)
         } catch let error as GraphError {
@@ -121,7 +121,7 @@ public enum GraphJob {
 
     /// Records the graph's meta in its store, refusing a store that holds a graph already unless
     /// `retry` asks to build the same graph again.
-    private static func claim(_ store: any GraphStorage, graph: String, geometry: GraphGeometry, dataset: GraphDataset, retry: Bool) async throws {
+    private static func claim(_ store: any GraphStore, graph: String, geometry: GraphGeometry, dataset: GraphDataset, retry: Bool) async throws {
         let meta = GraphMeta(graphID: graph, geometry: geometry, directories: dataset.directories, datasetFile: dataset.file)
         if let existing = try await store.meta() {
             guard retry else { throw GraphError.graphExists(graph: graph, store: store.location) }

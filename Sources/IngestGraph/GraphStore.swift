@@ -1,146 +1,33 @@
 import Foundation
-import GRDB
-import GRDBSQLite
 import IngestCore
+import Synchronization
 
-/// What a graph store records about its graph, so workers and queries need nothing else.
-public struct GraphMeta: Codable, Sendable, Equatable {
-    public var graphID: String
-    public var geometry: GraphGeometry
-    public var directories: DatasetDirectories
-    /// The dataset file the graph was started from, for messages.
-    public var datasetFile: String
-
-    public init(graphID: String, geometry: GraphGeometry, directories: DatasetDirectories, datasetFile: String) {
-        self.graphID = graphID
-        self.geometry = geometry
-        self.directories = directories
-        self.datasetFile = datasetFile
-    }
-
-    public var layout: NodeIDLayout { NodeIDLayout(geometry) }
-}
-
-/// The embedded graph store: one SQLite file per graph (WAL), shared by every worker on the machine.
+/// Where a graph's nodes live: what chunk builds write and queries read, whatever the backend.
 ///
-/// A node is one row keyed by its id; a chunk's nodes are the id range of that chunk, so a parent
-/// reads its children with one range scan per child chunk. A chunk's rows are written in one
-/// transaction, and a re-run writes the same rows (node ids are derived from the input).
-public final class GraphStore: GraphStorage {
-    public let path: String
-    public var location: String { path }
-    let pool: DatabasePool
+/// Two stores implement it: `SQLiteGraphStore` (an SQLite file per graph, shared by the workers of one
+/// machine) and `PostgresGraphStore` (module `IngestGraphPostgres`: a PostgreSQL database shared by
+/// workers on many machines). The builders and the query commands see only this protocol, and one
+/// test suite runs against both.
+///
+/// Every write is idempotent: node ids are derived from the input, so a chunk built twice writes
+/// exactly the same rows.
+public protocol GraphStore: Sendable {
+    /// The store for messages: a file path, or a server and graph; never a password.
+    var location: String { get }
 
-    /// Opens the store at `path`, creating it when `create` is set.
-    /// - Throws: `GraphError.graphNotFound` when the file does not exist and `create` is not set.
-    public init(path: String, create: Bool = true, graphID: String = "") throws {
-        if !create && !FileManager.default.fileExists(atPath: path) {
-            throw GraphError.graphNotFound(graph: graphID, store: path)
-        }
-        self.path = path
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(60)
-        configuration.maximumReaderCount = 4
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -32768")
-            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
-        }
-        // Under the directory's lock: workers opening a new graph together would all create its tables.
-        pool = try DirectoryLock.withExclusiveLock(on: directory) {
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
-            return pool
-        }
-    }
-
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("graph v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE graph_meta (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
-                CREATE TABLE nodes (
-                    id INTEGER PRIMARY KEY,
-                    children BLOB NOT NULL,
-                    cross_edges BLOB NOT NULL
-                );
-                -- Apart from the nodes: setting a parent then writes a narrow row, not a node's children again.
-                CREATE TABLE parents (
-                    child INTEGER PRIMARY KEY,
-                    parent INTEGER NOT NULL
-                ) WITHOUT ROWID;
-                CREATE TABLE chunks (
-                    id INTEGER PRIMARY KEY,
-                    layer INTEGER NOT NULL,
-                    nodes INTEGER NOT NULL,
-                    run TEXT NOT NULL,
-                    token TEXT NOT NULL,
-                    sequence INTEGER NOT NULL
-                );
-                CREATE INDEX chunks_by_sequence ON chunks (sequence);
-                """)
-        }
-        return migrator
-    }
-
-    // MARK: - Meta
-
-    public func meta() throws -> GraphMeta? {
-        try pool.read { db in
-            guard let data = try Data.fetchOne(db, sql: "SELECT value FROM graph_meta WHERE key = 'graph'") else { return nil }
-            return try JSONDecoder().decode(GraphMeta.self, from: data)
-        }
-    }
-
-    public func setMeta(_ meta: GraphMeta) throws {
-        let data = try JSONEncoder().encode(meta)
-        try pool.write { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO graph_meta (key, value) VALUES ('graph', ?)", arguments: [data])
-        }
-    }
-
+    /// The graph's shape and inputs, or nil before `setMeta`.
+    func meta() async throws -> GraphMeta?
+    func setMeta(_ meta: GraphMeta) async throws
     /// Whether no chunk has been built yet.
-    public func isEmpty() throws -> Bool {
-        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT 1 FROM chunks LIMIT 1)") == 0 }
-    }
-
-    // MARK: - Chunk builds
+    func isEmpty() async throws -> Bool
 
     /// The first of `chunks` not built yet, or nil when all are.
-    public func firstUnbuilt(_ chunks: [ChunkCoordinate], layout: NodeIDLayout) async throws -> ChunkCoordinate? {
-        try await pool.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT 1 FROM chunks WHERE id = ?")
-            for chunk in chunks where try Int.fetchOne(statement, arguments: [Self.stored(layout.chunkID(chunk))]) == nil {
-                return chunk
-            }
-            return nil
-        }
-    }
-
+    func firstUnbuilt(_ chunks: [ChunkCoordinate], layout: NodeIDLayout) async throws -> ChunkCoordinate?
     /// The nodes of `chunks` that still have cross edges: what a parent build reads (the others
     /// already have their roots).
-    public func childNodes(of chunks: [ChunkCoordinate], layout: NodeIDLayout) async throws -> [ChildNode] {
-        try await pool.read { db in
-            var result: [ChildNode] = []
-            let statement = try db.cachedStatement(sql: "SELECT id, cross_edges FROM nodes WHERE id BETWEEN ? AND ? AND length(cross_edges) > 0")
-            for chunk in chunks {
-                let range = Self.range(of: chunk, layout: layout)
-                let rows = try Row.fetchCursor(statement, arguments: [range.lower, range.upper])
-                while let row = try rows.next() {
-                    result.append(ChildNode(
-                        id: UInt64(bitPattern: row[0] as Int64), crossEdges: NodeBlobs.decodeCrossEdges(row[1] as Data)))
-                }
-            }
-            return result
-        }
-    }
-
-    /// Writes a chunk build in one transaction: its nodes, the roots it made, its children's parents.
+    func childNodes(of chunks: [ChunkCoordinate], layout: NodeIDLayout) async throws -> [ChildNode]
+    /// Writes a chunk build atomically: its nodes, the roots it made, its children's parents, and
+    /// the chunk's record.
     ///
     /// - Parameters:
     ///   - run: the ingest run that queued the build; `token` is unique to the task that asked for it
@@ -149,125 +36,192 @@ public final class GraphStore: GraphStorage {
     ///   the chunk in this run, or the same task again (its first completion was never recorded).
     ///   A deliberate re-run (`ingest chunk`) writes the same rows and does not count twice.
     @discardableResult
-    public func writeChunk(_ chunk: ChunkCoordinate, build: ChunkBuild, run: String, token: String, layout: NodeIDLayout) async throws -> Bool {
-        let stale = StoredIDs.staleRanges(of: chunk, build: build, layout: layout)
-        let rows = (build.nodes + build.roots).map { node in
-            (Self.stored(node.id), NodeBlobs.encode(ids: node.children), NodeBlobs.encode(crossEdges: node.crossEdges))
-        }
-        let links = build.parentOfChild.map { (Self.stored($0.child), Self.stored($0.parent)) }
-            + build.nodes.compactMap { node in node.parent.map { (Self.stored(node.id), Self.stored($0)) } }
-        let chunkID = Self.stored(layout.chunkID(chunk))
-        return try await pool.write { db in
-            // A chunk's rows and its record are written together: without a record there is nothing to replace.
-            let previous = try Row.fetchOne(db, sql: "SELECT run, token FROM chunks WHERE id = ?", arguments: [chunkID])
-            if previous != nil {
-                for (lower, upper) in stale {
-                    try db.execute(sql: "DELETE FROM nodes WHERE id BETWEEN ? AND ?", arguments: [lower, upper])
-                    try db.execute(sql: "DELETE FROM parents WHERE child BETWEEN ? AND ?", arguments: [lower, upper])
-                }
-            }
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO nodes (id, children, cross_edges) VALUES (?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET children = excluded.children, cross_edges = excluded.cross_edges
-                """)
-            for (id, children, crossEdges) in rows {
-                // Bound straight through SQLite's API: a chunk writes hundreds of rows, and building
-                // GRDB's argument lists for each costs more than the insert.
-                sqlite3_bind_int64(upsert.sqliteStatement, 1, id)
-                Self.bind(children, to: upsert, at: 2)
-                Self.bind(crossEdges, to: upsert, at: 3)
-                try Self.step(upsert, db)
-            }
-            let link = try db.cachedStatement(sql: "INSERT OR REPLACE INTO parents (child, parent) VALUES (?, ?)")
-            for (child, parent) in links {
-                sqlite3_bind_int64(link.sqliteStatement, 1, child)
-                sqlite3_bind_int64(link.sqliteStatement, 2, parent)
-                try Self.step(link, db)
-            }
-            let counts = previous == nil || previous!["run"] as String != run || previous!["token"] as String == token
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO chunks (id, layer, nodes, run, token, sequence)
-                    VALUES (?, ?, ?, ?, ?, (SELECT IFNULL(MAX(sequence), 0) + 1 FROM chunks))
-                    """,
-                arguments: [chunkID, chunk.layer, build.nodes.count + build.roots.count, run, token])
-            return counts
-        }
-    }
+    func writeChunk(_ chunk: ChunkCoordinate, build: ChunkBuild, run: String, token: String, layout: NodeIDLayout) async throws -> Bool
 
-    /// Runs a statement whose values were bound through SQLite's API, and readies it for the next row.
-    private static func step(_ statement: Statement, _ db: Database) throws {
-        let code = sqlite3_step(statement.sqliteStatement)
-        sqlite3_reset(statement.sqliteStatement)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: statement.sql)
-        }
-    }
-
-    /// Binds a blob that SQLite copies at once (`SQLITE_TRANSIENT`).
-    private static func bind(_ data: Data, to statement: Statement, at index: Int32) {
-        data.withUnsafeBytes { bytes in
-            // An empty blob still binds as a blob, never NULL (the columns are NOT NULL).
-            _ = sqlite3_bind_blob(
-                statement.sqliteStatement, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count),
-                unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-        }
-    }
-
-    // MARK: - Reading nodes
-
-    static let nodeColumns = "n.id, n.children, n.cross_edges, p.parent FROM nodes n LEFT JOIN parents p ON p.child = n.id"
-
-    public func node(_ id: UInt64) throws -> GraphNode? {
-        try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT \(Self.nodeColumns) WHERE n.id = ?", arguments: [Self.stored(id)]).map(Self.node(from:))
-        }
-    }
-
+    /// One node with its parent, or nil when the graph has no such node.
+    func node(_ id: UInt64) async throws -> GraphNode?
+    /// The nodes among `ids` that exist, in no particular order: one round trip for a level of a
+    /// walk down the graph, however wide.
+    func nodes(_ ids: [UInt64]) async throws -> [GraphNode]
     /// The nodes of one chunk, by id.
-    public func nodes(in chunk: ChunkCoordinate, layout: NodeIDLayout) throws -> [GraphNode] {
-        let range = Self.range(of: chunk, layout: layout)
-        return try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(Self.nodeColumns) WHERE n.id BETWEEN ? AND ? ORDER BY n.id", arguments: [range.lower, range.upper])
-                .map(Self.node(from:))
-        }
-    }
-
-    public func nodes(_ ids: [UInt64]) throws -> [GraphNode] {
-        try pool.read { db in
-            let statement = try db.cachedStatement(sql: "SELECT \(Self.nodeColumns) WHERE n.id = ?")
-            return try ids.compactMap { try Row.fetchOne(statement, arguments: [Self.stored($0)]).map(Self.node(from:)) }
-        }
-    }
-
-    /// Every node row, ordered by id: for comparing two builds.
-    public func allNodes() throws -> [GraphNode] {
-        try pool.read { db in try Row.fetchAll(db, sql: "SELECT \(Self.nodeColumns) ORDER BY n.id").map(Self.node(from:)) }
-    }
-
+    func nodes(in chunk: ChunkCoordinate, layout: NodeIDLayout) async throws -> [GraphNode]
+    /// Every node, ordered by id (as stored: signed 64-bit): for comparing two builds.
+    func allNodes() async throws -> [GraphNode]
     /// Built chunks in the order their builds committed.
-    public func buildOrder(layout: NodeIDLayout) throws -> [ChunkCoordinate] {
-        try pool.read { db in
-            try Int64.fetchAll(db, sql: "SELECT id FROM chunks ORDER BY sequence").map { layout.chunk(of: UInt64(bitPattern: $0)) }
+    func buildOrder(layout: NodeIDLayout) async throws -> [ChunkCoordinate]
+
+    /// Releases connections; the store is not used afterwards.
+    func close() async
+}
+
+extension GraphStore {
+    /// The layer-2 node holding a supervoxel, found among the nodes of the supervoxel's chunk.
+    public func layer2Node(ofSupervoxel supervoxel: UInt64, layout: NodeIDLayout) async throws -> GraphNode? {
+        try await nodes(in: layout.layer2Chunk(ofSupervoxel: supervoxel), layout: layout).first { $0.children.contains(supervoxel) }
+    }
+}
+
+/// Where a graph store is, as a job and its tasks record it.
+///
+/// Recorded as one string (a bare path for SQLite, so specs written before PostgreSQL stores still
+/// read): `postgres://user@host:port/db` for a PostgreSQL database named by URL, `postgres:catalog`
+/// for the catalog database of whichever process opens it. A URL is recorded without its password
+/// (DESIGN.md invariant 8: secrets never travel in task payloads); the process that opens it
+/// supplies the password from its own configuration.
+public enum GraphStoreLocation: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
+    /// An SQLite file holding one graph.
+    case sqlite(path: String)
+    /// A PostgreSQL database holding any number of graphs: `url`, or nil for the catalog database
+    /// (`--catalog`, `INGEST_CATALOG_URL`, `catalog:` in config.yaml) of the opening process.
+    case postgres(url: String?)
+
+    static let catalogText = "postgres:catalog"
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        if text == Self.catalogText {
+            self = .postgres(url: nil)
+        } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            self = .postgres(url: text)
+        } else {
+            self = .sqlite(path: text)
         }
     }
 
-    /// Nothing to release: the pool closes its file when the last reference goes.
-    public func close() async {}
-
-    // MARK: - Encoding
-
-    @inline(__always) static func stored(_ id: UInt64) -> Int64 { StoredIDs.stored(id) }
-
-    static func range(of chunk: ChunkCoordinate, layout: NodeIDLayout) -> (lower: Int64, upper: Int64) {
-        StoredIDs.range(of: chunk, layout: layout)
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(recorded)
     }
 
-    static func node(from row: Row) -> GraphNode {
-        GraphNode(
-            id: UInt64(bitPattern: row["id"]), parent: (row["parent"] as Int64?).map { UInt64(bitPattern: $0) },
-            children: NodeBlobs.decodeIDs(row["children"]), crossEdges: NodeBlobs.decodeCrossEdges(row["cross_edges"]))
+    /// The form a job records: the path, the URL without its password, or `postgres:catalog`.
+    public var recorded: String {
+        switch self {
+        case .sqlite(let path): path
+        case .postgres(let url?): Self.removingPassword(url)
+        case .postgres(nil): Self.catalogText
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .sqlite(let path): path
+        case .postgres(let url?): Self.removingPassword(url)
+        case .postgres(nil): "the PostgreSQL catalog database"
+        }
+    }
+
+    /// `scheme://user:secret@host/...` without `:secret`; anything else unchanged. The credentials
+    /// end at the authority's last `@`, as `PostgresURL` reads them.
+    static func removingPassword(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<schemeEnd.upperBound]) + rest[..<colon] + rest[at...]
+    }
+}
+
+/// Opens graph stores by location. The SQLite opener is built in; a process that can reach
+/// PostgreSQL passes one that also opens `.postgres` locations (`PostgresGraphStoreOpener`), so
+/// that this module needs no database driver.
+public protocol GraphStoreOpener: Sendable {
+    /// Opens the store of `graph` at `location`, creating the store (and the graph's place in it)
+    /// when `create` is set.
+    /// - Throws: `GraphError.graphNotFound` when `create` is not set and the graph is not there;
+    ///   `GraphError.unsupportedBackend` when this opener cannot reach the location.
+    func open(_ location: GraphStoreLocation, graph: String, create: Bool) async throws -> any GraphStore
+    /// Releases what the opener holds for the stores it opened (connection pools).
+    func close() async
+}
+
+extension GraphStoreOpener {
+    public func close() async {}
+}
+
+/// Opens SQLite stores only; refuses PostgreSQL with the fix.
+public struct SQLiteGraphStoreOpener: GraphStoreOpener {
+    public init() {}
+
+    public func open(_ location: GraphStoreLocation, graph: String, create: Bool) async throws -> any GraphStore {
+        switch location {
+        case .sqlite(let path):
+            return try SQLiteGraphStore(path: path, create: create, graphID: graph)
+        case .postgres:
+            throw GraphError.unsupportedBackend(
+                "graph '\(graph)' is stored in PostgreSQL (\(location)), which this process cannot open; use `ingest worker`, or TYPE sqlite")
+        }
+    }
+}
+
+/// The stores a worker has open, one per graph and location, each with its meta read once: a chunk
+/// task opens its graph's store by the location its payload names.
+public final class GraphStores: Sendable {
+    /// Opens the stores; also what `GraphJob.prepare` creates a new graph's store with.
+    public let opener: any GraphStoreOpener
+    private let opened = Mutex<[String: (any GraphStore, GraphMeta)]>([:])
+
+    public init(opener: any GraphStoreOpener = SQLiteGraphStoreOpener()) {
+        self.opener = opener
+    }
+
+    /// The store of `graph` at `location`, opened on first use.
+    /// - Throws: `PermanentTaskError` when the store or the graph is missing: retrying does not make it appear.
+    func store(_ location: GraphStoreLocation, graph: String) async throws -> (any GraphStore, GraphMeta) {
+        let key = "\(location.recorded)\n\(graph)"
+        if let cached = opened.withLock({ $0[key] }) { return cached }
+        let store: any GraphStore
+        do {
+            store = try await opener.open(location, graph: graph, create: false)
+        } catch let error as GraphError {
+            throw PermanentTaskError("\(error)")
+        }
+        guard let meta = try await store.meta() else {
+            await store.close()
+            throw PermanentTaskError("graph store \(store.location) has no graph '\(graph)'; start it with `ingest graph \(graph) dataset.yml`")
+        }
+        let (kept, duplicate) = opened.withLock { open -> ((any GraphStore, GraphMeta), (any GraphStore)?) in
+            if let cached = open[key] { return (cached, store) }
+            open[key] = (store, meta)
+            return ((store, meta), nil)
+        }
+        await duplicate?.close()
+        return kept
+    }
+
+    /// Closes every store opened so far, and the opener.
+    public func close() async {
+        let stores = opened.withLock { open in
+            defer { open.removeAll() }
+            return open.values.map(\.0)
+        }
+        for store in stores { await store.close() }
+        await opener.close()
+    }
+}
+
+/// Node ids as stores keep them: SQLite's and PostgreSQL's signed 64-bit integers with the same
+/// bits. A chunk's ids share their high bits (layer, coordinates), so each chunk is one contiguous
+/// range in signed order too, which every store scans with its primary key.
+public enum StoredIDs {
+    @inline(__always) public static func stored(_ id: UInt64) -> Int64 { Int64(bitPattern: id) }
+
+    /// Every id a node of `chunk` can have.
+    public static func range(of chunk: ChunkCoordinate, layout: NodeIDLayout) -> (lower: Int64, upper: Int64) {
+        let lower = layout.chunkID(chunk)
+        return (stored(lower), stored(lower | layout.segmentMask(layer: chunk.layer)))
+    }
+
+    /// The ids an earlier build of `chunk` from other input (more nodes or roots than now) may have
+    /// written and `build` does not: a store deletes them before writing, so a re-run leaves
+    /// exactly the rows of its own build. The root chunk's range holds every chunk's roots; there
+    /// each build clears its own part only.
+    public static func staleRanges(of chunk: ChunkCoordinate, build: ChunkBuild, layout: NodeIDLayout) -> [(lower: Int64, upper: Int64)] {
+        let own = range(of: chunk, layout: layout)
+        let firstRoot = stored(layout.rootID(completedIn: chunk, index: 0))
+        var stale: [(lower: Int64, upper: Int64)] = [
+            (firstRoot + Int64(build.roots.count), firstRoot - 1 + Int64(layout.maximumRootsPerChunk))
+        ]
+        if chunk.layer < layout.geometry.rootLayer { stale.append((own.lower + Int64(build.nodes.count) + 1, own.upper)) }
+        return stale
     }
 }

@@ -5,12 +5,12 @@ import PostgresNIO
 /// The distributed graph store: one graph in a PostgreSQL database that workers on many machines
 /// share (`backend_client: TYPE: postgres`).
 ///
-/// The same rows as the SQLite `GraphStore` (nodes with their children and cross edges as blobs,
+/// The same rows as the SQLite `SQLiteGraphStore` (nodes with their children and cross edges as blobs,
 /// parents, built chunks), keyed by the graph's small id in `graphs` so one database holds any
 /// number of graphs. A chunk's rows are written in one transaction of a few batched statements
 /// (arrays bound as parameters, at most `batchRows` rows each), as idempotent upserts: running a
 /// chunk twice writes exactly the same rows.
-public final class PostgresGraphStore: GraphStorage {
+public final class PostgresGraphStore: GraphStore {
     /// Rows per statement: bounds a statement's size (and how long it holds its locks) however
     /// large a chunk is.
     static let batchRows = 4000

@@ -32,10 +32,10 @@ public final class PostgresGraphStoreOpener: GraphStoreOpener {
         self.options = options
     }
 
-    public func open(_ location: GraphStoreLocation, graph: String, create: Bool) async throws -> any GraphStorage {
+    public func open(_ location: GraphStoreLocation, graph: String, create: Bool) async throws -> any GraphStore {
         switch location {
         case .sqlite(let path):
-            return try GraphStore(path: path, create: create, graphID: graph)
+            return try SQLiteGraphStore(path: path, create: create, graphID: graph)
         case .postgres(let url):
             let database = try await connectedDatabase(url: try resolve(url))
             return try await PostgresGraphStore.open(graph: graph, in: database, create: create)

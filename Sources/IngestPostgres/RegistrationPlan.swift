@@ -100,8 +100,8 @@ struct RegistrationPlan: Equatable, Sendable {
             } else {
                 guard var object = objects[key.object] else { return nil }
                 objectID = object.id
-                let objectChanged = object.size != registration.size || object.mtimeNanos != registration.mtimeNanos
-                    || (registration.checksum != nil && object.checksum != registration.checksum)
+                let objectChanged = RegistrationChange.objectChanged(
+                    size: object.size, mtimeNanos: object.mtimeNanos, checksum: object.checksum, registration: registration)
                 if objectChanged {
                     // New content without a new checksum has no known checksum.
                     object.size = registration.size
@@ -112,11 +112,9 @@ struct RegistrationPlan: Equatable, Sendable {
                 }
                 var objectReplicas = replicasByObject[object.id] ?? [:]
                 let replica = objectReplicas[key.resourceID]
-                let replicaChanged = replica.map {
-                    $0.physicalPath != registration.physicalPath || $0.size != registration.size
-                        || $0.mtimeNanos != registration.mtimeNanos || $0.status != .good
-                } ?? true
-                let outcome: UpsertOutcome = objectChanged || replicaChanged || registration.alwaysUpdate ? .updated : .unchanged
+                let replicaChanged = RegistrationChange.replicaChanged(
+                    replica.map { ($0.physicalPath, $0.size, $0.mtimeNanos, $0.status) }, registration: registration)
+                let outcome = RegistrationChange.outcome(objectChanged: objectChanged, replicaChanged: replicaChanged, registration: registration)
                 if objectChanged {
                     for (resourceID, var other) in objectReplicas where resourceID != key.resourceID && other.status != .stale {
                         other.status = .stale

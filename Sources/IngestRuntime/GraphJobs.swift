@@ -61,7 +61,7 @@ extension IngestRuntime {
 
     /// The store of a graph: `explicit` (an SQLite path or a postgres:// URL), else the one its job
     /// recorded, else the default SQLite location.
-    public func openGraphStore(graph: String, explicit: String?, broker: any Broker, opener: any GraphStoreOpener) async throws -> any GraphStorage {
+    public func openGraphStore(graph: String, explicit: String?, broker: any Broker, opener: any GraphStoreOpener) async throws -> any GraphStore {
         var location = explicit.map { explicit in
             explicit.hasPrefix("postgres://") || explicit.hasPrefix("postgresql://") ? GraphStoreLocation.postgres(url: explicit) : .sqlite(path: explicit)
         }

@@ -209,20 +209,17 @@ public final class SQLiteCatalog: Catalog {
                 } else {
                     let existing = try Row.fetchOne(findObject, arguments: [collectionID, registration.name])!
                     objectID = existing["id"]
-                    let objectChanged = existing["size"] != registration.size
-                        || existing["mtime_ns"] != registration.mtimeNanos
-                        || (registration.checksum != nil && existing["checksum"] != registration.checksum)
+                    let objectChanged = RegistrationChange.objectChanged(
+                        size: existing["size"], mtimeNanos: existing["mtime_ns"], checksum: existing["checksum"], registration: registration)
                     if objectChanged {
                         // New content without a new checksum has no known checksum.
                         try updateObject.execute(arguments: [registration.size, registration.mtimeNanos, registration.checksum, now, objectID])
                     }
                     let replica = try Row.fetchOne(findReplica, arguments: [objectID, resourceID])
-                    let replicaChanged = replica == nil
-                        || replica!["physical_path"] != registration.physicalPath
-                        || replica!["size"] != registration.size
-                        || replica!["mtime_ns"] != registration.mtimeNanos
-                        || replica!["status"] != ReplicaStatus.good.rawValue
-                    outcome = objectChanged || replicaChanged || registration.alwaysUpdate ? .updated : .unchanged
+                    let replicaChanged = RegistrationChange.replicaChanged(
+                        replica.map { ($0["physical_path"], $0["size"], $0["mtime_ns"], ReplicaStatus(rawValue: $0["status"]) ?? .stale) },
+                        registration: registration)
+                    outcome = RegistrationChange.outcome(objectChanged: objectChanged, replicaChanged: replicaChanged, registration: registration)
                     if objectChanged {
                         try markStale.execute(arguments: [now, objectID, resourceID])
                     }

@@ -16,8 +16,8 @@ extension CommandLineTests {
             return world.source.subpath("dataset.yml")
         }
 
-        private func store(_ world: CLIWorld, _ graph: String) throws -> GraphStore {
-            try GraphStore(path: world.home.subpath("graphs/\(graph).sqlite"), create: false)
+        private func store(_ world: CLIWorld, _ graph: String) throws -> SQLiteGraphStore {
+            try SQLiteGraphStore(path: world.home.subpath("graphs/\(graph).sqlite"), create: false)
         }
 
         @Test func testRunStatusReadsLikeTheSeed() async throws {

@@ -110,7 +110,7 @@ final class GraphFixture: @unchecked Sendable {
 
     func storePath(_ graph: String) -> String { directory.subpath("graphs/\(graph).sqlite") }
 
-    /// Where `graph` is stored, as `GraphStore.location` or `PostgresGraphStore.location` names it.
+    /// Where `graph` is stored, as `SQLiteGraphStore.location` or `PostgresGraphStore.location` names it.
     func storeLocation(_ graph: String) async throws -> String {
         try await store(graph).location
     }
@@ -154,7 +154,7 @@ final class GraphFixture: @unchecked Sendable {
     }
 
     /// The store of a graph submitted by this fixture.
-    func store(_ graph: String) async throws -> any GraphStorage {
+    func store(_ graph: String) async throws -> any GraphStore {
         let spec = GraphSpec.decode(from: try await broker.job(named: graph)!)!
         return try await stores.opener.open(spec.store, graph: graph, create: false)
     }

@@ -63,7 +63,7 @@ import Testing
         }
     }
 
-    /// The counting rule of `GraphStorage.writeChunk`, and that each write leaves the same rows.
+    /// The counting rule of `GraphStore.writeChunk`, and that each write leaves the same rows.
     @Test func writingAChunkAgainCountsOnlyForTheSameTaskOrANewRun() async throws {
         try await GraphFixture.run(store: .postgres) { fixture in
             let dataset = try fixture.generate(chunks: [2, 2, 1], seed: 3)

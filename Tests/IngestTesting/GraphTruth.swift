@@ -2,7 +2,7 @@ import Foundation
 import IngestGraph
 
 /// The partition of supervoxels that the built graph gives: supervoxel -> root node.
-public func roots(in store: any GraphStorage) async throws -> [UInt64: UInt64] {
+public func roots(in store: any GraphStore) async throws -> [UInt64: UInt64] {
     let nodes = try await store.allNodes()
     var parent: [UInt64: UInt64] = [:]
     for node in nodes { parent[node.id] = node.parent }
