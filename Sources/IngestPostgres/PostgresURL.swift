@@ -55,82 +55,38 @@ public struct PostgresURL: Sendable, Equatable {
     public init(parsing string: String) throws(IngestError) {
         let masked = Self.mask(string)
         func invalid(_ reason: String) -> IngestError { .invalidURL(masked, reason: reason) }
+        let parts: ServerURL
+        do {
+            parts = try ServerURL(parsing: string)
+        } catch {
+            throw invalid(Self.reason(for: error))
+        }
+        guard parts.scheme == "postgres" || parts.scheme == "postgresql" else {
+            throw invalid("scheme '\(parts.scheme)' is not PostgreSQL; write \(Self.form) (or postgresql://)")
+        }
+        guard let user = parts.user, !user.isEmpty else { throw invalid("it names no user; write \(Self.form)") }
+        username = user
+        password = parts.password
+        host = parts.host
+        port = parts.port ?? Self.defaultPort
 
-        guard let schemeEnd = string.range(of: "://") else {
-            throw invalid("a PostgreSQL catalog URL looks like \(Self.form)")
-        }
-        let scheme = string[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "postgres" || scheme == "postgresql" else {
-            throw invalid("scheme '\(scheme)' is not PostgreSQL; write \(Self.form) (or postgresql://)")
-        }
-        var rest = string[schemeEnd.upperBound...]
-        if let hash = rest.firstIndex(of: "#") {
-            guard rest[hash...].count == 1 else { throw invalid("it has a fragment ('#...'); remove it") }
-            rest = rest[..<hash]
-        }
-        var query: Substring = ""
-        if let questionMark = rest.firstIndex(of: "?") {
-            query = rest[rest.index(after: questionMark)...]
-            rest = rest[..<questionMark]
-        }
-
-        // The authority ends at the first "/"; the credentials end at its last "@", since a raw "@"
-        // in a password is more likely than one in a host name.
-        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
-        var authority = rest[..<authorityEnd]
-        let path = rest[authorityEnd...].dropFirst()
-        guard let at = authority.lastIndex(of: "@") else {
-            throw invalid("it names no user; write \(Self.form)")
-        }
-        let userInfo = authority[..<at]
-        authority = authority[authority.index(after: at)...]
-        if let colon = userInfo.firstIndex(of: ":") {
-            username = try Self.decode(userInfo[..<colon], what: "user", url: masked)
-            password = try Self.decode(userInfo[userInfo.index(after: colon)...], what: "password", url: masked)
-        } else {
-            username = try Self.decode(userInfo, what: "user", url: masked)
-            password = nil
-        }
-        guard !username.isEmpty else { throw invalid("it names no user; write \(Self.form)") }
-
-        let portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else {
-                throw invalid("its IPv6 host has no closing ']'; write postgres://user@[::1]:5432/database")
-            }
-            host = String(authority[authority.index(after: authority.startIndex)..<close])
-            let afterHost = authority[authority.index(after: close)...]
-            if afterHost.isEmpty {
-                portText = nil
-            } else if afterHost.hasPrefix(":") {
-                portText = afterHost.dropFirst()
-            } else {
-                throw invalid("text follows its IPv6 host; write postgres://user@[::1]:5432/database")
-            }
-        } else if let colon = authority.firstIndex(of: ":") {
-            host = String(authority[..<colon])
-            portText = authority[authority.index(after: colon)...]
-        } else {
-            host = String(authority)
-            portText = nil
-        }
-        guard !host.isEmpty else { throw invalid("it names no host; write \(Self.form)") }
-        if let portText {
-            guard let value = Int(portText), (1...65535).contains(value) else {
-                throw invalid("port '\(portText)' is not a number from 1 to 65535")
-            }
-            port = value
-        } else {
-            port = Self.defaultPort
-        }
-
+        let path = parts.path.dropFirst()
         guard !path.contains("/") else {
             throw invalid("its path must be one database name; write \(Self.form)")
         }
-        let databaseName = try Self.decode(path, what: "database", url: masked)
+        let databaseName: String
+        do {
+            databaseName = try ServerURL.decode(path, part: "database")
+        } catch {
+            throw invalid(Self.reason(for: error))
+        }
         database = databaseName.isEmpty ? username : databaseName
+        tls = try Self.tlsMode(query: parts.query, invalid: invalid)
+    }
 
-        tls = .prefer
+    /// libpq's `sslmode`, the one query parameter.
+    private static func tlsMode(query: String, invalid: (String) -> IngestError) throws(IngestError) -> TLSMode {
+        var tls = TLSMode.prefer
         for parameter in query.split(separator: "&") where !parameter.isEmpty {
             let pair = parameter.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = pair[0]
@@ -142,6 +98,22 @@ public struct PostgresURL: Sendable, Equatable {
                 throw invalid("sslmode '\(value)' is not supported; use disable, prefer, require or verify-full")
             }
             tls = mode
+        }
+        return tls
+    }
+
+    /// A problem of the shared URL rule, in a PostgreSQL user's words.
+    private static func reason(for problem: ServerURL.Problem) -> String {
+        switch problem {
+        case .missingScheme: "a PostgreSQL catalog URL looks like \(form)"
+        case .fragment: "it has a fragment ('#...'); remove it, and percent-encode a '#' in a password as %23"
+        case .slashInCredentials: "it has a '/' before its last '@'; percent-encode '/' in the user or password as %2F"
+        case .invalidPercentEncoding(let part): "its \(part) has invalid percent-encoding; encode special characters as %XX (for example '@' as %40)"
+        case .missingHost: "it names no host; write \(form)"
+        case .unbracketedIPv6: "write IPv6 addresses in brackets: postgres://user@[::1]:5432/database"
+        case .unclosedIPv6: "its IPv6 host has no closing ']'; write postgres://user@[::1]:5432/database"
+        case .textAfterIPv6: "text follows its IPv6 host; write postgres://user@[::1]:5432/database"
+        case .invalidPort(let port): "port '\(port)' is not a number from 1 to 65535"
         }
     }
 
@@ -163,13 +135,6 @@ public struct PostgresURL: Sendable, Equatable {
     /// of password-like query parameters, so that no error message ever repeats a secret.
     static func mask(_ string: String) -> String {
         URLMasking.masked(string)
-    }
-
-    private static func decode(_ text: Substring, what: String, url: String) throws(IngestError) -> String {
-        guard let decoded = String(text).removingPercentEncoding else {
-            throw .invalidURL(url, reason: "its \(what) has invalid percent-encoding; encode special characters as %XX (for example '@' as %40)")
-        }
-        return decoded
     }
 }
 

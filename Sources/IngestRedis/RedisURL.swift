@@ -60,84 +60,26 @@ public struct RedisURL: Sendable, Equatable {
     /// - Throws: ``RedisURLError`` naming the URL (password masked) and how to fix it.
     public init(parsing string: String) throws(RedisURLError) {
         let masked = Self.mask(string)
-        guard let schemeEnd = string.range(of: "://") else {
-            throw .missingScheme(url: masked)
+        let parts: ServerURL
+        do {
+            parts = try ServerURL(parsing: string)
+        } catch {
+            throw Self.error(for: error, url: masked)
         }
-        switch string[..<schemeEnd.lowerBound].lowercased() {
+        switch parts.scheme {
         case "redis": usesTLS = false
         case "rediss": usesTLS = true
-        default: throw .unsupportedScheme(url: masked, scheme: String(string[..<schemeEnd.lowerBound]))
+        default: throw .unsupportedScheme(url: masked, scheme: String(string[..<string.range(of: "://")!.lowerBound]))
         }
-        var rest = string[schemeEnd.upperBound...]
-        // The query starts at the first "?" after the credentials, found as `mask` finds
-        // them, so a raw "?" in a password never turns part of it into a parameter name
-        // that an error message would repeat.
-        let firstSlash = rest.firstIndex(of: "/") ?? rest.endIndex
-        if let lastAt = rest.lastIndex(of: "@"), lastAt > firstSlash, !rest[firstSlash..<lastAt].contains("?") {
-            // `user:pa/ss@host`: read literally, the password would become a host and port that an
-            // error message would repeat.
-            throw .slashInCredentials(url: masked)
+        if parts.user != nil, parts.password == nil {
+            throw .missingPassword(url: masked)
         }
-        let afterCredentials = rest[..<firstSlash].lastIndex(of: "@").map { rest.index(after: $0) } ?? rest.startIndex
-        if rest[afterCredentials...].contains("#") {
-            throw .unsupportedFragment(url: masked)
-        }
-        var query: Substring = ""
-        if let questionMark = rest[afterCredentials...].firstIndex(of: "?") {
-            query = rest[rest.index(after: questionMark)...]
-            rest = rest[..<questionMark]
-        }
+        username = parts.user.flatMap { $0.isEmpty ? nil : $0 }
+        password = parts.password
+        host = parts.host
+        port = parts.port ?? Self.defaultPort
 
-        // The authority ends at the first "/"; the credentials end at its last "@", since a
-        // raw "@" in a password is more likely than one in a host name.
-        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
-        var authority = rest[..<authorityEnd]
-        rest = rest[authorityEnd...]
-        username = nil
-        password = nil
-        if let at = authority.lastIndex(of: "@") {
-            let userInfo = authority[..<at]
-            authority = authority[authority.index(after: at)...]
-            guard let colon = userInfo.firstIndex(of: ":") else {
-                throw .missingPassword(url: masked)
-            }
-            let user = try Self.decode(userInfo[..<colon], url: masked)
-            username = user.isEmpty ? nil : user
-            password = try Self.decode(userInfo[userInfo.index(after: colon)...], url: masked)
-        }
-
-        let portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw .invalidHost(url: masked) }
-            host = String(authority[authority.index(after: authority.startIndex)..<close])
-            let afterHost = authority[authority.index(after: close)...]
-            if afterHost.isEmpty {
-                portText = nil
-            } else if afterHost.hasPrefix(":") {
-                portText = afterHost.dropFirst()
-            } else {
-                throw .invalidHost(url: masked)
-            }
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = String(authority[..<colon])
-            portText = authority[authority.index(after: colon)...]
-        } else {
-            host = String(authority)
-            portText = nil
-        }
-        guard !host.isEmpty, !host.contains(where: { $0 == ":" && !authority.hasPrefix("[") }) else {
-            throw host.isEmpty ? .missingHost(url: masked) : .invalidHost(url: masked)
-        }
-        if let portText {
-            guard let value = Int(portText), (1...65535).contains(value) else {
-                throw .invalidPort(url: masked, port: String(portText))
-            }
-            port = value
-        } else {
-            port = Self.defaultPort
-        }
-
-        let path = rest.drop(while: { $0 == "/" })
+        let path = parts.path.drop(while: { $0 == "/" })
         if path.isEmpty {
             database = 0
         } else {
@@ -146,7 +88,28 @@ public struct RedisURL: Sendable, Equatable {
             }
             database = value
         }
-        tls = try Self.tlsOptions(query: query, usesTLS: usesTLS, url: masked)
+        tls = try Self.tlsOptions(query: Substring(parts.query), usesTLS: usesTLS, url: masked)
+    }
+
+    /// A problem of the shared URL rule as a Redis URL error.
+    private static func error(for problem: ServerURL.Problem, url: String) -> RedisURLError {
+        switch problem {
+        case .missingScheme: .missingScheme(url: url)
+        case .fragment: .unsupportedFragment(url: url)
+        case .slashInCredentials: .slashInCredentials(url: url)
+        case .invalidPercentEncoding: .invalidPercentEncoding(url: url)
+        case .missingHost: .missingHost(url: url)
+        case .unbracketedIPv6, .unclosedIPv6, .textAfterIPv6: .invalidHost(url: url)
+        case .invalidPort(let port): .invalidPort(url: url, port: port)
+        }
+    }
+
+    private static func decodeParameter(_ text: Substring, url: String) throws(RedisURLError) -> String {
+        do {
+            return try ServerURL.decode(text, part: "query")
+        } catch {
+            throw .invalidPercentEncoding(url: url)
+        }
     }
 
     /// Reads redis-py's TLS parameters from a query string.
@@ -155,8 +118,8 @@ public struct RedisURL: Sendable, Equatable {
         var seen = Set<RedisTLSOptions.Parameter>()
         for pair in query.split(separator: "&") {
             let equals = pair.firstIndex(of: "=") ?? pair.endIndex
-            let name = try decode(pair[..<equals], url: url)
-            let value = equals == pair.endIndex ? "" : try decode(pair[pair.index(after: equals)...], url: url)
+            let name = try decodeParameter(pair[..<equals], url: url)
+            let value = equals == pair.endIndex ? "" : try decodeParameter(pair[pair.index(after: equals)...], url: url)
             guard let parameter = RedisTLSOptions.Parameter(rawValue: name.lowercased()) else {
                 throw .unknownParameter(url: url, name: name)
             }
@@ -235,13 +198,6 @@ public struct RedisURL: Sendable, Equatable {
     /// of password-like query parameters, so that no error message ever repeats a secret.
     static func mask(_ string: String) -> String {
         URLMasking.masked(string)
-    }
-
-    private static func decode(_ text: Substring, url: String) throws(RedisURLError) -> String {
-        guard let decoded = String(text).removingPercentEncoding else {
-            throw .invalidPercentEncoding(url: url)
-        }
-        return decoded
     }
 }
 

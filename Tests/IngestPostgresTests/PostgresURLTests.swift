@@ -33,6 +33,11 @@ struct PostgresURLTests {
         #expect(url.password == "a@b" && url.host == "db" && url.port == 1234)
     }
 
+    @Test func rawQuestionMarkInAPasswordStaysInThePassword() throws {
+        let url = try PostgresURL(parsing: "postgres://ingest:a?b@db/catalog?sslmode=require")
+        #expect(url.password == "a?b" && url.host == "db" && url.tls == .require)
+    }
+
     @Test func bracketedIPv6Host() throws {
         let url = try PostgresURL(parsing: "postgres://ingest@[::1]:6543/catalog")
         #expect(url.host == "::1" && url.port == 6543)
@@ -67,6 +72,8 @@ struct PostgresURLTests {
             ("postgres://u:s3cret@host/db?application=x", "sslmode"),
             ("postgres://u:s3cret@[::1/db", "IPv6"),
             ("postgres://u:s3%ZZcret@host/db", "percent-encoding"),
+            ("postgres://u:s3cret@fe80::1:5432/db", "IPv6 addresses in brackets"),
+            ("postgres://u:s3/cret@host/db", "%2F"),
         ])
     func rejectsMalformed(url: String, hint: String) {
         do {
