@@ -78,19 +78,8 @@ package final class PostgresPool: Sendable {
     /// nobody returns must not keep a worker from exiting.
     package func close(waitingAtMost limit: Duration = .seconds(10)) async {
         runTask.cancel()
-        let (ended, end) = AsyncStream.makeStream(of: Void.self)
         let runTask = runTask
-        let waiter = Task {
-            await runTask.value
-            end.finish()
-        }
-        let timer = Task {
-            try? await Task.sleep(for: limit)
-            end.finish()
-        }
-        for await _ in ended {}
-        waiter.cancel()
-        timer.cancel()
+        _ = try? await Deadline.race({ await runTask.value }, limit: limit, onTimeout: { .success(()) })
     }
 
     /// Opens and closes one connection outside the pool. Its error says why the pool cannot
@@ -164,18 +153,10 @@ extension PostgresPool {
     /// `diagnoseWait`, but never longer than a few seconds: a server that accepts connections and
     /// never finishes their start-up would keep the probe waiting too.
     func boundedDiagnosis(_ limit: Duration) async -> any Error {
-        let outcome = FirstOutcome<any Error>()
-        let diagnosis = Task { outcome.resolve(.success(await self.diagnoseWait(limit))) }
-        let deadline = Task {
-            guard (try? await Task.sleep(for: .seconds(10))) != nil else { return }
-            outcome.resolve(.success(PostgresPoolFailure.unavailable(
-                reason: "no connection within \(limit), and a new one did not finish starting in 10 seconds")))
+        let diagnosis: (any Error)? = try? await Deadline.race({ await self.diagnoseWait(limit) }, limit: .seconds(10)) {
+            .success(PostgresPoolFailure.unavailable(reason: "no connection within \(limit), and a new one did not finish starting in 10 seconds"))
         }
-        defer {
-            diagnosis.cancel()
-            deadline.cancel()
-        }
-        return (try? await outcome.value) ?? PostgresPoolFailure.unavailable(reason: "no connection within \(limit)")
+        return diagnosis ?? PostgresPoolFailure.unavailable(reason: "no connection within \(limit)")
     }
 
     /// Why no connection came within the wait limit: what a fresh connection attempt runs into, or,
