@@ -10,105 +10,118 @@ extension SQLiteBroker {
         case blocked = 3
     }
 
+    /// Schema versions in order: a database gets each it has not had yet, once. Append new ones;
+    /// never edit one that has shipped.
+    static let migrations: [(name: String, sql: String)] = [
+        (
+            "v1",
+            """
+            CREATE TABLE jobs (
+                name TEXT PRIMARY KEY NOT NULL,
+                kind TEXT NOT NULL,
+                spec BLOB NOT NULL,
+                state TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                finished_at REAL,
+                pending INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE TABLE job_counters (
+                job TEXT NOT NULL,
+                name TEXT NOT NULL,
+                value INTEGER NOT NULL,
+                PRIMARY KEY (job, name)
+            ) WITHOUT ROWID;
+            CREATE TABLE tasks (
+                id INTEGER PRIMARY KEY,
+                job TEXT NOT NULL,
+                queue TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                key TEXT NOT NULL,
+                payload BLOB NOT NULL,
+                state INTEGER NOT NULL,
+                not_before REAL NOT NULL DEFAULT 0,
+                lease_deadline REAL,
+                fence INTEGER NOT NULL DEFAULT 0,
+                worker TEXT,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                retries INTEGER NOT NULL DEFAULT 0,
+                max_retries INTEGER NOT NULL,
+                retry_delay REAL NOT NULL,
+                timeout REAL NOT NULL,
+                entry_count INTEGER NOT NULL,
+                error TEXT,
+                failed_at REAL
+            );
+            CREATE INDEX tasks_ready ON tasks (queue, id) WHERE state = 0;
+            CREATE INDEX tasks_running ON tasks (lease_deadline) WHERE state = 1;
+            CREATE INDEX tasks_by_job ON tasks (job, state);
+            CREATE INDEX tasks_failed ON tasks (queue, id) WHERE state = 2;
+            """
+        ),
+        (
+            "v2: periodic passes and profiles",
+            """
+            ALTER TABLE jobs ADD COLUMN schedule BLOB;
+            ALTER TABLE jobs ADD COLUMN profile TEXT;
+            ALTER TABLE jobs ADD COLUMN pass INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE jobs ADD COLUMN next_run_at REAL;
+            ALTER TABLE jobs ADD COLUMN pass_tasks BLOB;
+            ALTER TABLE tasks ADD COLUMN pass INTEGER NOT NULL DEFAULT 1;
+            CREATE TABLE job_passes (
+                job TEXT NOT NULL,
+                pass INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                started_at REAL NOT NULL,
+                finished_at REAL NOT NULL,
+                counters BLOB NOT NULL,
+                PRIMARY KEY (job, pass)
+            ) WITHOUT ROWID;
+            """
+        ),
+        (
+            "v3: dependency sets, queue names",
+            """
+            CREATE TABLE task_dependencies (
+                task_id INTEGER NOT NULL,
+                job TEXT NOT NULL,
+                key TEXT NOT NULL,
+                PRIMARY KEY (task_id, key)
+            ) WITHOUT ROWID;
+            CREATE INDEX task_dependencies_by_key ON task_dependencies (job, key);
+            CREATE TABLE queues (name TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+            INSERT OR IGNORE INTO queues (name) SELECT DISTINCT queue FROM tasks;
+            DROP INDEX tasks_by_job;
+            CREATE INDEX tasks_by_job ON tasks (job, state, queue);
+            CREATE INDEX tasks_by_key ON tasks (job, key);
+            """
+        ),
+        (
+            "v4: first claims",
+            """
+            CREATE TABLE first_claims (
+                job TEXT NOT NULL,
+                key TEXT NOT NULL,
+                owner TEXT NOT NULL,
+                PRIMARY KEY (job, key)
+            ) WITHOUT ROWID;
+            """
+        ),
+        (
+            "v5: live workers",
+            """
+            CREATE TABLE workers (
+                id TEXT PRIMARY KEY NOT NULL,
+                record BLOB NOT NULL,
+                expires_at REAL NOT NULL
+            ) WITHOUT ROWID;
+            """
+        ),
+    ]
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE jobs (
-                    name TEXT PRIMARY KEY NOT NULL,
-                    kind TEXT NOT NULL,
-                    spec BLOB NOT NULL,
-                    state TEXT NOT NULL,
-                    created_at REAL NOT NULL,
-                    finished_at REAL,
-                    pending INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE TABLE job_counters (
-                    job TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    value INTEGER NOT NULL,
-                    PRIMARY KEY (job, name)
-                ) WITHOUT ROWID;
-                CREATE TABLE tasks (
-                    id INTEGER PRIMARY KEY,
-                    job TEXT NOT NULL,
-                    queue TEXT NOT NULL,
-                    kind TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    payload BLOB NOT NULL,
-                    state INTEGER NOT NULL,
-                    not_before REAL NOT NULL DEFAULT 0,
-                    lease_deadline REAL,
-                    fence INTEGER NOT NULL DEFAULT 0,
-                    worker TEXT,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    retries INTEGER NOT NULL DEFAULT 0,
-                    max_retries INTEGER NOT NULL,
-                    retry_delay REAL NOT NULL,
-                    timeout REAL NOT NULL,
-                    entry_count INTEGER NOT NULL,
-                    error TEXT,
-                    failed_at REAL
-                );
-                CREATE INDEX tasks_ready ON tasks (queue, id) WHERE state = 0;
-                CREATE INDEX tasks_running ON tasks (lease_deadline) WHERE state = 1;
-                CREATE INDEX tasks_by_job ON tasks (job, state);
-                CREATE INDEX tasks_failed ON tasks (queue, id) WHERE state = 2;
-                """)
-        }
-        migrator.registerMigration("v2: periodic passes and profiles") { db in
-            try db.execute(sql: """
-                ALTER TABLE jobs ADD COLUMN schedule BLOB;
-                ALTER TABLE jobs ADD COLUMN profile TEXT;
-                ALTER TABLE jobs ADD COLUMN pass INTEGER NOT NULL DEFAULT 1;
-                ALTER TABLE jobs ADD COLUMN next_run_at REAL;
-                ALTER TABLE jobs ADD COLUMN pass_tasks BLOB;
-                ALTER TABLE tasks ADD COLUMN pass INTEGER NOT NULL DEFAULT 1;
-                CREATE TABLE job_passes (
-                    job TEXT NOT NULL,
-                    pass INTEGER NOT NULL,
-                    state TEXT NOT NULL,
-                    started_at REAL NOT NULL,
-                    finished_at REAL NOT NULL,
-                    counters BLOB NOT NULL,
-                    PRIMARY KEY (job, pass)
-                ) WITHOUT ROWID;
-                """)
-        }
-        migrator.registerMigration("v3: dependency sets, queue names") { db in
-            try db.execute(sql: """
-                CREATE TABLE task_dependencies (
-                    task_id INTEGER NOT NULL,
-                    job TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    PRIMARY KEY (task_id, key)
-                ) WITHOUT ROWID;
-                CREATE INDEX task_dependencies_by_key ON task_dependencies (job, key);
-                CREATE TABLE queues (name TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
-                INSERT OR IGNORE INTO queues (name) SELECT DISTINCT queue FROM tasks;
-                DROP INDEX tasks_by_job;
-                CREATE INDEX tasks_by_job ON tasks (job, state, queue);
-                CREATE INDEX tasks_by_key ON tasks (job, key);
-                """)
-        }
-        migrator.registerMigration("v4: first claims") { db in
-            try db.execute(sql: """
-                CREATE TABLE first_claims (
-                    job TEXT NOT NULL,
-                    key TEXT NOT NULL,
-                    owner TEXT NOT NULL,
-                    PRIMARY KEY (job, key)
-                ) WITHOUT ROWID;
-                """)
-        }
-        migrator.registerMigration("v5: live workers") { db in
-            try db.execute(sql: """
-                CREATE TABLE workers (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    record BLOB NOT NULL,
-                    expires_at REAL NOT NULL
-                ) WITHOUT ROWID;
-                """)
+        for migration in migrations {
+            migrator.registerMigration(migration.name) { db in try db.execute(sql: migration.sql) }
         }
         return migrator
     }

@@ -148,32 +148,7 @@ public final class SQLiteCatalog: Catalog {
         return try await writer.writeShort { db in
             var collections: [ExactName: Int64] = [:]
             var resources: [String: Int64] = [:]
-            let findObject = try db.cachedStatement(sql: "SELECT id, size, mtime_ns, checksum FROM data_objects WHERE collection_id = ? AND name = ?")
-            // Tried first: a bulk load creates most objects, and a created object needs no look-up.
-            let insertObjectIfAbsent = try db.cachedStatement(sql: """
-                INSERT INTO data_objects (collection_id, name, size, mtime_ns, checksum, created_at, modified_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (collection_id, name) DO NOTHING
-                """)
-            let insertFirstReplica = try db.cachedStatement(sql: """
-                INSERT INTO replicas (object_id, resource_id, number, physical_path, size, mtime_ns, checksum, status, modified_at)
-                VALUES (?, ?, 0, ?, ?, ?, ?, 'good', ?)
-                """)
-            let updateObject = try db.cachedStatement(sql: """
-                UPDATE data_objects SET size = ?, mtime_ns = ?, checksum = ?, modified_at = ? WHERE id = ?
-                """)
-            let findReplica = try db.cachedStatement(sql: """
-                SELECT physical_path, size, mtime_ns, checksum, status FROM replicas WHERE object_id = ? AND resource_id = ?
-                """)
-            let upsertReplica = try db.cachedStatement(sql: """
-                INSERT INTO replicas (object_id, resource_id, number, physical_path, size, mtime_ns, checksum, status, modified_at)
-                VALUES (?, ?, (SELECT COALESCE(MAX(number) + 1, 0) FROM replicas WHERE object_id = ?), ?, ?, ?, ?, 'good', ?)
-                ON CONFLICT (object_id, resource_id) DO UPDATE SET
-                    physical_path = excluded.physical_path, size = excluded.size, mtime_ns = excluded.mtime_ns,
-                    checksum = excluded.checksum, status = 'good', modified_at = excluded.modified_at
-                """)
-            let markStale = try db.cachedStatement(sql: """
-                UPDATE replicas SET status = 'stale', modified_at = ? WHERE object_id = ? AND resource_id != ? AND status != 'stale'
-                """)
+            let statements = try RegistrationStatements(db: db)
             var outcomes: [UpsertOutcome] = []
             outcomes.reserveCapacity(registrations.count)
             for registration in registrations {
@@ -183,53 +158,10 @@ public final class SQLiteCatalog: Catalog {
                 let resourceID = try resources[registration.resource] ?? Self.resourceID(registration.resource, db: db)
                 resources[registration.resource] = resourceID
 
-                let outcome: UpsertOutcome
-                let objectID: Int64
-                let insertObject = DirectStatement(insertObjectIfAbsent, database: db)
-                insertObject.bind(1, collectionID)
-                insertObject.bind(2, registration.name)
-                insertObject.bind(3, registration.size)
-                insertObject.bind(4, registration.mtimeNanos)
-                insertObject.bind(5, registration.checksum)
-                insertObject.bind(6, now)
-                insertObject.bind(7, now)
-                try insertObject.execute()
-                if db.changesCount == 1 {
-                    objectID = db.lastInsertedRowID
-                    outcome = .created
-                    let insertReplica = DirectStatement(insertFirstReplica, database: db)
-                    insertReplica.bind(1, objectID)
-                    insertReplica.bind(2, resourceID)
-                    insertReplica.bind(3, registration.physicalPath)
-                    insertReplica.bind(4, registration.size)
-                    insertReplica.bind(5, registration.mtimeNanos)
-                    insertReplica.bind(6, registration.checksum)
-                    insertReplica.bind(7, now)
-                    try insertReplica.execute()
-                } else {
-                    let existing = try Row.fetchOne(findObject, arguments: [collectionID, registration.name])!
-                    objectID = existing["id"]
-                    let objectChanged = RegistrationChange.objectChanged(
-                        size: existing["size"], mtimeNanos: existing["mtime_ns"], checksum: existing["checksum"], registration: registration)
-                    if objectChanged {
-                        // New content without a new checksum has no known checksum.
-                        try updateObject.execute(arguments: [registration.size, registration.mtimeNanos, registration.checksum, now, objectID])
-                    }
-                    let replica = try Row.fetchOne(findReplica, arguments: [objectID, resourceID])
-                    let replicaChanged = RegistrationChange.replicaChanged(
-                        replica.map { ($0["physical_path"], $0["size"], $0["mtime_ns"], ReplicaStatus(rawValue: $0["status"]) ?? .stale) },
-                        registration: registration)
-                    outcome = RegistrationChange.outcome(objectChanged: objectChanged, replicaChanged: replicaChanged, registration: registration)
-                    if objectChanged {
-                        try markStale.execute(arguments: [now, objectID, resourceID])
-                    }
-                    if outcome != .unchanged {
-                        try upsertReplica.execute(arguments: [
-                            objectID, resourceID, objectID, registration.physicalPath, registration.size, registration.mtimeNanos,
-                            registration.checksum, now,
-                        ])
-                    }
-                }
+                // Inserting is tried first: a bulk load creates most objects, and a created object
+                // needs no look-up.
+                let (objectID, outcome) = try statements.insertIfAbsent(registration, collectionID: collectionID, resourceID: resourceID, now: now)
+                    ?? statements.updateExisting(registration, collectionID: collectionID, resourceID: resourceID, now: now)
                 try Self.addMetadata(registration.metadata, targetType: "data_object", targetID: objectID, db: db)
                 outcomes.append(outcome)
             }

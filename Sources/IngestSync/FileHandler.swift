@@ -13,7 +13,7 @@ struct FileHandler: TaskHandler {
     var kind: String { SyncTaskKind.file }
 
     /// What one entry came to.
-    private enum EntryAction {
+    enum EntryAction {
         /// `replacedCopy`: an older copy of the same object at another path (the layout before zones
         /// were part of vault paths), removed once the new one is registered.
         case register(ObjectRegistration, bytesCopied: Int64, replacedCopy: String? = nil)
@@ -142,100 +142,18 @@ struct FileHandler: TaskHandler {
         for entry: FileEntry, payload: DirectoryTaskPayload, reader: DirectoryReader, copyDirectory: FileCopier.Destination?,
         existing: ReplicaState?, cancellation: TaskCancellation
     ) throws -> EntryAction {
-        let spec = payload.spec
-        let nameBytes = entry.nameBytes
-        // Only odd names and checksums of files registered in place need the full path's bytes.
-        var sourceBytes: [UInt8] { DirectoryReader.joinBytes(payload.directoryBytes, nameBytes) }
-        // Built when used: a copy needs it only in an error message.
-        var sourcePath: String { payload.sourcePath(entry.name) }
-        var metadata: [MetadataTriple] = []
-        if let rawName = entry.rawName { metadata.append(OddNames.originalName(Array(rawName))) }
-        if payload.rawDirectory != nil || entry.rawName != nil { metadata.append(OddNames.originalPath(sourceBytes)) }
-
-        if let linkTarget = entry.linkTarget {
-            // A link that is not followed is recorded where it is, whatever the operation: there are no
-            // bytes to copy. It goes on the job's resource, so that the next pass finds it unchanged.
-            // It must still be a link: a file put back since the listing would otherwise be recorded
-            // as a link and never copied.
-            let info = try reader.stat(entry: nameBytes)
-            guard info.st_mode & S_IFMT == S_IFLNK else {
-                throw EntryReplaced(path: sourcePath, kind: "symbolic link", now: "a \(DirectoryReader.fileType(mode: info.st_mode).rawValue)")
-            }
-            return .register(ObjectRegistration(
-                collection: payload.collection, name: entry.name, size: Int64(info.st_size), mtimeNanos: info.mtimeNanos,
-                resource: spec.replicaResource, physicalPath: sourcePath,
-                metadata: metadata + [OddNames.linkTarget(linkTarget)], alwaysUpdate: spec.ignoreCache), bytesCopied: 0)
-        }
-        switch spec.operation {
+        let file = ListedFile(entry: entry, payload: payload, reader: reader, cancellation: cancellation)
+        if let linkTarget = entry.linkTarget { return try file.registerLink(target: linkTarget) }
+        switch payload.spec.operation {
         case .noOp:
             return .leave(counter: Counter.entriesSkipped)
         case .registerSync, .registerAsReplicaSync:
-            // Take size and mtime as they are now: the file may have changed since it was listed. It
-            // must still be the regular file the listing saw, not a link or FIFO swapped in since.
-            let info: stat
-            var checksum: String?
-            if let algorithm = spec.checksum {
-                let (input, opened) = try reader.openRegularFile(
-                    nameBytes, expected: entry.identity, followLinks: spec.followSymlinks, displayPath: sourcePath)
-                defer { close(input) }
-                info = opened
-                checksum = try FileCopier.checksum(ofDescriptor: input, algorithm: algorithm, path: sourcePath, cancellation: cancellation)
-            } else {
-                info = try reader.statRegularFile(nameBytes, expected: entry.identity, followLinks: spec.followSymlinks, displayPath: sourcePath)
-                try reader.checkReadable(entry: nameBytes)
-            }
-            return .register(ObjectRegistration(
-                collection: payload.collection, name: entry.name, size: Int64(info.st_size), mtimeNanos: info.mtimeNanos,
-                resource: spec.replicaResource, physicalPath: sourcePath, checksum: checksum, metadata: metadata,
-                alwaysUpdate: spec.ignoreCache), bytesCopied: 0)
+            return try file.registerInPlace()
         case .put, .putSync, .putAppend:
             guard let copyDirectory else {
-                throw PermanentTaskError("\(spec.operation.rawValue) needs a vault resource")
+                throw PermanentTaskError("\(payload.spec.operation.rawValue) needs a vault resource")
             }
-            // Opened relative to the listed directory, not followed if it is now a link, not blocked on
-            // if it is now a FIFO, and only if it is still the regular file the listing saw.
-            let (input, info) = try reader.openRegularFile(
-                nameBytes, expected: entry.identity, followLinks: spec.followSymlinks, displayPath: sourcePath)
-            defer { close(input) }
-            let size = Int64(info.st_size)
-            let mtime = info.mtimeNanos
-            let copy: FileCopier.Outcome
-            let copyName = StoredCopies.fileName(for: entry.name)
-            var physicalPath = copyDirectory.path(of: copyName)
-            var replacedCopy: String?
-            if let replica = existing?.replica {
-                // The stored copy is current when it has the file's size and mtime, and, when checksums
-                // are asked for, the file's checksum.
-                var unchanged = replica.size == size && replica.mtimeNanos == mtime
-                if unchanged, let algorithm = spec.checksum, spec.operation != .put {
-                    unchanged = try replica.checksum
-                        == FileCopier.checksum(ofDescriptor: input, algorithm: algorithm, path: sourcePath, cancellation: cancellation)
-                }
-                if spec.operation == .put || (unchanged && !spec.ignoreCache) {
-                    return .leave(counter: Counter.entriesUnchanged)
-                }
-                if spec.operation == .putAppend,
-                    let appended = try FileCopier.appendTail(
-                        from: input, to: replica.physicalPath, copiedSize: replica.size, mtimeNanos: mtime, checksum: spec.checksum,
-                        cancellation: cancellation)
-                {
-                    copy = appended
-                    physicalPath = replica.physicalPath
-                } else {
-                    copy = try FileCopier.copyWhole(
-                        from: input, size: size, to: copyDirectory, name: copyName, mtimeNanos: mtime, checksum: spec.checksum,
-                        cancellation: cancellation)
-                    if replica.physicalPath != physicalPath { replacedCopy = replica.physicalPath }
-                }
-            } else {
-                copy = try FileCopier.copyWhole(
-                    from: input, size: size, to: copyDirectory, name: copyName, mtimeNanos: mtime, checksum: spec.checksum,
-                        cancellation: cancellation)
-            }
-            return .register(ObjectRegistration(
-                collection: payload.collection, name: entry.name, size: size, mtimeNanos: mtime,
-                resource: spec.replicaResource, physicalPath: physicalPath, checksum: copy.checksum, metadata: metadata,
-                alwaysUpdate: true), bytesCopied: copy.bytesWritten, replacedCopy: replacedCopy)
+            return try file.copy(into: copyDirectory, existing: existing?.replica)
         }
     }
 
