@@ -142,7 +142,10 @@ let package = Package(
         .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore", "IngestTesting"]),
         .testTarget(
             name: "IngestRedisTests",
-            dependencies: ["IngestRedis", "IngestCore", "IngestTesting", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "IngestRedis", "IngestCore", "IngestTesting", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "IngestSyncTests",
