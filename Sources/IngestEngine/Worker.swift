@@ -14,22 +14,9 @@ public final class Worker: Service {
     private let handlers: [String: any TaskHandler]
     private let configuration: WorkerConfiguration
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<WorkerState<RunningTask>>
     private let observers: [any WorkerObserver]
     private let startedAt = currentTimestamp()
-
-    private struct State {
-        var draining = false
-        var inFlight: [TaskLease: RunningTask] = [:]
-        /// Handlers still running after their task ended (timed out, abandoned): each keeps a slot
-        /// until it returns, so stuck handlers cannot pile up beyond the concurrency.
-        var outliving = 0
-        /// Tasks whose handler has returned and whose completion is being committed: they keep
-        /// their lease (renewed like any other) but not their slot, so the next claim is not held
-        /// up behind the commit.
-        var committing = 0
-        var processed = 0
-    }
 
     /// A task between its claim and its completion. Its handler runs in a task of its own, and
     /// the worker waits for `outcome`, not for that task: a timeout, a lost lease or a stopped job
@@ -72,6 +59,9 @@ public final class Worker: Service {
         self.observers = observers
         self.handlers = Dictionary(handlers.map { ($0.kind, $0) }, uniquingKeysWith: { _, last in last })
         self.configuration = configuration
+        self.state = Mutex(WorkerState(
+            concurrency: configuration.concurrency, maximumPollInterval: configuration.maximumPollInterval,
+            stopsWhenQueuesEmpty: configuration.burst, waitsForJob: configuration.stopWhenJobEnds != nil))
         var logger = logger
         logger[metadataKey: "ingest.worker"] = "\(configuration.workerID)"
         self.logger = logger
@@ -82,10 +72,8 @@ public final class Worker: Service {
 
     /// Stops claiming; `run()` returns once running tasks are committed.
     public func beginDrain() {
-        state.withLock { $0.draining = true }
+        state.withLock { $0.drainRequested() }
     }
-
-    private var isDraining: Bool { state.withLock { $0.draining } }
 
     public func run() async throws {
         try await withGracefulShutdownHandler {
@@ -122,114 +110,93 @@ public final class Worker: Service {
                 await self.enforceDeadlines()
                 return .tick
             }
-            var tickPending = false
-            let minimumPause = 0.001
-            var pause = minimumPause
-            while true {
-                let draining = isDraining
-                // Counted from the tasks themselves, not from the ended events this loop has read: the
-                // tasks that ended while the last claim was on the wire free their slots for this claim,
-                // so claims stay batched instead of taking one task per ended event.
-                // Running counts every held lease (the loop ends only once all are committed); a slot is
-                // taken by a task whose handler is still running, and by commits past `concurrency`, so
-                // a broker that takes claims but not completions cannot pile up leases without bound.
-                let (running, committing, outliving) = state.withLock { ($0.inFlight.count, $0.committing, $0.outliving) }
-                let busySlots = running - min(committing, configuration.concurrency) + outliving
-                if draining && running == 0 { break }
-                var wantsTick = false
-                if !draining && busySlots < configuration.concurrency {
-                    // Only as many as there are free slots: a task held but not started would wait here
-                    // while another worker sits idle.
-                    let wanted = configuration.concurrency - busySlots
-                    let claimed: [ClaimedTask]
-                    var brokerFailed = false
-                    do {
-                        claimed = try await broker.claim(
-                            queues: configuration.queues, limit: wanted, leaseDuration: configuration.leaseDuration,
-                            worker: configuration.workerID)
-                    } catch let error as any StorageUnusable {
-                        // Retrying cannot help (the state file was removed): stop, and say how to recover.
-                        logger.critical("\(error)")
-                        throw error
-                    } catch {
-                        // The broker is unreachable or busy: keep running tasks going and try again later.
-                        logger.error("could not claim tasks; retrying", metadata: ["error": "\(error)"])
-                        claimed = []
-                        brokerFailed = true
-                    }
-                    let now = ContinuousClock.now
-                    for task in claimed { notify(.claimed(task)) }
-                    for task in claimed {
-                        // Held in range: a task whose stored timeout is out of range is refused in `execute`.
-                        let running = RunningTask(deadline: now + SecondsSetting.duration(task.retry.timeout), timeout: task.retry.timeout)
-                        state.withLock { $0.inFlight[task.lease] = running }
-                        group.addTask {
-                            .handlerEnded(await self.execute(task, running: running))
-                        }
-                    }
-                    if claimed.count == wanted {
-                        pause = minimumPause
-                    } else {
-                        if claimed.isEmpty, running == 0, !brokerFailed, configuration.burst {
-                            logger.info("queues empty; stopping (--burst)")
-                            beginDrain()
-                            continue
-                        }
-                        if claimed.isEmpty, running == 0, (try? await jobToWaitForHasEnded()) == true {
-                            beginDrain()
-                            continue
-                        }
-                        wantsTick = true
-                        if brokerFailed {
-                            pause = max(1, configuration.maximumPollInterval)
-                        } else {
-                            pause = claimed.isEmpty ? min(pause * 2, configuration.maximumPollInterval) : minimumPause
-                        }
-                    }
-                }
-                if outliving > 0 && !wantsTick {
-                    // A slot a stuck handler frees is noticed by polling (it ends no task of this loop),
-                    // at the idle poll rate rather than the busy one.
-                    wantsTick = true
-                    pause = max(pause, configuration.maximumPollInterval)
-                }
-                if !draining, running == 0, outliving >= configuration.concurrency,
-                   (try? await jobToWaitForHasEnded()) == true {
-                    // Every slot is held by a stuck handler; the job ended without this worker.
-                    beginDrain()
-                    continue
-                }
-                if wantsTick && !tickPending {
-                    tickPending = true
-                    let delay = pause
-                    group.addTask {
-                        try? await Task.sleep(for: .seconds(delay))
-                        return .tick
-                    }
-                }
-                guard let event = try await group.next() else { break }
-                switch event {
-                case .handlerEnded(let ended):
-                    pause = minimumPause
-                    guard let completion = ended.completion else {
-                        endTask(ended.lease, wasCommitting: false)
-                        continue
-                    }
-                    group.addTask {
-                        await self.record(completion, committer: committer, logger: ended.logger)
-                        self.endTask(ended.lease, wasCommitting: true)
-                        return .taskEnded
-                    }
-                case .taskEnded:
-                    pause = minimumPause
-                case .tick:
-                    tickPending = false
-                }
-            }
+            try await runTasks(in: &group, committer: committer)
             group.cancelAll()
         }
         try? await broker.removeWorker(id: configuration.workerID)
         logger.info("worker stopped", metadata: ["tasks": "\(processedCount)"])
+    }
+
+    /// Does what the state's actions say until it says stop.
+    private func runTasks(in group: inout ThrowingTaskGroup<LoopEvent, any Error>, committer: CompletionCommitter) async throws {
+        var action = state.withLock { $0.startPass() }
+        while true {
+            switch action {
+            case .stop(let reason):
+                if reason == .queuesEmpty { logger.info("queues empty; stopping (--burst)") }
+                return
+            case .claim(let limit):
+                action = try await claim(limit: limit, in: &group)
+            case .checkWhetherJobEnded:
+                let ended = (try? await jobToWaitForHasEnded()) == true
+                action = state.withLock { $0.jobEnded(ended) }
+            case .awaitEvent(let tickAfter):
+                if let tickAfter {
+                    group.addTask {
+                        try? await Task.sleep(for: .seconds(tickAfter))
+                        return .tick
+                    }
+                }
+                guard let event = try await group.next() else { return }
+                handle(event, in: &group, committer: committer)
+                action = state.withLock { $0.startPass() }
+            }
+        }
+    }
+
+    /// Claims up to `limit` tasks and starts their handlers.
+    private func claim(limit: Int, in group: inout ThrowingTaskGroup<LoopEvent, any Error>) async throws -> WorkerState<RunningTask>.Action {
+        let claimed: [ClaimedTask]
+        var brokerFailed = false
+        do {
+            claimed = try await broker.claim(
+                queues: configuration.queues, limit: limit, leaseDuration: configuration.leaseDuration,
+                worker: configuration.workerID)
+        } catch let error as any StorageUnusable {
+            // Retrying cannot help (the state file was removed): stop, and say how to recover.
+            logger.critical("\(error)")
+            throw error
+        } catch {
+            // The broker is unreachable or busy: keep running tasks going and try again later.
+            logger.error("could not claim tasks; retrying", metadata: ["error": "\(error)"])
+            claimed = []
+            brokerFailed = true
+        }
+        let now = ContinuousClock.now
+        for task in claimed { notify(.claimed(task)) }
+        // Held in range: a task whose stored timeout is out of range is refused in `execute`.
+        let held = claimed.map { task in
+            (lease: task.lease, running: RunningTask(deadline: now + SecondsSetting.duration(task.retry.timeout), timeout: task.retry.timeout))
+        }
+        let action = state.withLock { $0.claimReturned(held, brokerFailed: brokerFailed) }
+        for (task, entry) in zip(claimed, held) {
+            group.addTask {
+                .handlerEnded(await self.execute(task, running: entry.running))
+            }
+        }
+        return action
+    }
+
+    /// A handler ended: its completion is committed in a child task of its own. A commit ended: the
+    /// task is over. A tick: the loop looks at the queues again.
+    private func handle(_ event: LoopEvent, in group: inout ThrowingTaskGroup<LoopEvent, any Error>, committer: CompletionCommitter) {
+        switch event {
+        case .handlerEnded(let ended):
+            state.withLock { $0.taskEventArrived() }
+            guard let completion = ended.completion else {
+                state.withLock { $0.taskDropped(ended.lease) }
+                return
+            }
+            group.addTask {
+                await self.record(completion, committer: committer, logger: ended.logger)
+                self.state.withLock { $0.taskCommitted(ended.lease) }
+                return .taskEnded
+            }
+        case .taskEnded:
+            state.withLock { $0.taskEventArrived() }
+        case .tick:
+            state.withLock { $0.tickFired() }
+        }
     }
 
     /// Writes this worker's record, so `ingest workers` lists it and `list` knows its queues are served.
@@ -299,15 +266,6 @@ public final class Worker: Service {
         }
     }
 
-    /// Releases an ended task's lease from the worker's books.
-    private func endTask(_ lease: TaskLease, wasCommitting: Bool) {
-        state.withLock {
-            $0.inFlight[lease] = nil
-            if wasCommitting { $0.committing -= 1 }
-            $0.processed += 1
-        }
-    }
-
     /// Runs a task's handler and says what it came to; the caller commits it.
     private func execute(_ task: ClaimedTask, running: RunningTask) async -> EndedTask {
         var taskLogger = logger
@@ -337,7 +295,7 @@ public final class Worker: Service {
                 let outlived = life.finish()
                 outcome.resolve(result)
                 if outlived {
-                    self.state.withLock { $0.outliving -= 1 }
+                    self.state.withLock { $0.outlivingHandlerReturned() }
                     handlerLogger.info("the handler of an ended task has returned; its slot is free")
                 }
             }
@@ -346,7 +304,7 @@ public final class Worker: Service {
                 // its slot taken until it does.
                 handlerTask.cancel()
                 if life.markOutlivedIfRunning() {
-                    state.withLock { $0.outliving += 1 }
+                    state.withLock { $0.handlerOutlivedItsTask() }
                     taskLogger.warning("the task ended but its handler is still running; it keeps a slot until it returns")
                 }
             }
@@ -384,7 +342,7 @@ public final class Worker: Service {
         notify(.ended(TaskEnd(task: task, completion: completion, start: startedAt, end: currentTimestamp())))
         // The slot frees here, not when the loop reads this event: handlers that end while the loop
         // is busy then free their slots together, and the next claim takes them all at once.
-        state.withLock { $0.committing += 1 }
+        state.withLock { $0.handlerEnded() }
         return EndedTask(lease: task.lease, completion: completion, logger: taskLogger)
     }
 
