@@ -31,7 +31,7 @@ struct ListCommand: AsyncParsableCommand {
             var row = [
                 job.name, job.kind, job.state.rawValue, Format.count(job.tasksTotal), Format.count(job.pendingTasks),
                 Format.count(job.tasksFailed), Format.count(job.tasksRetried), Format.count(job.entriesDone),
-                Format.bytes(job.counter(Counter.bytesDone)), Format.date(job.createdAt), Format.duration(job.elapsed),
+                Format.bytes(job.counter(Counter.bytesDone)), job.startedAt.map(Format.date) ?? "-", Format.duration(job.elapsed),
             ]
             if periodic {
                 row += [
@@ -74,8 +74,8 @@ struct WatchCommand: AsyncParsableCommand {
                     "no live worker listens to \(list), where job \(job) has tasks waiting; start one with `ingest worker -Q \(list)`\n".utf8))
             }
         }
-        let status = try await JobWatcher(broker: broker).waitUntilEnded(job: job, showProgress: true)
-        print(JobProgress.summary(for: status))
+        let status = try await runtime.watcher(broker: broker).waitUntilEnded(job: job, showProgress: true)
+        print(JobProgress.summary(for: status, report: await runtime.report(for: status, broker: broker)))
         if !status.succeeded { throw ExitCode.failure }
     }
 }

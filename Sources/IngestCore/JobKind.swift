@@ -96,9 +96,18 @@ public struct JobReport: Sendable, Equatable, Codable {
         }
     }
 
-    public init(summary: String, details: [Detail] = []) {
+    /// False while the kind is still finding its work (a sync listing directories): the entries
+    /// counted so far are then a lower bound, and no ETA can be given.
+    public var totalIsFinal: Bool
+    /// The kind's own progress, when entries and bytes do not describe it (a graph's layers:
+    /// `layer 2: 8/64, layer 3: 0/8`); shown by `watch` instead of the entry counts.
+    public var progress: String?
+
+    public init(summary: String, details: [Detail] = [], totalIsFinal: Bool = true, progress: String? = nil) {
         self.summary = summary
         self.details = details
+        self.totalIsFinal = totalIsFinal
+        self.progress = progress
     }
 
     public func value(of name: String) -> String? {

@@ -106,7 +106,11 @@ public struct JobStatus: Sendable, Codable, Equatable {
     public var kind: String
     public var spec: Data
     public var state: JobState
+    /// When it was submitted; for a periodic job, when its current or next pass is due.
     public var createdAt: Timestamp
+    /// When a worker first claimed one of its tasks (for a periodic job, of this pass); nil while
+    /// it waits for a worker, so that rates and elapsed time count from the work, not the queueing.
+    public var startedAt: Timestamp?
     public var finishedAt: Timestamp?
     /// Tasks ready or running and not yet ended.
     public var pendingTasks: Int64
@@ -125,7 +129,7 @@ public struct JobStatus: Sendable, Codable, Equatable {
     public var lastPass: JobPass?
 
     public init(
-        name: String, kind: String, spec: Data, state: JobState, createdAt: Timestamp, finishedAt: Timestamp?,
+        name: String, kind: String, spec: Data, state: JobState, createdAt: Timestamp, startedAt: Timestamp? = nil, finishedAt: Timestamp?,
         pendingTasks: Int64, runningTasks: Int64, blockedTasks: Int64 = 0, counters: [String: Int64],
         schedule: JobSchedule? = nil, pass: Int = 1, nextRunAt: Timestamp? = nil, lastPass: JobPass? = nil
     ) {
@@ -134,6 +138,7 @@ public struct JobStatus: Sendable, Codable, Equatable {
         self.spec = spec
         self.state = state
         self.createdAt = createdAt
+        self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.pendingTasks = pendingTasks
         self.runningTasks = runningTasks
@@ -157,8 +162,11 @@ public struct JobStatus: Sendable, Codable, Equatable {
             + counter(Counter.entriesSkipped) + counter(Counter.entriesFailed)
     }
 
+    /// Seconds of work: from the first claim to the end (or now); 0 while queued or waiting.
+    /// Jobs recorded before start times were kept count from their submission.
     public var elapsed: Double {
-        max(0, (finishedAt ?? currentTimestamp()) - createdAt)
+        guard let start = startedAt ?? (state == .queued || state == .waiting ? nil : createdAt) else { return 0 }
+        return max(0, (finishedAt ?? currentTimestamp()) - start)
     }
 
     /// True when nothing failed: the exit status of `start --synchronous` and `watch`.

@@ -16,7 +16,14 @@ public struct JobProgress: Sendable {
     public init() {}
 
     /// Records a status and returns the line to show for it.
-    public mutating func line(for status: JobStatus, width: Int = 30) -> String {
+    /// - Parameter report: what the job's kind says now: whether the total is final (a sync still
+    ///   listing shows its count as a lower bound and no ETA), and its own progress text (a graph's
+    ///   layers), which replaces the entry counts.
+    public mutating func line(for status: JobStatus, report: JobReport? = nil, width: Int = 30) -> String {
+        let failed = status.tasksFailed > 0 ? "  failed \(Format.count(status.tasksFailed))" : ""
+        if let progress = report?.progress {
+            return "\(status.name) \(status.state.rawValue): \(progress)  elapsed \(Format.duration(status.elapsed))" + failed
+        }
         let now = currentTimestamp()
         let done = status.entriesDone
         let bytesDone = status.counter(Counter.bytesDone)
@@ -29,11 +36,15 @@ public struct JobProgress: Sendable {
         if span > 0.5 {
             entryRate = Double(done - first.entries) / span
             byteRate = Double(bytesDone - first.bytes) / span
+        } else if status.elapsed > 0 {
+            // Counted from the first claim (`JobStatus.startedAt`), not from the submission, so a
+            // job that waited in its queue does not look slow.
+            entryRate = Double(done) / status.elapsed
+            byteRate = Double(bytesDone) / status.elapsed
         } else {
-            let elapsed = max(status.elapsed, 0.001)
-            entryRate = Double(done) / elapsed
-            byteRate = Double(bytesDone) / elapsed
+            (entryRate, byteRate) = (0, 0)
         }
+        let totalIsFinal = report?.totalIsFinal ?? true
         let seen = max(status.counter(Counter.entriesSeen), done)
         let fraction = seen > 0 ? Double(done) / Double(seen) : 0
         let filled = status.state.isTerminal ? width : min(width, Int(fraction * Double(width)))
@@ -41,14 +52,15 @@ public struct JobProgress: Sendable {
         var eta = "--"
         if status.state.isTerminal {
             eta = "0:00"
+        } else if !totalIsFinal {
+            eta = "-- (still listing)"
         } else if entryRate > 0 {
             eta = Format.duration(Double(seen - done) / entryRate)
         }
-        return "\(status.name) [\(bar)] \(Format.count(done))/\(Format.count(seen)) entries"
+        return "\(status.name) [\(bar)] \(Format.count(done))/\(Format.count(seen))\(totalIsFinal ? "" : "+") entries"
             + "  \(Format.bytes(bytesDone))"
             + "  \(Format.count(Int64(entryRate))) entries/s  \(Format.bytes(Int64(byteRate)))/s"
-            + "  elapsed \(Format.duration(status.elapsed))  ETA \(eta)"
-            + (status.tasksFailed > 0 ? "  failed \(Format.count(status.tasksFailed))" : "")
+            + "  elapsed \(Format.duration(status.elapsed))  ETA \(eta)" + failed
     }
 
     /// Deletions, copied bytes and skip reasons, when there were any.
@@ -63,8 +75,15 @@ public struct JobProgress: Sendable {
         return parts.isEmpty ? "" : "\n  " + parts.joined(separator: "; ")
     }
 
-    /// The end-of-job summary a user reads after `start --synchronous` or `watch`.
-    public static func summary(for status: JobStatus) -> String {
+    /// The end-of-job summary a user reads after `start --synchronous` or `watch`: the kind's own
+    /// progress when it has one (a graph's layers), else entries, bytes and what became of them.
+    public static func summary(for status: JobStatus, report: JobReport? = nil) -> String {
+        if let progress = report?.progress {
+            return "job \(status.name) \(status.state.rawValue) in \(Format.duration(status.elapsed)): \(progress)"
+                + (status.tasksFailed > 0
+                    ? "\n  failed \(Format.count(status.tasksFailed)) tasks; `ingest failed \(status.name)` lists them, "
+                        + "`ingest requeue \(status.name)` runs them again" : "")
+        }
         let elapsed = max(status.elapsed, 0.001)
         let rate = Double(status.entriesDone) / elapsed
         return """

@@ -5,10 +5,14 @@ import IngestCore
 public struct JobWatcher: Sendable {
     private let broker: any Broker
     private let interval: Double
+    /// What the job's kind says about it (lower-bound totals, a graph's layers), read with each
+    /// progress line; nil draws entries and bytes only.
+    private let reporter: (@Sendable (JobStatus) async -> JobReport)?
 
-    public init(broker: any Broker, interval: Double = 0.25) {
+    public init(broker: any Broker, interval: Double = 0.25, reporter: (@Sendable (JobStatus) async -> JobReport)? = nil) {
         self.broker = broker
         self.interval = interval
+        self.reporter = reporter
     }
 
     /// Polls the job's status (a read of its counters, not of its tasks) until it is terminal, or
@@ -36,7 +40,7 @@ public struct JobWatcher: Sendable {
                 progress = JobProgress()
             }
             if showProgress && status.state != .waiting {
-                let line = progress.line(for: status)
+                let line = progress.line(for: status, report: await reporter?(status))
                 let now = currentTimestamp()
                 if terminal.isInteractive {
                     terminal.redraw(line)

@@ -144,10 +144,12 @@ public struct WatershedInfo: Sendable, Equatable {
     }
 }
 
-/// Turns the YAML tree into a `GraphDataset`, naming the key path and line of any problem.
+/// Turns the YAML tree into a `GraphDataset`, naming the key path and line of each problem. Every
+/// problem of the file is reported in one error, so that one edit fixes them all.
 private final class DatasetParser {
     let file: String
     var warnings: [String] = []
+    private var problems: [GraphError] = []
 
     init(file: String) {
         self.file = file
@@ -158,12 +160,32 @@ private final class DatasetParser {
         return GraphError.invalidDataset(file: file, key: key + line, reason: reason)
     }
 
-    func mapping(_ node: Yams.Node?, key: String, allowed: [String]) throws -> [String: Yams.Node] {
+    /// Runs one check; a problem is recorded and the parse goes on with the other keys.
+    private func checked<Value>(_ body: () throws -> Value) -> Value? {
+        do {
+            return try body()
+        } catch let error as GraphError {
+            problems.append(error)
+        } catch {
+            problems.append(.invalidDataset(file: file, key: "(file)", reason: "\(error)"))
+        }
+        return nil
+    }
+
+    /// The keys of a section: unknown keys and keys that are not text are recorded as problems,
+    /// PyChunkedGraph keys without effect as warnings.
+    func mapping(_ node: Yams.Node?, key: String, allowed: [String]) -> [String: Yams.Node] {
         guard let node else { return [:] }
-        guard let pairs = node.mapping else { throw fail(key, node, "must be a mapping of keys to values") }
+        guard let pairs = node.mapping else {
+            problems.append(fail(key, node, "must be a mapping of keys to values"))
+            return [:]
+        }
         var result: [String: Yams.Node] = [:]
         for (keyNode, value) in pairs {
-            guard let name = keyNode.string else { throw fail(key, keyNode, "has a key that is not text") }
+            guard let name = keyNode.string else {
+                problems.append(fail(key, keyNode, "has a key that is not text"))
+                continue
+            }
             let path = key.isEmpty ? name : "\(key).\(name)"
             if GraphDataset.keysWithoutEffect[key]?.contains(name) == true {
                 let line = keyNode.mark.map { " (line \($0.line))" } ?? ""
@@ -171,7 +193,8 @@ private final class DatasetParser {
                 continue
             }
             guard allowed.contains(name) else {
-                throw fail(path, keyNode, "unknown key; \(key.isEmpty ? "sections are" : "\(key) takes") \(allowed.joined(separator: ", "))")
+                problems.append(fail(path, keyNode, "unknown key; \(key.isEmpty ? "sections are" : "\(key) takes") \(allowed.joined(separator: ", "))"))
+                continue
             }
             result[name] = value
         }
@@ -182,30 +205,51 @@ private final class DatasetParser {
         guard let root, root.mapping != nil else {
             throw fail("(top level)", root, "must be a mapping with data_source, graph_config, backend_client and ingest_config")
         }
-        let top = try mapping(root, key: "", allowed: GraphDataset.sections.keys.sorted())
-        guard let source = top["data_source"] else { throw fail("data_source", nil, "is missing; it names EDGES, COMPONENTS and WATERSHED") }
-        guard let config = top["graph_config"] else { throw fail("graph_config", nil, "is missing; it gives CHUNK_SIZE (and FANOUT, LAYER_ID_BITS, SPATIAL_BITS)") }
-        let data = try mapping(source, key: "data_source", allowed: GraphDataset.sections["data_source"]!)
-        let graph = try mapping(config, key: "graph_config", allowed: GraphDataset.sections["graph_config"]!)
-        let backend = try mapping(top["backend_client"], key: "backend_client", allowed: GraphDataset.sections["backend_client"]!)
-        _ = try mapping(top["ingest_config"], key: "ingest_config", allowed: GraphDataset.sections["ingest_config"]!)
+        let top = mapping(root, key: "", allowed: GraphDataset.sections.keys.sorted())
+        let source = top["data_source"]
+        let config = top["graph_config"]
+        if source == nil { problems.append(fail("data_source", nil, "is missing; it names EDGES, COMPONENTS and WATERSHED")) }
+        if config == nil { problems.append(fail("graph_config", nil, "is missing; it gives CHUNK_SIZE (and FANOUT, LAYER_ID_BITS, SPATIAL_BITS)")) }
+        let data = mapping(source, key: "data_source", allowed: GraphDataset.sections["data_source"]!)
+        let graph = mapping(config, key: "graph_config", allowed: GraphDataset.sections["graph_config"]!)
+        let backendSection = mapping(top["backend_client"], key: "backend_client", allowed: GraphDataset.sections["backend_client"]!)
+        _ = mapping(top["ingest_config"], key: "ingest_config", allowed: GraphDataset.sections["ingest_config"]!)
 
-        let edges = try directory(data["EDGES"], key: "data_source.EDGES", what: "the directory of per-chunk edge files")
-        let components = try directory(data["COMPONENTS"], key: "data_source.COMPONENTS", what: "the directory of per-chunk components files")
-        let watershed = try directory(data["WATERSHED"], key: "data_source.WATERSHED", what: "the directory holding the watershed's info file")
-        guard let chunkNode = graph["CHUNK_SIZE"] else {
-            throw fail("graph_config.CHUNK_SIZE", config, "is missing; give the layer-2 chunk size in voxels, such as [256, 256, 512]")
+        let edges = source == nil ? nil : checked { try directory(data["EDGES"], key: "data_source.EDGES", what: "the directory of per-chunk edge files") }
+        let components = source == nil ? nil : checked {
+            try directory(data["COMPONENTS"], key: "data_source.COMPONENTS", what: "the directory of per-chunk components files")
         }
-        let chunkSize = try integers(chunkNode, key: "graph_config.CHUNK_SIZE")
+        let watershed = source == nil ? nil : checked {
+            try directory(data["WATERSHED"], key: "data_source.WATERSHED", what: "the directory holding the watershed's info file")
+        }
+        let chunkSize = config == nil ? nil : checked { () throws -> [Int] in
+            guard let chunkNode = graph["CHUNK_SIZE"] else {
+                throw fail("graph_config.CHUNK_SIZE", config, "is missing; give the layer-2 chunk size in voxels, such as [256, 256, 512]")
+            }
+            return try integers(chunkNode, key: "graph_config.CHUNK_SIZE")
+        }
+        let fanout = checked { try integer(graph["FANOUT"], key: "graph_config.FANOUT", default: 2, minimum: 2) }
+        let layerIDBits = checked { try integer(graph["LAYER_ID_BITS"], key: "graph_config.LAYER_ID_BITS", default: 8, minimum: 1) }
+        let spatialBits = checked { try integer(graph["SPATIAL_BITS"], key: "graph_config.SPATIAL_BITS", default: 10, minimum: 1) }
+        let backend = checked { try self.backend(backendSection) }
+
+        guard problems.isEmpty, let edges, let components, let watershed, let chunkSize, let fanout, let layerIDBits, let spatialBits,
+            let backend
+        else {
+            if problems.count == 1 { throw problems[0] }
+            throw GraphError.invalidDatasetKeys(file: file, problems: problems.map(Self.problemLine))
+        }
         var dataset = GraphDataset(
             file: file, directories: DatasetDirectories(edges: edges, components: components), watershed: watershed,
-            chunkSize: chunkSize,
-            fanout: try integer(graph["FANOUT"], key: "graph_config.FANOUT", default: 2, minimum: 2),
-            layerIDBits: try integer(graph["LAYER_ID_BITS"], key: "graph_config.LAYER_ID_BITS", default: 8, minimum: 1),
-            spatialBits: try integer(graph["SPATIAL_BITS"], key: "graph_config.SPATIAL_BITS", default: 10, minimum: 1),
-            backend: try self.backend(backend))
+            chunkSize: chunkSize, fanout: fanout, layerIDBits: layerIDBits, spatialBits: spatialBits, backend: backend)
         dataset.warnings = warnings
         return dataset
+    }
+
+    /// One problem as a line of the combined error: `graph_config.FANOUT (line 7): must be ...`.
+    private static func problemLine(_ error: GraphError) -> String {
+        if case .invalidDataset(_, let key, let reason) = error { return "\(key): \(reason)" }
+        return error.description
     }
 
     func backend(_ section: [String: Yams.Node]) throws -> GraphBackend {
@@ -213,7 +257,7 @@ private final class DatasetParser {
         let config = section["CONFIG"]
         switch type {
         case "sqlite":
-            let options = try mapping(config, key: "backend_client.CONFIG", allowed: ["PATH", "ADMIN", "READ_ONLY"])
+            let options = mapping(config, key: "backend_client.CONFIG", allowed: ["PATH", "ADMIN", "READ_ONLY"])
             return .sqlite(path: try options["PATH"].map { try resolve($0, key: "backend_client.CONFIG.PATH") })
         case "postgres", "postgresql":
             // CONFIG may be the URL itself, or a mapping with URL (and PyChunkedGraph's flags).
@@ -221,7 +265,7 @@ private final class DatasetParser {
             if let config, config.scalar != nil {
                 (key, node) = ("backend_client.CONFIG", config)
             } else {
-                let options = try mapping(config, key: "backend_client.CONFIG", allowed: ["URL", "ADMIN", "READ_ONLY"])
+                let options = mapping(config, key: "backend_client.CONFIG", allowed: ["URL", "ADMIN", "READ_ONLY"])
                 (key, node) = ("backend_client.CONFIG.URL", options["URL"])
             }
             guard let node else { return .postgres(url: nil) }

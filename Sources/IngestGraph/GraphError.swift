@@ -2,6 +2,8 @@
 public enum GraphError: Error, CustomStringConvertible, Equatable {
     /// The dataset file cannot be used: `file` is the dataset file, `key` the offending key.
     case invalidDataset(file: String, key: String, reason: String)
+    /// Several problems of one dataset file, reported together so one edit can fix them all.
+    case invalidDatasetKeys(file: String, problems: [String])
     case invalidGeometry(String)
     /// The chunk grid is too large for the node ids or for one graph: `problem` names the limit,
     /// `alternative` a fix other than larger chunks, where there is one.
@@ -20,6 +22,8 @@ public enum GraphError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .invalidDataset(let file, let key, let reason):
             "dataset file \(file): \(key): \(reason)"
+        case .invalidDatasetKeys(let file, let problems):
+            "dataset file \(file) has \(problems.count) problems:\n" + problems.map { "  \($0)" }.joined(separator: "\n")
         case .invalidGeometry(let reason):
             "graph_config: \(reason)"
         case .gridTooLarge(let grid, let layers, let fanout, let problem, let alternative):

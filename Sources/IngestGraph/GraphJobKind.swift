@@ -67,6 +67,7 @@ public struct GraphJobKind: JobKind {
             summary: "\(spec.datasetFile)\(spec.test ? " (--test)" : "")",
             details: [
                 .init("dataset", spec.datasetFile), .init("store", spec.store.description), .init("layers", layers.joined(separator: ", ")),
-            ])
+            ],
+            progress: "chunks per layer " + layers.joined(separator: ", "))
     }
 }

@@ -415,7 +415,7 @@ public final class RedisBroker: Broker {
             statuses.append(JobStatus(
                 name: name, kind: text("kind") ?? "", spec: fields["spec"].map { Data($0.readableBytesView) } ?? Data(),
                 state: text("state").flatMap(JobState.init(rawValue:)) ?? .failed,
-                createdAt: number("created_at") ?? 0, finishedAt: number("finished_at"),
+                createdAt: number("created_at") ?? 0, startedAt: number("started_at"), finishedAt: number("finished_at"),
                 pendingTasks: count("pending"), runningTasks: count("running"), blockedTasks: count("blocked"),
                 counters: counters, schedule: schedule, pass: Int(count("pass")), nextRunAt: number("next_run_at"),
                 lastPass: lastPass))

@@ -474,8 +474,9 @@ enum RedisBrokerScripts {
                   local j = redis.call('HMGET', jkey(job), 'state', 'profile')
                   if j[1] == 'queued' then
                     redis.call('HSET', jkey(job), 'state', 'running')
+                    redis.call('HSETNX', jkey(job), 'started_at', nowText)
                   elseif j[1] == 'waiting' then
-                    redis.call('HSET', jkey(job), 'state', 'running', 'created_at', nowText)
+                    redis.call('HSET', jkey(job), 'state', 'running', 'created_at', nowText, 'started_at', nowText)
                     redis.call('HDEL', jkey(job), 'next_run_at')
                   end
                   profiles[job] = j[2] or ''

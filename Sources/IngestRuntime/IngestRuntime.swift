@@ -113,10 +113,23 @@ public struct IngestRuntime: Sendable {
         let configuration = WorkerConfiguration(
             queues: queues, concurrency: concurrency, leaseDuration: leaseDuration, stopWhenJobEnds: job)
         let worker = try await self.worker(broker: broker, resources: resources, configuration: configuration, logger: logger)
-        return try await JobRunner.runUntilJobEnds(worker: worker, broker: broker, job: job, showProgress: showProgress, logger: logger)
+        return try await JobRunner.runUntilJobEnds(
+            worker: worker, watcher: watcher(broker: broker), broker: broker, job: job, showProgress: showProgress, logger: logger)
     }
 
     // MARK: - Views
+
+    /// What the job's kind says about it now, from its queue counts: for `watch` and the progress
+    /// of `--synchronous` runs.
+    public func report(for status: JobStatus, broker: any Broker) async -> JobReport {
+        let queues = (try? await broker.queueCounts(job: status.name)) ?? [:]
+        return kinds.report(status, queues: queues)
+    }
+
+    /// Follows a job with progress lines that carry its kind's report.
+    public func watcher(broker: any Broker) -> JobWatcher {
+        JobWatcher(broker: broker, reporter: { status in await self.report(for: status, broker: broker) })
+    }
 
     /// Every job as `list` shows it, with what its kind says about it and, for a job with work
     /// waiting, the queues no live worker listens to.

@@ -6,13 +6,15 @@ import ServiceLifecycle
 
 /// Runs an in-process worker under a `ServiceGroup` (so Ctrl-C drains it) while following a job.
 enum JobRunner {
-    static func runUntilJobEnds(worker: any Service, broker: any Broker, job: String, showProgress: Bool, logger: Logger) async throws -> JobStatus {
+    static func runUntilJobEnds(
+        worker: any Service, watcher: JobWatcher, broker: any Broker, job: String, showProgress: Bool, logger: Logger
+    ) async throws -> JobStatus {
         // The worker returns by itself once the job has ended; that ends the group normally.
         let service = ServiceGroupConfiguration.ServiceConfiguration(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)
         let group = ServiceGroup(configuration: .init(
             services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let watcher = Task {
-            try await JobWatcher(broker: broker).waitUntilEnded(job: job, showProgress: showProgress)
+            try await watcher.waitUntilEnded(job: job, showProgress: showProgress)
         }
         do {
             try await group.run()

@@ -21,7 +21,10 @@ public struct JobSummary: Encodable, Sendable {
     public var entriesDone: Int64
     public var bytesDone: Int64
     public var counters: [String: Int64]
-    public var startedAt: String
+    /// When it was submitted (a periodic job: when its current or next pass is due).
+    public var createdAt: String
+    /// When a worker first claimed one of its tasks; null while it waits for one.
+    @Nullable public var startedAt: String?
     @Nullable public var finishedAt: String?
     public var elapsedSeconds: Double
     @Nullable public var schedule: String?
@@ -35,7 +38,7 @@ public struct JobSummary: Encodable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case name, kind, state, description, details, tasksTotal, tasksRemaining, tasksRunning, tasksFailed, tasksRetried
-        case entriesSeen, entriesDone, bytesDone, counters, startedAt, finishedAt, elapsedSeconds, schedule, pass, nextRunAt, lastPass
+        case entriesSeen, entriesDone, bytesDone, counters, createdAt, startedAt, finishedAt, elapsedSeconds, schedule, pass, nextRunAt, lastPass
         case queuesWithoutWorkers
     }
 
@@ -55,7 +58,8 @@ public struct JobSummary: Encodable, Sendable {
         entriesDone = status.entriesDone
         bytesDone = status.counter(Counter.bytesDone)
         counters = status.counters
-        startedAt = RFC3339.string(status.createdAt)
+        createdAt = RFC3339.string(status.createdAt)
+        startedAt = status.startedAt.map(RFC3339.string)
         finishedAt = status.finishedAt.map(RFC3339.string)
         elapsedSeconds = (status.elapsed * 1000).rounded() / 1000
         schedule = status.schedule?.description

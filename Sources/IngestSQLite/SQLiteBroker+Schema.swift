@@ -116,6 +116,12 @@ extension SQLiteBroker {
             ) WITHOUT ROWID;
             """
         ),
+        (
+            "v6: job start times",
+            """
+            ALTER TABLE jobs ADD COLUMN started_at REAL;
+            """
+        ),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -254,12 +254,14 @@ public final class SQLiteBroker: Broker {
             }
             let jobs = Set(claimed.map(\.job))
             if !jobs.isEmpty {
-                // A waiting periodic job's pass starts now, whenever its schedule said it could.
+                // A waiting periodic job's pass starts now, whenever its schedule said it could; a
+                // queued job starts with its first claim.
                 let mark = try db.cachedStatement(sql: """
-                    UPDATE jobs SET state = 'running', created_at = CASE WHEN state = 'waiting' THEN ? ELSE created_at END
+                    UPDATE jobs SET state = 'running', created_at = CASE WHEN state = 'waiting' THEN ? ELSE created_at END,
+                        started_at = CASE WHEN state = 'waiting' OR started_at IS NULL THEN ? ELSE started_at END
                     WHERE name = ? AND state IN ('queued', 'waiting')
                     """)
-                for job in jobs { try mark.execute(arguments: [now, job]) }
+                for job in jobs { try mark.execute(arguments: [now, now, job]) }
             }
             return claimed
         }
@@ -675,7 +677,7 @@ extension SQLiteBroker {
         ).map(pass(from:))
         return JobStatus(
             name: name, kind: row["kind"], spec: row["spec"], state: JobState(rawValue: row["state"]) ?? .failed,
-            createdAt: row["created_at"], finishedAt: row["finished_at"],
+            createdAt: row["created_at"], startedAt: row["started_at"], finishedAt: row["finished_at"],
             pendingTasks: row["pending"], runningTasks: running, blockedTasks: try blockedCount(of: name, db: db),
             counters: try counters(of: name, db: db),
             schedule: schedule, pass: row["pass"], nextRunAt: row["next_run_at"], lastPass: lastPass)

@@ -46,12 +46,18 @@ public struct SyncJobKind: JobKind {
         guard let spec = try? JSONDecoder().decode(SyncSpec.self, from: status.spec) else {
             return JobReport(summary: "(spec unreadable)")
         }
+        // Directories are still being listed while restart or path tasks remain.
+        let listing = [spec.queues.restart, spec.queues.path].contains { queue in
+            let counts = queues[queue] ?? QueueCounts()
+            return counts.ready + counts.blocked + counts.running > 0
+        }
         return JobReport(
             summary: "\(spec.source) -> \(spec.target) (\(spec.operation.rawValue))",
             details: [
                 .init("source", spec.source), .init("target", spec.target), .init("operation", spec.operation.rawValue),
                 .init("resource", spec.replicaResource), .init("delete_mode", spec.deleteMode.rawValue),
-            ])
+            ],
+            totalIsFinal: !listing || status.state.isTerminal)
     }
 
     /// A vault that an earlier version recorded under another spelling of the same path

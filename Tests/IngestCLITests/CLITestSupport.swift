@@ -47,7 +47,7 @@ final class CLIWorld: @unchecked Sendable {
     }
 
     /// Lets `broker()` follow jobs on a Redis server that the commands reach by other means (a
-    /// flag, the config file, the seed's variables), under this world's key prefix.
+    /// flag, the config file, iRODS automated ingest's variables), under this world's key prefix.
     func followRedis(_ url: RedisURL) {
         redisURL = url
     }

@@ -6,7 +6,7 @@ import IngestTesting
 import Testing
 
 extension CommandLineTests {
-    /// Worker processes sharing a Redis broker: restarts, split queues, the seed's settings.
+    /// Worker processes sharing a Redis broker: restarts, split queues, iRODS automated ingest's settings.
     @Suite struct DistributedTests {
         private func expectEveryFileRegisteredOnce(_ world: CLIWorld, files: [String], job: String) async throws {
             let objects = try await world.objects(under: world.target)

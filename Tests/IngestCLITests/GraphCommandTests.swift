@@ -20,7 +20,7 @@ extension CommandLineTests {
             try SQLiteGraphStore(path: world.home.subpath("graphs/\(graph).sqlite"), create: false)
         }
 
-        @Test func testRunStatusReadsLikeTheSeed() async throws {
+        @Test func testRunStatusReadsLikePyChunkedGraphs() async throws {
             let world = try CLIWorld()
             let dataset = try await generate(world, chunks: "4,4,4")
             let queued = try await world.ingest.run(["graph", "trial", dataset, "--test"])
@@ -38,6 +38,10 @@ extension CommandLineTests {
             let layers = try #require(json["layers"] as? [[String: Any]])
             #expect(layers.map { $0["completed"] as? Int } == [8, 1, 0])
             #expect(layers.map { $0["failed"] as? Int } == [0, 0, 0])
+            // `watch` on a graph job tells its layers, not a file summary (issue 12, B10).
+            let watched = try await world.ingest.run(["watch", "trial"])
+            #expect(watched.stdout.contains("chunks per layer 2: 8 / 64, 3: 1 / 8, 4: 0 / 1"), "\(watched.stdout)")
+            #expect(!watched.stdout.contains("entries"), "\(watched.stdout)")
         }
 
         @Test func killedWorkerLeavesTheSameGraphAsOneCleanWorker() async throws {

@@ -410,3 +410,53 @@ private final class LineCollector: @unchecked Sendable {
         #expect(LogicalPath.lineage(of: "/") == [])
     }
 }
+
+// MARK: - Progress that follows the kind (issue 12, B10)
+
+@Suite struct KindAwareProgressTests {
+    private func status(createdAgo: Double, startedAgo: Double?, counters: [String: Int64], state: JobState = .running) -> JobStatus {
+        let now = currentTimestamp()
+        return JobStatus(
+            name: "big", kind: "sync", spec: Data(), state: state, createdAt: now - createdAgo, startedAt: startedAgo.map { now - $0 },
+            finishedAt: nil, pendingTasks: 1, runningTasks: 1, counters: counters)
+    }
+
+    @Test func whileListingTheTotalIsALowerBoundWithoutETA() {
+        var progress = JobProgress()
+        let line = progress.line(
+            for: status(createdAgo: 10, startedAgo: 10, counters: [Counter.entriesSeen: 500, Counter.entriesCreated: 100]),
+            report: JobReport(summary: "", totalIsFinal: false))
+        #expect(line.contains("100/500+ entries"), "\(line)")
+        #expect(line.contains("ETA -- (still listing)"), "\(line)")
+
+        var listed = JobProgress()
+        let final = listed.line(
+            for: status(createdAgo: 10, startedAgo: 10, counters: [Counter.entriesSeen: 500, Counter.entriesCreated: 100]),
+            report: JobReport(summary: ""))
+        #expect(final.contains("100/500 entries") && !final.contains("still listing"), "\(final)")
+    }
+
+    @Test func ratesOfAJobThatWaitedCountFromItsFirstClaim() {
+        var progress = JobProgress()
+        // Queued for 990 s, then 1,000 entries in 10 s: 100 entries/s, not 1.
+        let line = progress.line(for: status(createdAgo: 1000, startedAgo: 10, counters: [Counter.entriesSeen: 2000, Counter.entriesCreated: 1000]))
+        let rate = line.firstMatch(of: /B  (\d+) entries\/s/).flatMap { Int($0.1) }
+        #expect(rate.map { (90...110).contains($0) } == true, "\(line)")
+        #expect(line.contains("elapsed 0:10"), "\(line)")
+    }
+
+    @Test func aQueuedJobHasNoElapsedTimeOrRate() {
+        var progress = JobProgress()
+        let line = progress.line(for: status(createdAgo: 1000, startedAgo: nil, counters: [:], state: .queued))
+        #expect(line.contains(" 0 entries/s") && line.contains("elapsed 0.0s"), "\(line)")
+    }
+
+    @Test func aKindWithItsOwnProgressShowsItInsteadOfEntries() {
+        var progress = JobProgress()
+        let report = JobReport(summary: "dataset.yml", progress: "chunks per layer 2: 8 / 64, 3: 0 / 8")
+        let line = progress.line(for: status(createdAgo: 5, startedAgo: 5, counters: [:]), report: report)
+        #expect(line.contains("chunks per layer 2: 8 / 64, 3: 0 / 8") && !line.contains("entries"), "\(line)")
+        let summary = JobProgress.summary(for: status(createdAgo: 5, startedAgo: 5, counters: [:], state: .completed), report: report)
+        #expect(summary.hasPrefix("job big completed in") && summary.contains("chunks per layer") && !summary.contains("entries"), "\(summary)")
+    }
+}

@@ -50,7 +50,7 @@ import Testing
           AGGLOMERATION: gs://somewhere/agg
         """
 
-    @Test func theSeedsKeysAreReadAndTheGridComesFromTheWatershedInfo() throws {
+    @Test func pyChunkedGraphKeysAreReadAndTheGridComesFromTheWatershedInfo() throws {
         let files = try Files()
         let dataset = try GraphDataset.load(path: try files.write(Self.valid))
         #expect(dataset.directories.edges == files.directory.subpath("edges"))
@@ -146,5 +146,29 @@ import Testing
         try Data("not an edges file at all, really".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: GraphError.self) { try EdgeFile.read(path: path) { _, _ in } }
         #expect(try EdgeFile.read(path: files.directory.subpath("edges/9_9_9.edges")) { _, _ in } == false)
+    }
+}
+
+extension DatasetFileTests {
+    /// All problems of a file in one error (issue 12, B7): one edit fixes them, not one per run.
+    @Test func everyProblemOfAFileIsReportedTogether() throws {
+        let files = try Files()
+        let message = try files.error("""
+            data_source:
+              EDGES: nowhere
+              COMPONENTS: components
+              WATERSHED: ws
+              EXTRA: 1
+            graph_config:
+              CHUNK_SIZE: [256, 256, 64]
+              FANOUT: 1
+            backend_client:
+              TYPE: bigtable
+            """)
+        #expect(message.contains("has 4 problems"), "\(message)")
+        #expect(message.contains("data_source.EXTRA (line 5): unknown key"), "\(message)")
+        #expect(message.contains("data_source.EDGES (line 2): ") && message.contains("is not a directory"), "\(message)")
+        #expect(message.contains("graph_config.FANOUT (line 8): must be a whole number of at least 2"), "\(message)")
+        #expect(message.contains("backend_client.TYPE (line 10): 'bigtable' is not supported"), "\(message)")
     }
 }

@@ -162,7 +162,7 @@ struct RedisTLSTests {
         #expect(error.description.contains("tls-port"), "\(error)")
         // Ended by the handshake's own time limit (5 s in `connectError`), not left waiting for a
         // handshake that never comes. (No wall-clock bound: the full suite starves tests on two cores.)
-        #expect(error.description.contains("within 5 s"), "\(error)")
+        #expect(error.description.contains("within 5.0 s"), "\(error)")
     }
 
     @Test func plainRedisToATLSPortSaysToUseRediss() async throws {

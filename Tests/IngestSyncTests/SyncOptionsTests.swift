@@ -57,7 +57,7 @@ import Testing
         try TreeBuilder.write(source.path, "5", "five")
         try TreeBuilder.write(source.path, "55", "fifty-five")
         try TreeBuilder.write(source.path, "a5", "a5")
-        // The seed's own test excludes one file by giving its full path as the pattern.
+        // iRODS automated ingest's own test excludes one file by giving its full path as the pattern.
         let rules = ExclusionRules(fileNamePatterns: [source.subpath("5") + "$", "5"])
         try await engine.sync(SyncSpec(source: source.path, target: target, exclusions: rules))
         #expect(try await names(engine, target) == ["55", "a5"], "a bare '5' matches no full path: patterns are anchored at the start")

@@ -1,15 +1,15 @@
 import IngestSync
 import Testing
 
-/// Users of the seed write operations and delete modes the way its event handlers name them.
-@Suite struct SeedSpellingTests {
+/// Users of iRODS automated ingest write operations and delete modes the way its event handlers name them.
+@Suite struct UpstreamSpellingTests {
     @Test(arguments: ["PUT_SYNC", "put_sync", "Operation.PUT_SYNC", "operation.put_sync"])
-    func operationAcceptsTheSeedsSpellings(_ value: String) {
+    func operationAcceptsUpstreamSpellings(_ value: String) {
         #expect(SyncOperation(userValue: value) == .putSync)
     }
 
     @Test(arguments: ["NO_TRASH", "no_trash", "DeleteMode.NO_TRASH"])
-    func deleteModeAcceptsTheSeedsSpellings(_ value: String) {
+    func deleteModeAcceptsUpstreamSpellings(_ value: String) {
         #expect(DeleteMode(userValue: value) == .noTrash)
     }
 
