@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import IngestCore
+import IngestRuntime
 
 /// `ingest`: sync trees into a catalog, run workers, and see where jobs stand.
 public struct IngestCommand: AsyncParsableCommand {
@@ -29,10 +31,33 @@ extension IngestCommand {
             FileHandle.standardError.write(Data((answer + "\n").utf8))
             Foundation.exit(64)
         }
-        await main(arguments)
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if ExitStatus.isUsageError(error) {
+                FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+                Foundation.exit(ExitStatus.usage)
+            }
+            exit(withError: error)
+        }
     }
 }
 
+/// Exit statuses, one rule for every command: 64 (EX_USAGE) when the command line asks for
+/// something malformed or impossible (see `IngestRuntime.isUsageError`), 1 when running it failed
+/// (a server down, a job that failed, something not found), 0 otherwise.
+enum ExitStatus {
+    static let usage: Int32 = 64
+
+    static func isUsageError(_ error: any Error) -> Bool {
+        IngestRuntime.isUsageError(error)
+    }
+}
 /// What to say to a command name ingest does not have: the nearest ones ("did you mean"), or the
 /// command that does what another tool's spelling does.
 enum CommandSuggestion {

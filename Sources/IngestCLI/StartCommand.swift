@@ -226,11 +226,14 @@ struct StartCommand: AsyncParsableCommand {
                 name, queues: queueNames, concurrency: concurrency, leaseDuration: leaseSeconds, broker: broker,
                 resources: resources, showProgress: progress, logger: logger)
         }
+        let profileNote = profilePath.map { "; workers write its profile to \($0) (`ingest profile \($0)` summarises it)" } ?? ""
         guard let status else {
-            print("job \(name) queued; run `ingest worker -Q \(queueNames.joined(separator: ","))` to process it and `ingest watch \(name)` to follow it")
+            print("job \(name) queued; run `ingest worker -Q \(queueNames.joined(separator: ","))` to process it and `ingest watch \(name)` to follow it"
+                + profileNote)
             return
         }
         print(JobProgress.summary(for: status))
+        if let profilePath { print("profile written to \(profilePath); `ingest profile \(profilePath)` summarises it") }
         if !status.succeeded { throw ExitCode.failure }
     }
 }

@@ -107,7 +107,7 @@ public final class RedisConnection: Sendable {
                 }
                 .connect(host: url.host, port: url.port).get()
         } catch {
-            throw RedisError.connectFailed(url: url.redacted, underlying: "\(error)")
+            throw RedisError.connectFailed(url: url.redacted, underlying: Self.sentence(forConnectError: error))
         }
         do {
             // The first command waits for the TLS handshake, so its failure shows up here.
@@ -153,6 +153,32 @@ public final class RedisConnection: Sendable {
                     + "tls-port? a plain port waits silently; use redis:// for it)")
         }
         return error
+    }
+
+    /// NIO's connect errors as a reader wants them: `Connection refused` rather than
+    /// `Connection errors: SingleConnectionFailure(target: [IPv4]..., error: connection reset ...)`.
+    static func sentence(forConnectError error: any Error) -> String {
+        var reasons: [String] = []
+        if let failure = error as? NIOConnectionError {
+            if let dnsError = failure.dnsAAAAError ?? failure.dnsAError { reasons.append("its host name did not resolve (\(dnsError))") }
+            for attempt in failure.connectionErrors {
+                reasons.append(reason(attempt.error))
+            }
+            if reasons.isEmpty { reasons.append("no address of host '\(failure.host)' could be reached") }
+        } else {
+            reasons.append(reason(error))
+        }
+        var unique: [String] = []
+        for reason in reasons where !unique.contains(reason) { unique.append(reason) }
+        return unique.joined(separator: "; ")
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        if case .connectTimeout(let amount)? = error as? ChannelError {
+            return "no answer within \(Double(amount.nanoseconds) / 1e9) s"
+        }
+        return "\(error)"
     }
 
     private static func handshake(

@@ -107,3 +107,35 @@ extension CommandLineTests.NewUserEdgesTests {
         #expect(run.stdout.contains("created 7,") && run.stdout.contains("failed 0"), "\(run.stdout)")
     }
 }
+
+extension CommandLineTests.NewUserEdgesTests {
+    /// One exit-status rule (issue 12, B11): 64 for what the command line asks wrongly, 1 for what
+    /// fails while running; and connection errors read as sentences.
+    @Test func usageErrorsExit64FailuresExit1AndARefusedConnectionReadsAsASentence() async throws {
+        let world = try CLIWorld()
+        let badURL = try await world.ingest.run(["list", "--broker", "foo://x"])
+        #expect(badURL.status == 64, "\(badURL.stderr)")
+        let badSource = try await world.ingest.run(["start", world.source.path + "/missing", world.target])
+        #expect(badSource.status == 64, "\(badSource.stderr)")
+        let badTarget = try await world.ingest.run(["start", world.source.path, "relative/target"])
+        #expect(badTarget.status == 64, "\(badTarget.stderr)")
+        let missingJob = try await world.ingest.run(["stop", "no-such-job"])
+        #expect(missingJob.status == 1, "\(missingJob.stderr)")
+        let refused = try await world.ingest.run(["list", "--broker", "redis://127.0.0.1:1/0"])
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("cannot connect to Redis at redis://127.0.0.1:1/0: Connection refused;"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("SingleConnectionFailure"), "\(refused.stderr)")
+    }
+
+    @Test func startSaysWhereItsProfileGoes() async throws {
+        let world = try CLIWorld()
+        try TreeBuilder.write(world.source.path, "a.txt", "a")
+        let profile = world.home.subpath("run.jsonl")
+        let run = try await world.ingest.run(["start", world.source.path, world.target, "--synchronous", "--profile_filename", profile])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("profile written to \(profile)"), "\(run.stdout)")
+        #expect(FileManager.default.fileExists(atPath: profile))
+        let queued = try await world.ingest.run(["start", world.source.path, world.target, "--job_name", "later", "--profile"])
+        #expect(queued.stdout.contains("workers write its profile to \(world.home.path)/profile-later.jsonl"), "\(queued.stdout)")
+    }
+}

@@ -1,0 +1,19 @@
+import IngestCore
+import IngestRedis
+
+extension IngestRuntime {
+    /// Whether an error is the request's fault (a malformed option value, URL, source or target)
+    /// rather than a failure while running it: the CLI exits 64 for these, and the REST API answers
+    /// them with a 4xx status.
+    public static func isUsageError(_ error: any Error) -> Bool {
+        switch error {
+        case let error as IngestError:
+            switch error {
+            case .invalidURL, .invalidOption, .invalidSource, .invalidTarget: true
+            default: false
+            }
+        case is RedisURLError: true
+        default: false
+        }
+    }
+}
