@@ -104,13 +104,13 @@ struct GraphGenerateCommand: AsyncParsableCommand {
     @Option(help: "Supervoxels along each side of a chunk; a chunk has about 3·side³ edges.")
     var side: Int = 12
 
-    @Option(name: [.customLong("object-size"),.customLong("object_size")], help: "Mean supervoxels per object.")
+    @Option(name: [.customLong("object_size"), .customLong("object-size")], help: "Mean supervoxels per object.")
     var objectSize: Int = 150
 
     @Option(help: "FANOUT written into dataset.yml.")
     var fanout: Int = 2
 
-    @Option(name: [.customLong("chunk-size"),.customLong("chunk_size")], help: "CHUNK_SIZE in voxels written into dataset.yml and the info file.")
+    @Option(name: [.customLong("chunk_size"), .customLong("chunk-size")], help: "CHUNK_SIZE in voxels written into dataset.yml and the info file.")
     var chunkSize: String = "256,256,64"
 
     func validate() throws {

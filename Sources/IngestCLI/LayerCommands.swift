@@ -13,7 +13,7 @@ struct LayerCommand: AsyncParsableCommand {
     @Argument(help: "The layer (2 and up).")
     var layer: Int
 
-    @Flag(name: [.customLong("no-autoqueue-parents"),.customLong("no_autoqueue_parents")], help: "Queue only this layer; queue the next with another `ingest layer`.")
+    @Flag(name: [.customLong("no_autoqueue_parents"), .customLong("no-autoqueue-parents")], help: "Queue only this layer; queue the next with another `ingest layer`.")
     var noAutoqueueParents = false
 
     @Option(help: "The graph (default: the graph job started last).")

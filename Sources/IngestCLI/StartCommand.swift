@@ -18,7 +18,7 @@ struct StartCommand: AsyncParsableCommand {
     @Argument(help: "The destination collection, an absolute catalog path such as /tempZone/home/rods/data.")
     var target: String
 
-    @Option(name: [.customLong("job-name"), .customLong("job_name")], help: "Reference name for the job (default: a generated UUID).")
+    @Option(name: [.customLong("job_name"), .customLong("job-name")], help: "Reference name for the job (default: a generated UUID).")
     var jobName: String?
 
     @Option(name: [.customLong("files_per_task"),.customLong("files-per-task")], help: "Files processed by one file task.")

@@ -55,6 +55,10 @@ extension CommandLineTests {
                 let defaults = entry.lowercased().matches(of: /\bdefault\b/).count
                 #expect(defaults <= 1, "\(command): a default printed twice: \(entry)")
             }
+            // One alias order everywhere: iRODS automated ingest's underscore spelling first.
+            for match in text.matches(of: /--([a-z0-9]+(?:-[a-z0-9]+)+), --([a-z0-9_]+)/) where match.2 == match.1.replacingOccurrences(of: "-", with: "_") {
+                Issue.record("\(command): --\(match.1) is listed before --\(match.2)")
+            }
             // "The seed" was the team's word for iRODS automated ingest; a random seed is fine.
             #expect(text.lowercased().matches(of: /the seed\b|seed's/).isEmpty, "\(command): \(text)")
         }
