@@ -138,6 +138,9 @@ struct ConnectionOptions: ConnectionFlags {
 struct BrokerConnectionOptions: ConnectionFlags {
     @OptionGroup var brokerOptions: BrokerOptions
     @OptionGroup var configFile: ConfigFileOption
+    /// Accepted and ignored, not listed: scripts that pass one set of connection flags to every
+    /// command keep working.
+    @OptionGroup(visibility: .hidden) var unusedCatalog: CatalogOption
 
     var overrides: SettingOverrides {
         var overrides = SettingOverrides()
@@ -151,6 +154,8 @@ struct BrokerConnectionOptions: ConnectionFlags {
 struct CatalogConnectionOptions: ConnectionFlags {
     @OptionGroup var catalogOption: CatalogOption
     @OptionGroup var configFile: ConfigFileOption
+    /// Accepted and ignored, not listed (see `BrokerConnectionOptions.unusedCatalog`).
+    @OptionGroup(visibility: .hidden) var unusedBroker: BrokerOptions
 
     var overrides: SettingOverrides {
         var overrides = SettingOverrides()

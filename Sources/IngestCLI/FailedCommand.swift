@@ -63,7 +63,8 @@ struct RequeueCommand: AsyncParsableCommand {
             guard try await broker.job(named: job) != nil else { throw IngestError.jobNotFound(job) }
             count = try await broker.requeueFailed(job: job, queue: nil)
         }
-        print("requeued \(Format.count(Int64(count))) failed \(count == 1 ? "task" : "tasks")" + (count > 0 ? "; a running `ingest worker` will pick them up" : ""))
+        let noun = count == 1 ? "task" : "tasks"
+        print("requeued \(Format.count(Int64(count))) failed \(noun)" + (count > 0 ? "; a running `ingest worker` will pick \(count == 1 ? "it" : "them") up" : ""))
     }
 }
 

@@ -1,7 +1,15 @@
 import IngestRuntime
 
-/// A refusal with a message and nothing else (exit status 1).
+/// A refusal with a message and nothing else (exit status 1): the request is well formed, but the
+/// state of things does not allow it now.
 struct ValidationFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A request that asks for something that does not exist in what it names (a layer a graph does
+/// not have, a chunk outside its grid): a usage error, exit status 64.
+struct UsageFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }

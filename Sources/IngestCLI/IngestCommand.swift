@@ -55,7 +55,7 @@ enum ExitStatus {
     static let usage: Int32 = 64
 
     static func isUsageError(_ error: any Error) -> Bool {
-        IngestRuntime.isUsageError(error)
+        error is UsageFailure || IngestRuntime.isUsageError(error)
     }
 }
 /// What to say to a command name ingest does not have: the nearest ones ("did you mean"), or the

@@ -26,7 +26,7 @@ struct LayerCommand: AsyncParsableCommand {
         let broker = try runtime.openBroker()
         let (status, spec) = try await runtime.graphJob(named: graph, broker: broker)
         guard spec.geometry.buildLayers.contains(layer) else {
-            throw ValidationFailure("graph \(spec.graphID) has layers 2-\(spec.geometry.rootLayer); there is no layer \(layer)")
+            throw UsageFailure("graph \(spec.graphID) has layers 2-\(spec.geometry.rootLayer); there is no layer \(layer)")
         }
         if layer > 2 {
             // A chunk whose children are neither built nor queued would be built from nothing and
@@ -83,7 +83,7 @@ struct ChunkCommand: AsyncParsableCommand {
         let chunk = ChunkCoordinate(layer: layer, x: x, y: y, z: z)
         guard layer >= 2, spec.geometry.contains(chunk) else {
             let grids = spec.geometry.buildLayers.map { "\($0): \(spec.geometry.chunkCounts(layer: $0).map(String.init).joined(separator: "x"))" }
-            throw ValidationFailure("\(chunk.key) is not a chunk of graph \(spec.graphID); layers and grids are \(grids.joined(separator: ", "))")
+            throw UsageFailure("\(chunk.key) is not a chunk of graph \(spec.graphID); layers and grids are \(grids.joined(separator: ", "))")
         }
         try await broker.enqueue(GraphJob.tasks(for: [chunk], spec: spec, dependOnChildren: false, queue: queue))
         print("queued chunk \(chunk.key) of graph \(spec.graphID) on \(queue)")

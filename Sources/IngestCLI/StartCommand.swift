@@ -132,7 +132,15 @@ struct StartCommand: AsyncParsableCommand {
         }
         if interval != nil && cron != nil { throw ValidationError("give --interval or --cron, not both") }
         if let interval { try Self.checkSeconds(interval, option: "--interval", allowsZero: false) }
-        if let cron { _ = try CronSchedule(cron).firstRun(after: Date()) }
+        if let cron {
+            // As a ValidationError, so that it exits 64 like every other malformed option value
+            // (ArgumentParser wraps other errors thrown here, and they would exit 1).
+            do {
+                _ = try CronSchedule(cron).firstRun(after: Date())
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
     }
 
     /// Refuses a source, target or option value that is not valid UTF-8 before Swift's repaired

@@ -50,7 +50,7 @@ struct RateCommand: AsyncParsableCommand {
         let broker = try runtime.openBroker(readOnly: true)
         let (first, spec) = try await runtime.graphJob(named: graph, broker: broker)
         guard spec.geometry.buildLayers.contains(layer) else {
-            throw ValidationFailure("graph \(spec.graphID) has layers 2-\(spec.geometry.rootLayer); there is no layer \(layer)")
+            throw UsageFailure("graph \(spec.graphID) has layers 2-\(spec.geometry.rootLayer); there is no layer \(layer)")
         }
         let counter = GraphCounter.chunksDone(layer: layer)
         let start = Date()

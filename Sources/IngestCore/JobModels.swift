@@ -162,11 +162,12 @@ public struct JobStatus: Sendable, Codable, Equatable {
             + counter(Counter.entriesSkipped) + counter(Counter.entriesFailed)
     }
 
-    /// Seconds of work: from the first claim to the end (or now); 0 while queued or waiting.
-    /// Jobs recorded before start times were kept count from their submission.
+    /// Seconds of work: from the first claim to the end (or now); 0 while queued or waiting. A
+    /// job with no recorded start (stopped before any claim, or recorded before start times were
+    /// kept) counts from its submission.
     public var elapsed: Double {
-        guard let start = startedAt ?? (state == .queued || state == .waiting ? nil : createdAt) else { return 0 }
-        return max(0, (finishedAt ?? currentTimestamp()) - start)
+        if state == .queued || state == .waiting { return 0 }
+        return max(0, (finishedAt ?? currentTimestamp()) - (startedAt ?? createdAt))
     }
 
     /// True when nothing failed: the exit status of `start --synchronous` and `watch`.

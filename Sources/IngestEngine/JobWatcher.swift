@@ -8,6 +8,8 @@ public struct JobWatcher: Sendable {
     /// What the job's kind says about it (lower-bound totals, a graph's layers), read with each
     /// progress line; nil draws entries and bytes only.
     private let reporter: (@Sendable (JobStatus) async -> JobReport)?
+    /// How often the kind's report is read again: queue counts cost more than the job's counters.
+    static let reportInterval: Double = 2
 
     public init(broker: any Broker, interval: Double = 0.25, reporter: (@Sendable (JobStatus) async -> JobReport)? = nil) {
         self.broker = broker
@@ -15,7 +17,8 @@ public struct JobWatcher: Sendable {
         self.reporter = reporter
     }
 
-    /// Polls the job's status (a read of its counters, not of its tasks) until it is terminal, or
+    /// Polls the job's status (a read of its counters, not of its tasks; the kind's report, which
+    /// may count tasks per queue, at most every 2 s) until it is terminal, or
     /// until the calling task is cancelled (then it draws the status once more and returns it).
     /// - Parameter showProgress: draw a progress bar on standard error.
     /// - Returns: the final status.
@@ -23,6 +26,8 @@ public struct JobWatcher: Sendable {
         let terminal = ProgressTerminal()
         var progress = JobProgress()
         var lastPrinted: Timestamp = 0
+        var report: JobReport?
+        var reportedAt: Timestamp = 0
         var reportedPass = try await broker.job(named: name)?.lastPass?.pass
         var cancelled = false
         while true {
@@ -40,8 +45,12 @@ public struct JobWatcher: Sendable {
                 progress = JobProgress()
             }
             if showProgress && status.state != .waiting {
-                let line = progress.line(for: status, report: await reporter?(status))
                 let now = currentTimestamp()
+                if let reporter, report == nil || now - reportedAt >= Self.reportInterval || status.state.isTerminal {
+                    report = await reporter(status)
+                    reportedAt = now
+                }
+                let line = progress.line(for: status, report: report)
                 if terminal.isInteractive {
                     terminal.redraw(line)
                 } else if now - lastPrinted >= 2 || status.state.isTerminal || cancelled {

@@ -111,11 +111,12 @@ public enum GraphStoreLocation: Sendable, Equatable, Hashable, Codable, CustomSt
     }
 
     /// `scheme://user:secret@host/...` without `:secret`; anything else unchanged. The credentials
-    /// end at the authority's last `@`, as `PostgresURL` reads them.
+    /// end at the last `@` before the path, as `ServerURL` (and so `PostgresURL`) reads them: a
+    /// password holding `?` or `#` is removed whole.
     static func removingPassword(_ url: String) -> String {
         guard let schemeEnd = url.range(of: "://") else { return url }
         let rest = url[schemeEnd.upperBound...]
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
         guard let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return url }
         return String(url[..<schemeEnd.upperBound]) + rest[..<colon] + rest[at...]
     }

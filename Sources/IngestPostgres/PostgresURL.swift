@@ -55,14 +55,15 @@ public struct PostgresURL: Sendable, Equatable {
     public init(parsing string: String) throws(IngestError) {
         let masked = Self.mask(string)
         func invalid(_ reason: String) -> IngestError { .invalidURL(masked, reason: reason) }
+        // The scheme first: a URL of another service is answered as such, whatever else is wrong.
+        if let schemeEnd = string.range(of: "://"), !["postgres", "postgresql"].contains(string[..<schemeEnd.lowerBound].lowercased()) {
+            throw invalid("scheme '\(string[..<schemeEnd.lowerBound].lowercased())' is not PostgreSQL; write \(Self.form) (or postgresql://)")
+        }
         let parts: ServerURL
         do {
             parts = try ServerURL(parsing: string)
         } catch {
             throw invalid(Self.reason(for: error))
-        }
-        guard parts.scheme == "postgres" || parts.scheme == "postgresql" else {
-            throw invalid("scheme '\(parts.scheme)' is not PostgreSQL; write \(Self.form) (or postgresql://)")
         }
         guard let user = parts.user, !user.isEmpty else { throw invalid("it names no user; write \(Self.form)") }
         username = user
@@ -107,7 +108,7 @@ public struct PostgresURL: Sendable, Equatable {
         switch problem {
         case .missingScheme: "a PostgreSQL catalog URL looks like \(form)"
         case .fragment: "it has a fragment ('#...'); remove it, and percent-encode a '#' in a password as %23"
-        case .slashInCredentials: "it has a '/' before its last '@'; percent-encode '/' in the user or password as %2F"
+        case .slashInCredentials: "it has a '/' before its last '@'; percent-encode '/' in the user or password as %2F, and '@' in the database name as %40"
         case .invalidPercentEncoding(let part): "its \(part) has invalid percent-encoding; encode special characters as %XX (for example '@' as %40)"
         case .missingHost: "it names no host; write \(form)"
         case .unbracketedIPv6: "write IPv6 addresses in brackets: postgres://user@[::1]:5432/database"

@@ -308,7 +308,7 @@ enum RedisBrokerScripts {
         local function finalize(job)
           flush_batch()
           local jk = jkey(job)
-          local f = redis.call('HMGET', jk, 'state', 'pending', 'schedule', 'pass', 'created_at', 'blocked', 'pass_tasks')
+          local f = redis.call('HMGET', jk, 'state', 'pending', 'schedule', 'pass', 'created_at', 'blocked', 'pass_tasks', 'started_at')
           local state = f[1]
           if not state or tonumber(f[2]) > 0 then return end
           if state ~= 'queued' and state ~= 'running' and state ~= 'stopping' then return end
@@ -329,7 +329,7 @@ enum RedisBrokerScripts {
           end
           local pass = tonumber(f[4])
           if done + failed > 0 then
-            local summary = cjson.encode({ pass = pass, state = endState, started_at = f[5], finished_at = nowText,
+            local summary = cjson.encode({ pass = pass, state = endState, started_at = f[8] or f[5], finished_at = nowText,
               counters = redis.call('HGETALL', ck) })
             redis.call('HSET', B .. 'jp:' .. job, pass, summary)
             redis.call('HSET', jk, 'last_pass', summary)
@@ -358,7 +358,7 @@ enum RedisBrokerScripts {
             end
           end
           redis.call('HSET', jk, 'state', 'waiting', 'pass', pass + 1, 'pass_ended_at', nowText)
-          redis.call('HDEL', jk, 'next_run_at', 'finished_at')
+          redis.call('HDEL', jk, 'next_run_at', 'finished_at', 'started_at')
           redis.call('SADD', B .. 'unscheduled', job)
           parkedPass = true
         end
@@ -474,11 +474,12 @@ enum RedisBrokerScripts {
                   local j = redis.call('HMGET', jkey(job), 'state', 'profile')
                   if j[1] == 'queued' then
                     redis.call('HSET', jkey(job), 'state', 'running')
-                    redis.call('HSETNX', jkey(job), 'started_at', nowText)
                   elseif j[1] == 'waiting' then
                     redis.call('HSET', jkey(job), 'state', 'running', 'created_at', nowText, 'started_at', nowText)
                     redis.call('HDEL', jkey(job), 'next_run_at')
                   end
+                  -- The first claim of the job (or of this pass) is its start.
+                  redis.call('HSETNX', jkey(job), 'started_at', nowText)
                   profiles[job] = j[2] or ''
                 end
                 out[#out + 1] = { tonumber(id), fence, job, queue, t[3], t[4], t[5], attempts, t[6], t[7], t[8], t[9],

@@ -60,17 +60,17 @@ public struct RedisURL: Sendable, Equatable {
     /// - Throws: ``RedisURLError`` naming the URL (password masked) and how to fix it.
     public init(parsing string: String) throws(RedisURLError) {
         let masked = Self.mask(string)
+        // The scheme first: a URL of another service is answered as such, whatever else is wrong.
+        if let schemeEnd = string.range(of: "://"), !["redis", "rediss"].contains(string[..<schemeEnd.lowerBound].lowercased()) {
+            throw .unsupportedScheme(url: masked, scheme: String(string[..<schemeEnd.lowerBound]))
+        }
         let parts: ServerURL
         do {
             parts = try ServerURL(parsing: string)
         } catch {
             throw Self.error(for: error, url: masked)
         }
-        switch parts.scheme {
-        case "redis": usesTLS = false
-        case "rediss": usesTLS = true
-        default: throw .unsupportedScheme(url: masked, scheme: String(string[..<string.range(of: "://")!.lowerBound]))
-        }
+        usesTLS = parts.scheme == "rediss"
         if parts.user != nil, parts.password == nil {
             throw .missingPassword(url: masked)
         }

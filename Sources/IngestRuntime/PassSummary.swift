@@ -39,7 +39,8 @@ extension IngestRuntime {
         guard let status = try await broker.job(named: job) else { throw IngestError.jobNotFound(job) }
         var passes = try await broker.history(job: job)
         if passes.isEmpty, status.schedule == nil, status.state.isTerminal, let finishedAt = status.finishedAt {
-            passes = [JobPass(pass: 1, state: status.state, startedAt: status.createdAt, finishedAt: finishedAt, counters: status.counters)]
+            passes = [JobPass(
+                pass: 1, state: status.state, startedAt: status.startedAt ?? status.createdAt, finishedAt: finishedAt, counters: status.counters)]
         }
         return passes.map(PassSummary.init)
     }

@@ -1,9 +1,10 @@
 import IngestCore
+import IngestGraph
 import IngestRedis
 
 extension IngestRuntime {
-    /// Whether an error is the request's fault (a malformed option value, URL, source or target)
-    /// rather than a failure while running it: the CLI exits 64 for these, and the REST API answers
+    /// Whether an error is the request's fault (a malformed option value, URL, source, target or
+    /// dataset file) rather than a failure while running it: the CLI exits 64 for these, and the REST API answers
     /// them with a 4xx status.
     public static func isUsageError(_ error: any Error) -> Bool {
         switch error {
@@ -13,6 +14,11 @@ extension IngestRuntime {
             default: false
             }
         case is RedisURLError: true
+        case let error as GraphError:
+            switch error {
+            case .invalidDataset, .invalidDatasetKeys, .invalidGeometry, .gridTooLarge: true
+            default: false
+            }
         default: false
         }
     }

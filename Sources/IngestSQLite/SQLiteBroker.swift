@@ -261,7 +261,12 @@ public final class SQLiteBroker: Broker {
                         started_at = CASE WHEN state = 'waiting' OR started_at IS NULL THEN ? ELSE started_at END
                     WHERE name = ? AND state IN ('queued', 'waiting')
                     """)
-                for job in jobs { try mark.execute(arguments: [now, now, job]) }
+                // A job moved straight to running (a waiting job requeued) starts with this claim too.
+                let start = try db.cachedStatement(sql: "UPDATE jobs SET started_at = ? WHERE name = ? AND started_at IS NULL")
+                for job in jobs {
+                    try mark.execute(arguments: [now, now, job])
+                    try start.execute(arguments: [now, job])
+                }
             }
             return claimed
         }
@@ -579,7 +584,7 @@ extension SQLiteBroker {
     static func finalizeIdleJobs(_ jobs: [String], db: Database, now: Timestamp) throws -> Bool {
         var ended = false
         let idle = try db.cachedStatement(sql: """
-            SELECT state, schedule, pass, created_at, pass_tasks FROM jobs
+            SELECT state, schedule, pass, created_at, started_at, pass_tasks FROM jobs
             WHERE name = ? AND pending <= 0 AND state IN ('queued', 'running', 'stopping')
             """)
         for job in jobs {
@@ -609,7 +614,10 @@ extension SQLiteBroker {
             if passRan {
                 try db.execute(
                     sql: "INSERT OR REPLACE INTO job_passes (job, pass, state, started_at, finished_at, counters) VALUES (?, ?, ?, ?, ?, ?)",
-                    arguments: [job, pass, endState.rawValue, row["created_at"] as Timestamp, now, try JSONEncoder().encode(counters)])
+                    arguments: [
+                        job, pass, endState.rawValue, (row["started_at"] as Timestamp?) ?? (row["created_at"] as Timestamp), now,
+                        try JSONEncoder().encode(counters),
+                    ])
             }
             guard endState != .stopped, let passTemplate else {
                 try db.execute(
@@ -632,7 +640,10 @@ extension SQLiteBroker {
             try db.execute(sql: "DELETE FROM tasks WHERE job = ? AND state = 3 AND pass <= ?", arguments: [job, pass])
             try db.execute(sql: "DELETE FROM job_passes WHERE job = ? AND pass <= ?", arguments: [job, pass - 100])
             try db.execute(
-                sql: "UPDATE jobs SET state = 'waiting', pass = ?, next_run_at = ?, created_at = ?, finished_at = NULL WHERE name = ?",
+                sql: """
+                    UPDATE jobs SET state = 'waiting', pass = ?, next_run_at = ?, created_at = ?, started_at = NULL, finished_at = NULL
+                    WHERE name = ?
+                    """,
                 arguments: [pass + 1, nextRun, nextRun, job])
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]

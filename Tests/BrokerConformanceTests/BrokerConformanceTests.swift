@@ -380,6 +380,7 @@ import Testing
         try await runPass(broker, created: 1)
         let waiting = try #require(try await broker.job(named: "hourly"))
         #expect(waiting.state == .waiting)
+        #expect(waiting.startedAt == nil && waiting.elapsed == 0, "between passes nothing runs: the last pass's start is not this one's")
         let nextRun = try #require(waiting.nextRunAt)
         #expect(Int(nextRun) % 3600 == 0, "the next pass starts at the top of an hour")
 

@@ -47,6 +47,17 @@ extension CommandLineTests {
             #expect(!text.contains("--catalog"), "\(command) lists --catalog, which it does not use:\n\(text)")
         }
 
+        @Test func connectionFlagsACommandDoesNotUseAreStillAcceptedForScripts() async throws {
+            let world = try CLIWorld()
+            try TreeBuilder.write(world.source.path, "a.txt", "a")
+            let flags = ["--broker", "sqlite:\(world.home.subpath("state.sqlite"))", "--catalog", "sqlite:\(world.home.subpath("catalog.sqlite"))"]
+            #expect(try await world.ingest.run(["start", world.source.path, world.target, "--synchronous"] + flags).status == 0)
+            let listed = try await world.ingest.run(["list"] + flags)
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let shown = try await world.ingest.run(["ls", world.target] + flags)
+            #expect(shown.status == 0 && shown.stdout.contains("a.txt"), "\(shown.stderr)")
+        }
+
         @Test(arguments: catalogOnly + brokerOnly + both + [["graph", "generate"], ["profile"]])
         func eachDefaultIsPrintedOnceAndNoInternalWordsShow(_ command: [String]) async throws {
             let text = try await help(command)

@@ -153,7 +153,7 @@ extension CommandLineTests {
             let world = try CLIWorld()
             try TreeBuilder.write(world.source.path, "a.txt", "a")
             let bad = try await world.ingest.run(["start", world.source.path, world.target, "--cron", "61 * * * *"])
-            #expect(bad.status != 0)
+            #expect(bad.status == 64, "a malformed option value is a usage error")
             #expect(bad.stderr.contains("--cron"), "\(bad.stderr)")
             #expect(bad.stderr.contains("minute"), "the message names the field: \(bad.stderr)")
 

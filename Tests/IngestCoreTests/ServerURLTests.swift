@@ -12,6 +12,8 @@ import Testing
     @Test func rawAtQuestionMarkAndHashInAPasswordStayInThePassword() throws {
         let url = try ServerURL(parsing: "postgres://u:a@b?c@db:1234/catalog?sslmode=require")
         #expect(url.password == "a@b?c" && url.host == "db" && url.port == 1234 && url.query == "sslmode=require")
+        let hashed = try ServerURL(parsing: "redis://:a#b@cache:6380/1")
+        #expect(hashed.password == "a#b" && hashed.host == "cache" && hashed.port == 6380 && hashed.path == "/1")
     }
 
     @Test func bracketedIPv6HostWithAndWithoutPort() throws {

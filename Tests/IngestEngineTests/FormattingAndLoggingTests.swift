@@ -442,7 +442,8 @@ private final class LineCollector: @unchecked Sendable {
         let line = progress.line(for: status(createdAgo: 1000, startedAgo: 10, counters: [Counter.entriesSeen: 2000, Counter.entriesCreated: 1000]))
         let rate = line.firstMatch(of: /B  (\d+) entries\/s/).flatMap { Int($0.1) }
         #expect(rate.map { (90...110).contains($0) } == true, "\(line)")
-        #expect(line.contains("elapsed 0:10"), "\(line)")
+        // 10 s, or 11 when this machine stalls between building the status and drawing it.
+        #expect(line.contains(/elapsed 0:1[01]/), "\(line)")
     }
 
     @Test func aQueuedJobHasNoElapsedTimeOrRate() {

@@ -123,6 +123,12 @@ import Testing
         let recorded = String(decoding: try JSONEncoder().encode(location), as: UTF8.self)
         #expect(recorded == #""postgres:\/\/ingest@db.internal:5432\/graphs?sslmode=require""#)
         #expect(try JSONDecoder().decode(GraphStoreLocation.self, from: Data(recorded.utf8)) == .postgres(url: "postgres://ingest@db.internal:5432/graphs?sslmode=require"))
+        // Passwords holding '?' or '#' (accepted raw, as PostgresURL reads them) go whole.
+        for password in ["a?b", "a#b", "a@b?c#d"] {
+            let location = GraphStoreLocation.postgres(url: "postgres://ingest:\(password)@db.internal:5432/graphs")
+            #expect(location.recorded == "postgres://ingest@db.internal:5432/graphs", "\(password)")
+            #expect(!location.description.contains(password), "\(location.description)")
+        }
         for location in [GraphStoreLocation.sqlite(path: "/var/graphs/g.sqlite"), .postgres(url: nil)] {
             #expect(try JSONDecoder().decode(GraphStoreLocation.self, from: JSONEncoder().encode(location)) == location)
         }
