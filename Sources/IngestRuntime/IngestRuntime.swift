@@ -117,6 +117,12 @@ public struct IngestRuntime: Sendable {
             worker: worker, watcher: watcher(broker: broker), broker: broker, job: job, showProgress: showProgress, logger: logger)
     }
 
+    /// Reports each job's pass starts and ends to `observers`, once per pass whichever worker ran
+    /// it: for a process that watches all jobs (the server's metrics), beside or without workers.
+    public func passMonitor(broker: any Broker, observers: [any WorkerObserver], logger: Logger) -> PassMonitor {
+        PassMonitor(broker: broker, observers: observers, logger: logger)
+    }
+
     // MARK: - Views
 
     /// What the job's kind says about it now, from its queue counts: for `watch` and the progress
