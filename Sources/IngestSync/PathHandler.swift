@@ -75,8 +75,9 @@ struct PathHandler: TaskHandler {
             let identity = reader.identity
             ancestors.append(EntryIdentity(device: identity.device, inode: identity.inode))
         }
-        // A collection the parent has just created holds nothing to compare with, replace or delete.
-        let existing = payload.collectionIsNew == true
+        // A collection the parent has just created holds nothing to compare with, replace or delete;
+        // NO_OP replaces and deletes nothing.
+        let existing = payload.collectionIsNew == true || spec.operation == .noOp
             ? nil : ExistingChildren(try await catalog.children(of: payload.collection), partition: payload.partition)
         let deleting = spec.deleteMode != .doNotDelete
         var listedNames = Set<ExactName>()
@@ -364,18 +365,24 @@ struct PathHandler: TaskHandler {
         let collections = sorted.map { LogicalPath.join(payload.collection, $0.name) }
         var created: [Bool] = []
         created.reserveCapacity(collections.count)
-        for slice in collections.chunked(into: 1000) {
+        // NO_OP walks the tree and creates nothing.
+        let creating = spec.operation != .noOp
+        if !creating {
+            result.add(Int64(collections.count), to: Counter.entriesSkipped)
+        }
+        for slice in collections.chunked(into: 1000) where creating {
             let outcomes = try await catalog.ensureCollections(Array(slice))
             for outcome in outcomes {
                 result.add(1, to: outcome == .created ? Counter.entriesCreated : Counter.entriesUnchanged)
                 created.append(outcome == .created)
             }
         }
+        if !creating { created = Array(repeating: false, count: collections.count) }
         for ((subdirectory, collection), isNew) in zip(zip(sorted, collections), created) {
             let directory = payload.sourcePath(subdirectory.name)
             let directoryBytes = DirectoryReader.joinBytes(payload.directoryBytes, subdirectory.nameBytes)
             let needsRawPath = payload.rawDirectory != nil || subdirectory.rawName != nil
-            if let rawName = subdirectory.rawName {
+            if creating, let rawName = subdirectory.rawName {
                 try await catalog.addMetadata([OddNames.originalName(rawName)], to: collection)
             }
             var child = DirectoryTaskPayload(

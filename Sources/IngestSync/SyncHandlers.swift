@@ -153,9 +153,14 @@ struct RestartHandler: TaskHandler {
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
         let spec = try PayloadCoding.decode(SyncSpec.self, from: task)
         var result = TaskResult()
-        let outcome = try await catalog.ensureCollections([spec.target])
         result.add(1, to: Counter.entriesSeen)
-        result.add(1, to: outcome.first == .created ? Counter.entriesCreated : Counter.entriesUnchanged)
+        if spec.operation == .noOp {
+            // NO_OP walks the tree and changes nothing in the catalog, as in iRODS automated ingest.
+            result.add(1, to: Counter.entriesSkipped)
+        } else {
+            let outcome = try await catalog.ensureCollections([spec.target])
+            result.add(1, to: outcome.first == .created ? Counter.entriesCreated : Counter.entriesUnchanged)
+        }
         let payload = DirectoryTaskPayload(spec: spec, directory: spec.source, collection: spec.target, entries: nil)
         result.spawned.append(NewTask(
             job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: spec.source,
