@@ -160,9 +160,12 @@ public final class RedisConnection: Sendable {
     static func sentence(forConnectError error: any Error) -> String {
         var reasons: [String] = []
         if let failure = error as? NIOConnectionError {
-            if let dnsError = failure.dnsAAAAError ?? failure.dnsAError { reasons.append("its host name did not resolve (\(dnsError))") }
             for attempt in failure.connectionErrors {
                 reasons.append(reason(attempt.error))
+            }
+            // Only when no address was tried: one family failing to resolve is normal.
+            if reasons.isEmpty, let dnsError = failure.dnsAError ?? failure.dnsAAAAError {
+                reasons.append("host '\(failure.host)' did not resolve (\(dnsError))")
             }
             if reasons.isEmpty { reasons.append("no address of host '\(failure.host)' could be reached") }
         } else {

@@ -185,3 +185,25 @@ import Testing
         #expect(single.problems.isEmpty)
     }
 }
+
+extension DeletionAndChecksumTests {
+    /// Issue 13 item 3: with --checksum, a copy is made again when the content changed but the size
+    /// and mtime did not (PUT_SYNC and PUT_APPEND compare the stored checksum; PUT never copies again).
+    @Test(arguments: [SyncOperation.putSync, .putAppend])
+    func checksumCatchesAChangeThatKeepsSizeAndMtimeOnACopy(_ operation: SyncOperation) async throws {
+        let engine = try EmbeddedEngine()
+        let vault = try engine.vault("archive")
+        let source = try TemporaryDirectory()
+        let mtime = Date(timeIntervalSince1970: 1_600_000_000)
+        try TreeBuilder.write(source.path, "data.bin", "AAAA", mtime: mtime)
+        let spec = SyncSpec(source: source.path, target: target, operation: operation, resource: "archive", checksum: .sha256)
+        try await engine.sync(spec, job: "one", resources: [vault])
+        try TreeBuilder.write(source.path, "data.bin", "BBBB", mtime: mtime)
+        let again = try await engine.sync(spec, job: "two", resources: [vault])
+        #expect(again.counter(Counter.entriesUpdated) == 1)
+        let object = try #require(try await engine.catalog.dataObject(at: "\(target)/data.bin"))
+        let copy = try #require(object.replicas.first?.physicalPath)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == Data("BBBB".utf8))
+        #expect(object.checksum == (try sha256Base64(source.subpath("data.bin"))))
+    }
+}
