@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import IngestCore
 import IngestRuntime
 
 /// `ingest`: sync trees into a catalog, run workers, and see where jobs stand.
