@@ -129,9 +129,6 @@ struct ConnectionOptions: ConnectionFlags {
         overrides.configFile = configFile.config
         return overrides
     }
-
-    /// `$INGEST_HOME`, default `~/.ingest`.
-    static var home: String { IngestSettings.home() }
 }
 
 /// Broker and configuration file: for commands about jobs, tasks and workers only.

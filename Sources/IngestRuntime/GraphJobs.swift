@@ -68,11 +68,6 @@ extension IngestRuntime {
         if location == nil, let status = try? await broker.job(named: graph), let spec = GraphSpec.decode(from: status) {
             location = spec.store
         }
-        return try await opener.open(location ?? .sqlite(path: Self.defaultGraphStorePath(graph)), graph: graph, create: false)
-    }
-
-    /// `$INGEST_HOME/graphs/GRAPH.sqlite`.
-    public static func defaultGraphStorePath(_ graph: String) -> String {
-        "\(IngestSettings.home())/graphs/\(graph).sqlite"
+        return try await opener.open(location ?? .sqlite(path: settings.defaultGraphStorePath(graph)), graph: graph, create: false)
     }
 }
