@@ -91,6 +91,13 @@ extension ConnectionFlags {
         try RuntimeCache.runtime(for: overrides)
     }
 
+    /// The runtime with the Python interpreter of `--python` (commands that run event handlers).
+    func runtime(python: String?) throws -> IngestRuntime {
+        var overrides = overrides
+        overrides.python = python
+        return try RuntimeCache.runtime(for: overrides)
+    }
+
     var settings: IngestSettings {
         get throws { try runtime().settings }
     }

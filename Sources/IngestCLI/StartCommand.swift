@@ -78,6 +78,15 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: [.customLong("delete_mode"),.customLong("delete-mode")], help: "Catalog entries whose source is gone: DO_NOT_DELETE, UNREGISTER (register operations), TRASH or NO_TRASH (PUT_SYNC, PUT_APPEND).")
     var deleteMode: String = DeleteMode.doNotDelete.rawValue
 
+    @Option(name: [.customLong("event_handler"), .customLong("event-handler")], help: "An iRODS automated ingest event handler file (Python, class event_handler): per-entry operation, resource, paths and hooks. Its text is stored with the job.")
+    var eventHandler: String?
+
+    @Option(help: "A YAML policy file: ordered rules that set each entry's operation, resource, target path, metadata, exclusion and retries (docs/policy-yaml.md).")
+    var policy: String?
+
+    @Option(help: "The Python interpreter that checks and, with --synchronous, runs --event_handler (default: $INGEST_PYTHON, or python3 on PATH).")
+    var python: String?
+
     @Option(name: [.customShort("i"), .long], help: "Run a new pass this many seconds after the previous pass ended (default: run once).")
     var interval: Double?
 
@@ -131,6 +140,9 @@ struct StartCommand: AsyncParsableCommand {
             throw ValidationError("--checksum '\(checksum)' is not one of sha256, md5")
         }
         if interval != nil && cron != nil { throw ValidationError("give --interval or --cron, not both") }
+        if eventHandler != nil && policy != nil {
+            throw ValidationError("give --event_handler or --policy, not both; a YAML policy and a Python handler cannot both decide an entry")
+        }
         if let interval { try Self.checkSeconds(interval, option: "--interval", allowsZero: false) }
         if let cron {
             // As a ValidationError, so that it exits 64 like every other malformed option value
@@ -195,6 +207,28 @@ struct StartCommand: AsyncParsableCommand {
         }
     }
 
+    /// The `--event_handler` or `--policy` file, read now: its text travels with the job.
+    private func policyDocument() throws -> PolicyDocument? {
+        let (option, path, language): (String, String, PolicyDocument.Language)
+        if let eventHandler {
+            (option, path, language) = ("--event_handler", eventHandler, .python)
+        } else if let policy {
+            (option, path, language) = ("--policy", policy, .yaml)
+        } else {
+            return nil
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw IngestError.invalidOption(name: option, reason: "cannot read '\(path)': \((error as NSError).localizedDescription); give the path of the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw IngestError.invalidOption(name: option, reason: "'\(path)' is not UTF-8 text; save it as UTF-8")
+        }
+        return PolicyDocument(language: language, filename: (path as NSString).lastPathComponent, text: text)
+    }
+
     private func schedule() throws -> JobSchedule? {
         if let interval { return .interval(seconds: interval) }
         if let cron { return .cron(try CronSchedule(cron)) }
@@ -202,7 +236,7 @@ struct StartCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try connection.runtime()
+        let runtime = try connection.runtime(python: python)
         let logger = try logging.makeLogger(label: "ingest.start", configuration: runtime.settings.configuration.logging)
         let broker = try runtime.openBroker()
         let name = jobName ?? UUID().uuidString.lowercased()
@@ -214,7 +248,7 @@ struct StartCommand: AsyncParsableCommand {
             operation: SyncOperation(userValue: operation)!, resource: toResource,
             checksum: checksum.flatMap { ChecksumAlgorithm(rawValue: $0.lowercased()) },
             exclusions: ExclusionRules(fileTypes: excludeFileType, fileNamePatterns: excludeFileName, directoryNamePatterns: excludeDirectoryName),
-            followSymlinks: followSymlinks, deleteMode: DeleteMode(userValue: deleteMode)!)
+            followSymlinks: followSymlinks, deleteMode: DeleteMode(userValue: deleteMode)!, policy: try policyDocument())
         let profilePath = profile || profileFilename != nil
             ? URL(fileURLWithPath: profileFilename ?? runtime.settings.defaultProfilePath(job: name)).path
             : nil

@@ -22,6 +22,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: "Stop once the queues have nothing ready and nothing is running (as `rq worker --burst`).")
     var burst = false
 
+    @Option(help: "The Python interpreter that runs jobs' --event_handler files (default: $INGEST_PYTHON, or python3 on PATH).")
+    var python: String?
+
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -36,7 +39,7 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let runtime = try connection.runtime()
+        let runtime = try connection.runtime(python: python)
         let logger = try logging.makeLogger(label: "ingest.worker", configuration: runtime.settings.configuration.logging)
         let broker = try runtime.openBroker()
         var configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)

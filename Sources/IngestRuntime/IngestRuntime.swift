@@ -27,7 +27,7 @@ public struct IngestRuntime: Sendable {
         return [
             SyncJobKind(
                 resources: configuration.resources.map(\.storageResource), defaultResource: configuration.defaultResource,
-                configurationSource: configuration.source),
+                configurationSource: configuration.source, policies: PolicyFactory(python: settings.python)),
             GraphJobKind(defaultStorePath: { graph in "\(home)/graphs/\(graph).sqlite" }),
         ]
     }

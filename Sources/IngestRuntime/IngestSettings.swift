@@ -15,6 +15,8 @@ public struct SettingOverrides: Sendable, Hashable {
     public var catalog: String?
     /// The configuration file (default `$INGEST_HOME/config.yaml`, when it exists).
     public var configFile: String?
+    /// The Python interpreter that runs event handlers (`--python`).
+    public var python: String?
 
     public init() {}
 }
@@ -37,6 +39,9 @@ public struct IngestSettings: Sendable {
     public let configuration: IngestConfiguration
     public let brokerURL: String
     public let catalogURL: String
+    /// The Python interpreter that runs `--event_handler` files: `--python`, `INGEST_PYTHON`, or
+    /// `python3` on PATH.
+    public let python: String
     /// What the user gave, kept for the Redis TLS settings (which also read the environment).
     public let overrides: SettingOverrides
     let environment: [String: String]
@@ -54,6 +59,7 @@ public struct IngestSettings: Sendable {
         brokerURL = try Self.brokerURL(overrides, environment: environment, configuration: configuration, home: home)
         catalogURL = overrides.catalog ?? environment["INGEST_CATALOG_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.catalog
             ?? "sqlite:\(home)/catalog.sqlite"
+        python = overrides.python ?? environment["INGEST_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
     }
 
     /// `$INGEST_HOME`, default `~/.ingest`.

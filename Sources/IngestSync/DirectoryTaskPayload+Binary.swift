@@ -7,8 +7,9 @@ import Synchronization
 /// Payloads written as JSON by earlier versions still read (`PayloadCoding.decodeDirectory`).
 extension DirectoryTaskPayload {
     static let binaryMarker: UInt8 = 0
-    /// 2 added the directory's identity and the partition; version 1 payloads still read.
-    static let binaryVersion: UInt8 = 2
+    /// 2 added the directory's identity and the partition, 3 a policy's decisions and the hook
+    /// retry flag; payloads of earlier versions still read.
+    static let binaryVersion: UInt8 = 3
 
     /// The spec last encoded and last decoded, with its JSON text.
     private static let specCache = Mutex<(encoded: (SyncSpec, Data)?, decoded: (Data, SyncSpec)?)>((nil, nil))
@@ -51,6 +52,9 @@ extension DirectoryTaskPayload {
             writer.number(UInt64(partition.index))
             writer.number(UInt64(partition.count))
         }
+        // Rare (only jobs with a policy) and varied, so plain JSON.
+        writer.optional(decisions) { writer, decisions in writer.data(PayloadCoding.encode(decisions)) }
+        writer.flag(rerunsHooks)
         return Data(writer.bytes)
     }
 
@@ -59,7 +63,7 @@ extension DirectoryTaskPayload {
         var reader = BinaryReader(bytes: [UInt8](data))
         guard try reader.byte() == Self.binaryMarker else { throw reader.corrupt("not a binary payload") }
         let version = try reader.byte()
-        guard version == 1 || version == Self.binaryVersion else { throw reader.corrupt("payload version \(version) is newer than this ingest reads") }
+        guard (1...Self.binaryVersion).contains(version) else { throw reader.corrupt("payload version \(version) is newer than this ingest reads") }
         let specText = try reader.data()
         if let (text, cachedSpec) = Self.specCache.withLock({ $0.decoded }), text == specText {
             spec = cachedSpec
@@ -95,6 +99,9 @@ extension DirectoryTaskPayload {
             guard count > 0, index < count, count <= 1 << 20 else { throw reader.corrupt("partition \(index) of \(count)") }
             return DirectoryPartition(index: Int(index), count: Int(count))
         }
+        guard version >= 3 else { return }
+        decisions = try reader.optional { reader in try JSONDecoder().decode([EntryDecision].self, from: try reader.data()) }
+        rerunsHooks = try reader.flag()
     }
 }
 

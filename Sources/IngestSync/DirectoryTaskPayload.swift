@@ -42,6 +42,12 @@ struct DirectoryTaskPayload: Codable, Sendable {
     /// For `path` tasks: set when the parent's task created the collection, so the listing has
     /// nothing in it to compare with or delete. Like `entriesAreNew`, a hint that only saves reads.
     var collectionIsNew: Bool?
+    /// For `file` tasks of a job with a policy: what it decided for each entry (parallel to
+    /// `entries`) beyond the operation, resource and retries, which the task's spec carries.
+    var decisions: [EntryDecision]?
+    /// For a single-entry `file` task whose hook failed: run the entry's hooks again even when its
+    /// registration finds nothing to change (it was registered before the post hook failed).
+    var rerunsHooks: Bool?
 
     var directoryBytes: [UInt8] { rawDirectory.map(Array.init) ?? Array(directory.utf8) }
 
@@ -58,7 +64,8 @@ struct DirectoryTaskPayload: Codable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case spec, directory, rawDirectory, collection, entries, ancestors, entriesAreNew, collectionIsNew, identity, partition
+        case spec, directory, rawDirectory, collection, entries, ancestors, entriesAreNew, collectionIsNew, identity, partition, decisions
+        case rerunsHooks
     }
 
     // Written out so that entries travel as an array of plain strings, which the JSON coders handle
@@ -85,6 +92,8 @@ struct DirectoryTaskPayload: Codable, Sendable {
         collectionIsNew = try container.decodeIfPresent(Bool.self, forKey: .collectionIsNew)
         identity = try container.decodeIfPresent(EntryIdentity.self, forKey: .identity)
         partition = try container.decodeIfPresent(DirectoryPartition.self, forKey: .partition)
+        decisions = try container.decodeIfPresent([EntryDecision].self, forKey: .decisions)
+        rerunsHooks = try container.decodeIfPresent(Bool.self, forKey: .rerunsHooks)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -99,6 +108,8 @@ struct DirectoryTaskPayload: Codable, Sendable {
         try container.encodeIfPresent(collectionIsNew, forKey: .collectionIsNew)
         try container.encodeIfPresent(identity, forKey: .identity)
         try container.encodeIfPresent(partition, forKey: .partition)
+        try container.encodeIfPresent(decisions, forKey: .decisions)
+        try container.encodeIfPresent(rerunsHooks, forKey: .rerunsHooks)
     }
 
     /// The display path of an entry of this directory (escaped where the bytes are not UTF-8).

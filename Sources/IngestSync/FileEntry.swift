@@ -27,6 +27,10 @@ public struct FileEntry: Codable, Sendable, Equatable {
     /// The bytes to open on disk.
     public var nameBytes: [UInt8] { rawName.map(Array.init) ?? Array(name.utf8) }
 
+    /// The name as source paths spell it: `name`, unless a policy renamed the entry in the catalog
+    /// (`character_map`), in which case the name on disk (escaped where it is not UTF-8).
+    public var sourceName: String { rawName.map { NameEscaping.text(for: Array($0)).text } ?? name }
+
     // A `file` task carries up to `files_per_task` entries; one compact string per entry decodes
     // several times faster than a keyed object: "SIZE/MTIME/NAME[/rHEX][/iDEVICE.INODE][/lTARGET]". A
     // name never holds "/", the raw name is hex, and the link target, which may hold "/", comes last.

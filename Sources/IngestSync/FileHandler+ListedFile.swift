@@ -10,11 +10,13 @@ extension FileHandler {
         let payload: DirectoryTaskPayload
         let reader: DirectoryReader
         let cancellation: TaskCancellation
+        /// What the job's policy decided for it beyond the operation and resource (the spec has those).
+        var decision: EntryDecision?
 
         var spec: SyncSpec { payload.spec }
         var nameBytes: [UInt8] { entry.nameBytes }
         /// Built when used: a copy needs it only in an error message.
-        var sourcePath: String { payload.sourcePath(entry.name) }
+        var sourcePath: String { payload.sourcePath(entry.sourceName) }
 
         /// The original name and path of an entry whose name is not UTF-8 (only such names and
         /// checksums of files registered in place need the full path's bytes).
@@ -23,6 +25,10 @@ extension FileHandler {
             if let rawName = entry.rawName { metadata.append(OddNames.originalName(Array(rawName))) }
             if payload.rawDirectory != nil || entry.rawName != nil {
                 metadata.append(OddNames.originalPath(DirectoryReader.joinBytes(payload.directoryBytes, nameBytes)))
+            }
+            if let decision {
+                metadata += decision.metadata
+                if let owner = decision.owner { metadata.append(MetadataTriple(attribute: OddNames.ownerAttribute, value: owner)) }
             }
             return metadata
         }
@@ -59,7 +65,7 @@ extension FileHandler {
             }
             return .register(ObjectRegistration(
                 collection: payload.collection, name: entry.name, size: Int64(info.st_size), mtimeNanos: info.mtimeNanos,
-                resource: spec.replicaResource, physicalPath: sourcePath, checksum: checksum, metadata: metadata,
+                resource: spec.replicaResource, physicalPath: decision?.physicalPath ?? sourcePath, checksum: checksum, metadata: metadata,
                 alwaysUpdate: spec.ignoreCache), bytesCopied: 0)
         }
 

@@ -7,6 +7,7 @@ import Synchronization
 /// it is recorded in the failed registry as a task of its own, which `ingest requeue` can run again.
 struct FileHandler: TaskHandler {
     let catalog: any Catalog
+    var policies = PolicyProvider(factory: PolicyFactory())
     /// Resources never change once recorded (the catalog refuses a conflicting definition), so a
     /// worker looks each one up once, not once per task.
     let resources = ResourceCache()
@@ -21,21 +22,36 @@ struct FileHandler: TaskHandler {
     }
 
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
-        let payload = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
+        var payload = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
         let spec = payload.spec
-        let entries = payload.entries ?? []
+        let isSingleEntry = payload.entries?.count == 1
         let storage = try await StorageTarget.resolve(spec, resources: resources, catalog: catalog)
         let existing: [ExactName: ReplicaState] =
             spec.operation.copiesData && payload.entriesAreNew != true
-            ? try await catalog.replicaStates(in: payload.collection, names: entries.map(\.name), resource: spec.replicaResource)
+            ? try await catalog.replicaStates(in: payload.collection, names: (payload.entries ?? []).map(\.name), resource: spec.replicaResource)
             : [:]
+        var hooks: ObjectHooks?
+        var hookFailures: [NewTask] = []
+        if spec.policy != nil {
+            let policy = try await policies.policy(
+                for: spec, job: task.job, services: PolicyServices(catalog: catalog, broker: context.broker, logger: context.logger))
+            hooks = try await ObjectHooks.make(
+                policy: policy, job: PolicyJob(name: task.job, spec: spec), payload: payload,
+                existing: spec.operation.copiesData && payload.entriesAreNew != true ? existing : nil, catalog: catalog)
+            if let failures = try await hooks?.runPre(payload.entries ?? []), !failures.isEmpty {
+                if isSingleEntry, let failure = failures.values.first { throw SingleEntryFailure(description: failure) }
+                hookFailures = dropFailed(failures, from: &payload, task: task)
+            }
+        }
+        let entries = payload.entries ?? []
         // Reading the user's files happens on a blocking-I/O thread: a file on a hung mount must not
         // hold a cooperative thread.
         let cancellation = context.cancellation
+        let workPayload = payload
         let batch = try await BlockingIO.run(cancellation: cancellation) {
-            try self.syncFiles(entries, payload: payload, storage: storage, existing: existing, task: task, cancellation: cancellation)
+            try self.syncFiles(entries, payload: workPayload, storage: storage, existing: existing, task: task, cancellation: cancellation)
         }
-        var result = TaskResult(spawned: batch.failedEntries, counters: batch.counters)
+        var result = TaskResult(spawned: batch.failedEntries + hookFailures, counters: batch.counters)
         let registrations = batch.registrations
         let bytesCopied = batch.bytesCopied
         let replacedCopies = batch.replacedCopies
@@ -46,6 +62,19 @@ struct FileHandler: TaskHandler {
         }
 
         let outcomes = try await catalog.register(registrations)
+        if var objectHooks = hooks {
+            // Post hooks for what changed (and for NO_OP entries, where nothing does), and for an entry
+            // whose earlier post hook failed after its registration.
+            var changed = Set(batch.leftAlone)
+            for (registration, outcome) in zip(registrations, outcomes) where outcome != .unchanged || payload.rerunsHooks == true {
+                changed.insert(ExactName(registration.name))
+            }
+            let failures = try await objectHooks.runPost(entries.filter { changed.contains(ExactName($0.name)) })
+            if isSingleEntry, payload.rerunsHooks == true, let failure = failures.values.first {
+                throw SingleEntryFailure(description: failure)
+            }
+            result.spawned += dropFailed(failures, from: &payload, task: task)
+        }
         if case .vault(let vault) = storage {
             let vault = StoredCopies.normalizedVault(vault)
             for path in replacedCopies where StoredCopies.isRemovable(path, vault: vault, source: spec.source) { unlink(path) }
@@ -76,6 +105,8 @@ struct FileHandler: TaskHandler {
         var counters: [String: Int64] = [:]
         var failedEntries: [NewTask] = []
         var firstError: String?
+        /// Entries the operation left as they are (NO_OP): their hooks still fire.
+        var leftAlone: [ExactName] = []
     }
 
     /// Opens the batch's directory and vault directory and performs the operation on every entry;
@@ -101,7 +132,7 @@ struct FileHandler: TaskHandler {
             copyDirectory = try FileCopier.Destination(path: StoredCopies.vaultDirectory(vault: vault, collection: payload.collection))
         }
         var work = BatchWork()
-        for entry in entries {
+        for (index, entry) in entries.enumerated() {
             try cancellation.check()
             do {
                 var known = existing.isEmpty ? nil : existing[ExactName(entry.name)]
@@ -113,14 +144,21 @@ struct FileHandler: TaskHandler {
                     // this file gets a copy of its own.
                     known?.replica = nil
                 }
-                switch try action(for: entry, payload: payload, reader: reader, copyDirectory: copyDirectory, existing: known, cancellation: cancellation) {
+                let decision = payload.decisions.flatMap { index < $0.count ? $0[index] : nil }
+                switch try action(
+                    for: entry, decision: decision, payload: payload, reader: reader, copyDirectory: copyDirectory, existing: known,
+                    cancellation: cancellation)
+                {
                 case .register(let registration, let copied, let replaced):
                     work.registrations.append(registration)
                     work.bytesCopied += copied
                     if let replaced { work.replacedCopies.append(replaced) }
                 case .leave(let counter):
                     work.counters[counter, default: 0] += 1
-                    if counter == Counter.entriesSkipped { work.counters[Counter.skippedPrefix + "no_op", default: 0] += 1 }
+                    if counter == Counter.entriesSkipped {
+                        work.counters[Counter.skippedPrefix + "no_op", default: 0] += 1
+                        work.leftAlone.append(ExactName(entry.name))
+                    }
                 }
             } catch let error as FileSystemError {
                 work.firstError = work.firstError ?? error.description
@@ -139,10 +177,10 @@ struct FileHandler: TaskHandler {
     /// Decides and performs what the operation does with one file.
     /// - Parameter copyDirectory: where copy operations write this batch's copies.
     private func action(
-        for entry: FileEntry, payload: DirectoryTaskPayload, reader: DirectoryReader, copyDirectory: FileCopier.Destination?,
-        existing: ReplicaState?, cancellation: TaskCancellation
+        for entry: FileEntry, decision: EntryDecision?, payload: DirectoryTaskPayload, reader: DirectoryReader,
+        copyDirectory: FileCopier.Destination?, existing: ReplicaState?, cancellation: TaskCancellation
     ) throws -> EntryAction {
-        let file = ListedFile(entry: entry, payload: payload, reader: reader, cancellation: cancellation)
+        let file = ListedFile(entry: entry, payload: payload, reader: reader, cancellation: cancellation, decision: decision)
         if let linkTarget = entry.linkTarget { return try file.registerLink(target: linkTarget) }
         switch payload.spec.operation {
         case .noOp:
@@ -159,15 +197,43 @@ struct FileHandler: TaskHandler {
 
     /// With retries allowed the entry gets a task of its own that retries by the job's policy;
     /// otherwise it goes straight to the failed registry.
-    private func singleEntryTask(_ entry: FileEntry, payload: DirectoryTaskPayload, task: ClaimedTask, error: String) -> NewTask {
+    private func singleEntryTask(
+        _ entry: FileEntry, payload: DirectoryTaskPayload, task: ClaimedTask, error: String, rerunsHooks: Bool = false
+    ) -> NewTask {
         var single = payload
+        if let entries = payload.entries, let decisions = payload.decisions, let index = entries.firstIndex(of: entry), index < decisions.count {
+            single.decisions = [decisions[index]]
+        }
         single.entries = [entry]
+        if rerunsHooks { single.rerunsHooks = true }
         let spec = payload.spec
         return NewTask(
             job: task.job, queue: task.queue, kind: SyncTaskKind.file,
-            key: payload.sourcePath(entry.name),
+            key: payload.sourcePath(entry.sourceName),
             payload: PayloadCoding.encode(single), retry: spec.retry, entryCount: 1,
             failedWithError: spec.retry.maxRetries > 0 ? nil : error)
+    }
+}
+
+extension FileHandler {
+    /// Takes the entries whose hook failed out of the batch, each into a task of its own (retried by
+    /// the job's policy, or recorded as failed with the hook's traceback).
+    fileprivate func dropFailed(_ failures: [ExactName: String], from payload: inout DirectoryTaskPayload, task: ClaimedTask) -> [NewTask] {
+        guard !failures.isEmpty, let entries = payload.entries else { return [] }
+        var spawned: [NewTask] = []
+        var keptEntries: [FileEntry] = []
+        var keptDecisions: [EntryDecision] = []
+        for (index, entry) in entries.enumerated() {
+            if let error = failures[ExactName(entry.name)] {
+                spawned.append(singleEntryTask(entry, payload: payload, task: task, error: error, rerunsHooks: true))
+            } else {
+                keptEntries.append(entry)
+                if let decisions = payload.decisions, index < decisions.count { keptDecisions.append(decisions[index]) }
+            }
+        }
+        payload.entries = keptEntries
+        if payload.decisions != nil { payload.decisions = keptDecisions }
+        return spawned
     }
 }
 

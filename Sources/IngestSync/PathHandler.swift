@@ -9,6 +9,7 @@ import IngestCore
 /// slice of the listing; unchanged files are counted here and never reach a `file` task.
 struct PathHandler: TaskHandler {
     let catalog: any Catalog
+    var policies = PolicyProvider(factory: PolicyFactory())
     var kind: String { SyncTaskKind.path }
 
     /// How many listed files are compared against the catalog in one query.
@@ -20,7 +21,7 @@ struct PathHandler: TaskHandler {
     static let partitionThreshold = 10_000
 
     /// A subdirectory to descend into.
-    private struct Subdirectory: Sendable {
+    struct Subdirectory: Sendable {
         var name: String
         var rawName: [UInt8]?
         var nameBytes: [UInt8]
@@ -28,14 +29,25 @@ struct PathHandler: TaskHandler {
         var identity: EntryIdentity?
         /// Reached through a symbolic link (`--follow_symlinks`).
         var viaLink = false
+
+        /// A policy renamed it in the catalog (`character_map`).
+        var renamed = false
+
+        /// The name as source paths spell it (differs from `name` when a policy renamed the collection).
+        var sourceName: String { rawName == nil ? name : NameEscaping.text(for: nameBytes).text }
     }
 
     /// What the listing made of one entry.
-    private enum Listed: Sendable {
+    enum Listed: Sendable {
         case skipped(reason: String)
         case failed(FileEntry, error: String)
         case directory(Subdirectory)
         case file(FileEntry)
+
+        /// The catalog name of a directory a policy renamed.
+        var renamedDirectory: ExactName? {
+            if case .directory(let directory) = self, directory.renamed { ExactName(directory.name) } else { nil }
+        }
     }
 
     /// Up to `lookupSliceSize` entries, read on a blocking-I/O thread.
@@ -65,7 +77,16 @@ struct PathHandler: TaskHandler {
     }
 
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
-        let payload = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
+        var decoded = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
+        let policy: any SyncPolicy = decoded.spec.policy == nil
+            ? JobOptionsPolicy()
+            : try await policies.policy(
+                for: decoded.spec, job: task.job, services: PolicyServices(catalog: catalog, broker: context.broker, logger: context.logger))
+        let policyJob = PolicyJob(name: task.job, spec: decoded.spec)
+        if policy.capabilities.decidesDeleteMode {
+            decoded.spec.deleteMode = try await directoryDeleteMode(policy: policy, job: policyJob, payload: decoded)
+        }
+        let payload = decoded
         let spec = payload.spec
         let exclusions = try CompiledExclusions(spec.exclusions)
         let cancellation = context.cancellation
@@ -104,7 +125,12 @@ struct PathHandler: TaskHandler {
                 return shares(of: payload, entries: Int(entriesSeen) + rest, task: task)
             }
             if deleting { listedNames.formUnion(slice.names) }
-            for item in slice.items {
+            var items = slice.items
+            if policy.capabilities.namesDirectories {
+                items = try await decideDirectories(items, policy: policy, job: policyJob, payload: payload, result: &result)
+                if deleting { listedNames.formUnion(items.compactMap(\.renamedDirectory)) }
+            }
+            for item in items {
                 switch item {
                 case .skipped(let reason):
                     skip(&result, reason: reason)
@@ -122,7 +148,13 @@ struct PathHandler: TaskHandler {
                 if ownership == nil && spec.operation.copiesData && payload.collectionIsNew != true {
                     ownership = try await Ownership(spec: spec, catalog: catalog)
                 }
-                try await queueChangedFiles(pendingFiles, task: task, payload: payload, ownership: ownership, result: &result)
+                if policy.capabilities.decidesFiles {
+                    let decided = try await decideFiles(pendingFiles, policy: policy, job: policyJob, task: task, payload: payload, result: &result)
+                    if deleting { listedNames.formUnion(decided.renamed) }
+                    try await queueDecidedFiles(decided, task: task, payload: payload, result: &result)
+                } else {
+                    try await queueChangedFiles(pendingFiles, task: task, payload: payload, ownership: ownership, result: &result)
+                }
                 pendingFiles.removeAll(keepingCapacity: true)
             }
             if slice.ended { break }
@@ -135,9 +167,13 @@ struct PathHandler: TaskHandler {
         if spec.followSymlinks, let broker = context.broker {
             subdirectories = try await firstVisits(subdirectories, broker: broker, task: task, payload: payload, result: &result)
         }
-        try await createCollections(for: subdirectories, payload: payload, ancestors: ancestors, task: task, result: &result)
+        let collectionHooks = CollectionHooks(policy: policy, job: policyJob, existing: existing?.collections)
+        try await createCollections(
+            for: subdirectories, payload: payload, ancestors: ancestors, hooks: collectionHooks, task: task, result: &result)
         if deleting, let existing {
-            try await deleteVanished(listedNames: listedNames, existing: existing, payload: payload, result: &result)
+            try await deleteVanished(
+                listedNames: listedNames, existing: existing, payload: payload,
+                hooks: DeleteHooks(policy: policy, job: policyJob), task: task, result: &result)
         }
         return result
     }
@@ -156,8 +192,8 @@ struct PathHandler: TaskHandler {
         for slice in subdirectories.chunked(into: Self.lookupSliceSize) {
             let claims = slice.map { subdirectory in
                 FirstClaim(
-                    key: subdirectory.identity.map { "dir \($0.device):\($0.inode)" } ?? "path \(payload.sourcePath(subdirectory.name))",
-                    owner: payload.sourcePath(subdirectory.name))
+                    key: subdirectory.identity.map { "dir \($0.device):\($0.inode)" } ?? "path \(payload.sourcePath(subdirectory.sourceName))",
+                    owner: payload.sourcePath(subdirectory.sourceName))
             }
             let owners = try await broker.claimFirst(job: task.job, claims: claims)
             for ((subdirectory, claim), owner) in zip(zip(slice, claims), owners) {
@@ -287,27 +323,30 @@ struct PathHandler: TaskHandler {
     }
 
     /// An entry that failed while listing: recorded in the failed registry as a `file` task of its own.
-    private func failedEntry(_ entry: FileEntry, error: String, task: ClaimedTask, payload: DirectoryTaskPayload) -> NewTask {
+    func failedEntry(_ entry: FileEntry, error: String, task: ClaimedTask, payload: DirectoryTaskPayload) -> NewTask {
         var single = payload
         single.entries = [entry]
         single.ancestors = nil
         return NewTask(
-            job: task.job, queue: payload.spec.queues.file, kind: SyncTaskKind.file, key: payload.sourcePath(entry.name),
+            job: task.job, queue: payload.spec.queues.file, kind: SyncTaskKind.file, key: payload.sourcePath(entry.sourceName),
             payload: PayloadCoding.encode(single), retry: payload.spec.retry, entryCount: 1, failedWithError: error)
     }
 
-    private func skip(_ result: inout TaskResult, reason: String) {
+    func skip(_ result: inout TaskResult, reason: String) {
         result.add(1, to: Counter.entriesSkipped)
         result.add(1, to: Counter.skippedPrefix + reason)
     }
 
     /// Counts unchanged files and queues the rest in `file` tasks of `files_per_task` entries; files
     /// the catalog does not have at all go in tasks of their own, marked so that they skip the look-up.
-    private func queueChangedFiles(
-        _ files: [FileEntry], task: ClaimedTask, payload: DirectoryTaskPayload, ownership: Ownership?, result: inout TaskResult
+    func queueChangedFiles(
+        _ files: [FileEntry], decisions: [EntryDecision]? = nil, task: ClaimedTask, payload: DirectoryTaskPayload, ownership: Ownership?,
+        result: inout TaskResult
     ) async throws {
         guard !files.isEmpty else { return }
         let spec = payload.spec
+        // Files and their decisions travel together through change detection and batching.
+        let decisionOf: [ExactName: EntryDecision] = decisions.map { Dictionary(zip(files.map { ExactName($0.name) }, $0), uniquingKeysWith: { first, _ in first }) } ?? [:]
         var changed = files
         var new: [FileEntry] = []
         if payload.collectionIsNew == true {
@@ -329,8 +368,13 @@ struct PathHandler: TaskHandler {
                 }
                 // A copy operation's file is unchanged only when its replica is this job's copy; a link is
                 // registered in place, and a file that was a link when last listed must now be copied.
-                let isSameReplica = file.linkTarget != nil || !spec.operation.copiesData
+                var isSameReplica = file.linkTarget != nil || !spec.operation.copiesData
                     ? replica.isInDirectory : ownership?.isCopy(replica) ?? false
+                if !spec.operation.copiesData || file.linkTarget != nil, let expected = expectedPhysicalPath(of: file, decision: decisionOf[ExactName(file.name)], payload: payload) {
+                    // Registered at a path the policy chose (`target_path`), or under its name on disk
+                    // when the policy renamed it in the catalog.
+                    isSameReplica = replica.physicalPath == expected
+                }
                 if replica.size == file.size, replica.mtimeNanos == file.mtimeNanos, isSameReplica {
                     unchanged += 1
                     unchangedBytes += file.size
@@ -348,20 +392,32 @@ struct PathHandler: TaskHandler {
                 filePayload.ancestors = nil
                 filePayload.collectionIsNew = nil
                 filePayload.entriesAreNew = areNew ? true : nil
+                if !decisionOf.isEmpty { filePayload.decisions = batch.map { decisionOf[ExactName($0.name)] ?? .jobDefault } }
                 result.spawned.append(NewTask(
                     job: task.job, queue: spec.queues.file, kind: SyncTaskKind.file,
-                    key: payload.sourcePath(batch[batch.startIndex].name),
+                    key: payload.sourcePath(batch[batch.startIndex].sourceName),
                     payload: PayloadCoding.encode(filePayload), retry: spec.retry, entryCount: batch.count))
             }
         }
     }
 
     private func createCollections(
-        for subdirectories: [Subdirectory], payload: DirectoryTaskPayload, ancestors: [EntryIdentity],
+        for subdirectories: [Subdirectory], payload: DirectoryTaskPayload, ancestors: [EntryIdentity], hooks: CollectionHooks?,
         task: ClaimedTask, result: inout TaskResult
     ) async throws {
         let spec = payload.spec
-        let sorted = subdirectories.sorted { $0.name < $1.name }
+        var sorted = subdirectories.sorted { $0.name < $1.name }
+        var hookFailures: [ExactName: String] = [:]
+        if let hooks {
+            // A directory whose pre hook raised is neither created nor listed; it is recorded as a failed
+            // listing, which `ingest requeue` runs again.
+            let failures = try await hooks.run(pre: true, sorted, payload: payload)
+            for subdirectory in sorted {
+                guard let error = failures[ExactName(subdirectory.name)] else { continue }
+                result.spawned.append(childTask(subdirectory, payload: payload, ancestors: ancestors, isNew: false, task: task, failedWithError: error))
+            }
+            sorted.removeAll { failures[ExactName($0.name)] != nil }
+        }
         let collections = sorted.map { LogicalPath.join(payload.collection, $0.name) }
         var created: [Bool] = []
         created.reserveCapacity(collections.count)
@@ -378,22 +434,41 @@ struct PathHandler: TaskHandler {
             }
         }
         if !creating { created = Array(repeating: false, count: collections.count) }
-        for ((subdirectory, collection), isNew) in zip(zip(sorted, collections), created) {
-            let directory = payload.sourcePath(subdirectory.name)
-            let directoryBytes = DirectoryReader.joinBytes(payload.directoryBytes, subdirectory.nameBytes)
-            let needsRawPath = payload.rawDirectory != nil || subdirectory.rawName != nil
-            if creating, let rawName = subdirectory.rawName {
-                try await catalog.addMetadata([OddNames.originalName(rawName)], to: collection)
+        for (subdirectory, collection) in zip(sorted, collections) where creating {
+            if let rawName = subdirectory.rawName {
+                var metadata = [OddNames.originalName(rawName)]
+                if subdirectory.renamed { metadata.append(Self.renamedFrom(subdirectory.sourceName, directory: payload.directory)) }
+                try await catalog.addMetadata(metadata, to: collection)
             }
-            var child = DirectoryTaskPayload(
-                spec: spec, directory: directory, rawDirectory: needsRawPath ? Data(directoryBytes) : nil,
-                collection: collection, entries: nil, ancestors: spec.followSymlinks ? ancestors : nil)
-            child.collectionIsNew = isNew ? true : nil
-            child.identity = subdirectory.identity
-            result.spawned.append(NewTask(
-                job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: directory,
-                payload: PayloadCoding.encode(child), retry: spec.retry))
         }
+        if let hooks {
+            // Post hooks for the collections made (for NO_OP, those that would have been).
+            let made = zip(sorted, created).filter { creating ? $0.1 : true }.map(\.0)
+            hookFailures = try await hooks.run(pre: false, made, payload: payload)
+        }
+        for (subdirectory, isNew) in zip(sorted, created) {
+            result.spawned.append(childTask(
+                subdirectory, payload: payload, ancestors: ancestors, isNew: isNew, task: task, failedWithError: hookFailures[ExactName(subdirectory.name)]))
+        }
+    }
+
+    /// The `path` task that lists a subdirectory.
+    private func childTask(
+        _ subdirectory: Subdirectory, payload: DirectoryTaskPayload, ancestors: [EntryIdentity], isNew: Bool, task: ClaimedTask,
+        failedWithError: String? = nil
+    ) -> NewTask {
+        let spec = payload.spec
+        let directory = payload.sourcePath(subdirectory.sourceName)
+        let directoryBytes = DirectoryReader.joinBytes(payload.directoryBytes, subdirectory.nameBytes)
+        let needsRawPath = payload.rawDirectory != nil || subdirectory.rawName != nil
+        var child = DirectoryTaskPayload(
+            spec: spec, directory: directory, rawDirectory: needsRawPath ? Data(directoryBytes) : nil,
+            collection: LogicalPath.join(payload.collection, subdirectory.name), entries: nil, ancestors: spec.followSymlinks ? ancestors : nil)
+        child.collectionIsNew = isNew ? true : nil
+        child.identity = subdirectory.identity
+        return NewTask(
+            job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: directory,
+            payload: PayloadCoding.encode(child), retry: spec.retry, failedWithError: failedWithError)
     }
 
     /// Applies the delete mode to catalog entries of this collection that the listing no longer has.
@@ -402,7 +477,8 @@ struct PathHandler: TaskHandler {
     /// the collection (another source, or another resource) keeps its entries, and a sub-collection
     /// that holds any of them stays.
     private func deleteVanished(
-        listedNames: Set<ExactName>, existing: ExistingChildren, payload: DirectoryTaskPayload, result: inout TaskResult
+        listedNames: Set<ExactName>, existing: ExistingChildren, payload: DirectoryTaskPayload, hooks: DeleteHooks?, task: ClaimedTask,
+        result: inout TaskResult
     ) async throws {
         let vanishedObjects = existing.objectNames.filter { !listedNames.contains(ExactName($0)) }
         let vanishedCollections = existing.collectionNames.filter { !listedNames.contains(ExactName($0)) }
@@ -434,8 +510,34 @@ struct PathHandler: TaskHandler {
             }
         }
         guard !objects.isEmpty || !collections.isEmpty else { return }
+        if let hooks {
+            let failures = try await hooks.run(pre: true, objects: objects, collections: collections, payload: payload)
+            if !failures.isEmpty {
+                // Kept for now; the listing is recorded as failed with the hook's error, and `ingest
+                // requeue` lists the directory, and deletes, again.
+                objects.removeAll { failures[ExactName($0)] != nil }
+                collections.removeAll { failures[ExactName($0)] != nil }
+                result.spawned.append(failedListing(payload, task: task, error: failures.values.sorted().joined(separator: "\n")))
+            }
+            guard !objects.isEmpty || !collections.isEmpty else { return }
+        }
         try await applyDeleteMode(spec.deleteMode, objects: objects, collections: collections, payload: payload)
         result.add(Int64(objects.count + collections.count), to: Counter.entriesDeleted)
+        if let hooks {
+            let failures = try await hooks.run(pre: false, objects: objects, collections: collections, payload: payload)
+            if !failures.isEmpty {
+                result.spawned.append(failedListing(payload, task: task, error: failures.values.sorted().joined(separator: "\n")))
+            }
+        }
+    }
+
+    /// This listing, recorded as failed with `error` (a hook that raised), for `ingest requeue`.
+    private func failedListing(_ payload: DirectoryTaskPayload, task: ClaimedTask, error: String) -> NewTask {
+        var again = payload
+        again.partition = payload.partition
+        return NewTask(
+            job: task.job, queue: payload.spec.queues.path, kind: SyncTaskKind.path, key: payload.directory,
+            payload: PayloadCoding.encode(again), retry: payload.spec.retry, failedWithError: error)
     }
 
     /// A file that became a directory, or a directory that became a file: the old entry makes way for
@@ -563,6 +665,9 @@ struct Ownership: Sendable {
 
 /// Metadata that keeps what escaping and link registration would otherwise lose.
 public enum OddNames {
+    /// Who a policy's `as_user` says owns the object.
+    public static let ownerAttribute = "ingest::owner"
+
     static func originalName(_ bytes: [UInt8]) -> MetadataTriple {
         MetadataTriple(attribute: "ingest::original_name", value: Data(bytes).base64EncodedString(), units: "base64")
     }

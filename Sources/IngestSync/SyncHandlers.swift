@@ -5,8 +5,16 @@ import IngestCore
 /// `file` tasks register batches of up to `files_per_task` entries.
 public enum SyncJob {
     /// The handlers a worker needs to run sync tasks against `catalog`.
-    public static func handlers(catalog: any Catalog) -> [any TaskHandler] {
-        [RestartHandler(catalog: catalog), PathHandler(catalog: catalog), FileHandler(catalog: catalog)]
+    static func handlers(catalog: any Catalog, policies: PolicyProvider) -> [any TaskHandler] {
+        [
+            RestartHandler(catalog: catalog, policies: policies), PathHandler(catalog: catalog, policies: policies),
+            FileHandler(catalog: catalog, policies: policies),
+        ]
+    }
+
+    /// The handlers of a worker whose jobs may name policies `factory` builds.
+    public static func handlers(catalog: any Catalog, policies factory: PolicyFactory = PolicyFactory()) -> [any TaskHandler] {
+        handlers(catalog: catalog, policies: PolicyProvider(factory: factory))
     }
 
     /// Checks the source, target, operation, resource, delete mode and exclusions before anything
@@ -19,7 +27,7 @@ public enum SyncJob {
     public static func prepare(
         _ spec: SyncSpec, jobName: String, catalog: any Catalog, resources: [StorageResource] = [],
         defaultResource: String? = nil, configurationSource: String = "the configuration file",
-        schedule: JobSchedule? = nil, profileFilename: String? = nil
+        schedule: JobSchedule? = nil, profileFilename: String? = nil, policies: PolicyFactory = PolicyFactory()
     ) async throws -> (JobDefinition, [NewTask]) {
         var spec = spec
         spec.target = try LogicalPath.normalize(spec.target).get()
@@ -67,14 +75,22 @@ public enum SyncJob {
                 throw IngestError.invalidTarget(path: spec.target, reason: reason)
             }
         }
+        if let policy = spec.policy { try await policies.check(policy) }
         // Only once everything is known to be valid: refused input changes nothing.
         if let resourceToRecord { try await catalog.ensureResource(resourceToRecord) }
+        if spec.policy != nil {
+            // A policy may send entries to any resource of the configuration (`to_resource`): workers
+            // find resources in the catalog.
+            for resource in resources where resource.name != resourceToRecord?.name { try await catalog.ensureResource(resource) }
+        }
         let job = JobDefinition(
             name: jobName, kind: SyncSpec.jobKind, spec: PayloadCoding.encode(spec), schedule: schedule,
             profileFilename: profileFilename)
+        var taskSpec = spec
+        taskSpec.policy = spec.policy?.withoutText
         var restart = NewTask(
             job: jobName, queue: spec.queues.restart, kind: SyncTaskKind.restart, key: spec.source,
-            payload: PayloadCoding.encode(spec), retry: spec.retry)
+            payload: PayloadCoding.encode(taskSpec), retry: spec.retry)
         if case .cron = schedule {
             // A cron job's first pass is at its first matching time; an interval job starts now.
             restart.notBefore = schedule?.nextRun(after: currentTimestamp())
@@ -148,10 +164,12 @@ public enum SyncJob {
 /// Begins a pass: makes sure the target collection exists and lists the source root.
 struct RestartHandler: TaskHandler {
     let catalog: any Catalog
+    var policies = PolicyProvider(factory: PolicyFactory())
     var kind: String { SyncTaskKind.restart }
 
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
         let spec = try PayloadCoding.decode(SyncSpec.self, from: task)
+        if spec.policy != nil { try await runStartHooks(spec: spec, task: task, context: context) }
         var result = TaskResult()
         result.add(1, to: Counter.entriesSeen)
         if spec.operation == .noOp {
@@ -166,5 +184,29 @@ struct RestartHandler: TaskHandler {
             job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: spec.source,
             payload: PayloadCoding.encode(payload), retry: spec.retry))
         return result
+    }
+}
+
+extension RestartHandler {
+    /// `pre_job` before the first pass of a job, `pre_pass` before every pass. A hook that raises
+    /// fails the pass with its traceback, before anything is synced.
+    private func runStartHooks(spec: SyncSpec, task: ClaimedTask, context: TaskContext) async throws {
+        let policy = try await policies.policy(
+            for: spec, job: task.job, services: PolicyServices(catalog: catalog, broker: context.broker, logger: context.logger))
+        let defined = policy.capabilities.hooks
+        guard defined.contains(.preJob) || defined.contains(.prePass) else { return }
+        var hooks: [PolicyHook] = []
+        if defined.contains(.preJob) {
+            // The first pass: later passes of a periodic job have ended passes before them.
+            let pass = try await context.broker?.job(named: task.job)?.pass ?? 1
+            if pass <= 1 { hooks.append(.preJob) }
+        }
+        if defined.contains(.prePass) { hooks.append(.prePass) }
+        guard !hooks.isEmpty else { return }
+        let root = PolicyEntry(path: spec.source, target: spec.target, entryType: .directory)
+        let outcomes = try await policy.runHooks(hooks.map { HookCall(hook: $0, entry: root) }, job: PolicyJob(name: task.job, spec: spec))
+        for (hook, outcome) in zip(hooks, outcomes) {
+            if let error = outcome.error { throw PermanentTaskError("\(hook.rawValue) failed:\n\(error)") }
+        }
     }
 }

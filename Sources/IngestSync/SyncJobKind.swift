@@ -8,11 +8,17 @@ public struct SyncJobKind: JobKind {
     public var defaultResource: String?
     /// Where the resources were defined, for messages (`~/.ingest/config.yaml`).
     public var configurationSource: String
+    /// Builds the policies of `--event_handler` and `--policy` jobs (and any a program registers).
+    public var policies: PolicyFactory
 
-    public init(resources: [StorageResource] = [], defaultResource: String? = nil, configurationSource: String = "the configuration file") {
+    public init(
+        resources: [StorageResource] = [], defaultResource: String? = nil, configurationSource: String = "the configuration file",
+        policies: PolicyFactory = PolicyFactory()
+    ) {
         self.resources = resources
         self.defaultResource = defaultResource
         self.configurationSource = configurationSource
+        self.policies = policies
     }
 
     public var name: String { SyncSpec.jobKind }
@@ -24,7 +30,7 @@ public struct SyncJobKind: JobKind {
     }
 
     public func handlers(_ resources: JobResources) -> [any TaskHandler] {
-        SyncJob.handlers(catalog: resources.catalog)
+        SyncJob.handlers(catalog: resources.catalog, policies: PolicyProvider(factory: policies))
     }
 
     /// - Throws: `IngestError` naming the option and the fix; a spec that is not a sync spec names
@@ -39,7 +45,8 @@ public struct SyncJobKind: JobKind {
         let recorded = try await Self.keepingRecordedSpelling(resources, catalog: live.catalog)
         return try await SyncJob.prepare(
             spec, jobName: request.name, catalog: live.catalog, resources: recorded, defaultResource: defaultResource,
-            configurationSource: configurationSource, schedule: request.schedule, profileFilename: request.profileFilename)
+            configurationSource: configurationSource, schedule: request.schedule, profileFilename: request.profileFilename,
+            policies: policies)
     }
 
     public func report(_ status: JobStatus, queues: [String: QueueCounts]) -> JobReport {

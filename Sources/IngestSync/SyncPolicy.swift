@@ -249,6 +249,8 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
         case python
         /// Declarative rules, run by `YAMLPolicy`.
         case yaml
+        /// A policy a program embedding Ingest registered under `filename` (`PolicyFactory.registered`).
+        case registered
     }
 
     public var language: Language
@@ -264,6 +266,11 @@ public struct PolicyDocument: Codable, Sendable, Equatable {
         self.filename = filename
         self.text = text
         digest = SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A policy a program registered with `PolicyFactory.registered` under `name`.
+    public static func registered(_ name: String) -> PolicyDocument {
+        PolicyDocument(language: .registered, filename: name, text: name)
     }
 
     /// The same document without its text, as task payloads carry it.

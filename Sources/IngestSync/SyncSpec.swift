@@ -34,12 +34,15 @@ public struct SyncSpec: Codable, Sendable, Equatable {
     public var exclusions: ExclusionRules
     public var followSymlinks: Bool
     public var deleteMode: DeleteMode
+    /// Per-entry policy and hooks (`--event_handler`, `--policy`); nil: every entry gets the options above.
+    /// Its text is in the job's record only; task payloads carry it without (`PolicyDocument.withoutText`).
+    public var policy: PolicyDocument?
 
     public init(
         source: String, target: String, filesPerTask: Int = 50, ignoreCache: Bool = false, initialIngest: Bool = false,
         queues: SyncQueues = SyncQueues(), retry: RetryPolicy = .default, operation: SyncOperation = .registerSync,
         resource: String? = nil, checksum: ChecksumAlgorithm? = nil, exclusions: ExclusionRules = ExclusionRules(),
-        followSymlinks: Bool = false, deleteMode: DeleteMode = .doNotDelete
+        followSymlinks: Bool = false, deleteMode: DeleteMode = .doNotDelete, policy: PolicyDocument? = nil
     ) {
         self.source = source
         self.target = target
@@ -54,6 +57,7 @@ public struct SyncSpec: Codable, Sendable, Equatable {
         self.exclusions = exclusions
         self.followSymlinks = followSymlinks
         self.deleteMode = deleteMode
+        self.policy = policy
     }
 
     /// The resource this job's replicas go on.

@@ -25,20 +25,29 @@ public final class EmbeddedEngine: @unchecked Sendable {
     }
 
     /// Submits a sync job and runs an in-process worker until the job has ended.
-    /// - Parameter resources: the resources a configuration file would define.
+    /// - Parameters:
+    ///   - resources: the resources a configuration file would define.
+    ///   - policies: builds the job's policy, when its spec names one.
     @discardableResult
-    public func sync(_ spec: SyncSpec, job: String = "test", concurrency: Int = 2, resources: [StorageResource] = []) async throws -> JobStatus {
-        let (definition, tasks) = try await SyncJob.prepare(spec, jobName: job, catalog: catalog, resources: resources)
+    public func sync(
+        _ spec: SyncSpec, job: String = "test", concurrency: Int = 2, resources: [StorageResource] = [],
+        policies: PolicyFactory = PolicyFactory()
+    ) async throws -> JobStatus {
+        let (definition, tasks) = try await SyncJob.prepare(spec, jobName: job, catalog: catalog, resources: resources, policies: policies)
         try await broker.submit(definition, tasks: tasks)
-        return try await runWorker(until: job, queues: [spec.queues.restart, spec.queues.path, spec.queues.file], concurrency: concurrency)
+        return try await runWorker(
+            until: job, queues: [spec.queues.restart, spec.queues.path, spec.queues.file], concurrency: concurrency, policies: policies)
     }
 
     /// Runs a worker on `queues` until `job` has ended.
-    public func runWorker(until job: String, queues: [String] = ["restart", "path", "file"], concurrency: Int = 2) async throws -> JobStatus {
-        var logger = Logger(label: "ingest.test")
-        logger.logLevel = .error
+    public func runWorker(
+        until job: String, queues: [String] = ["restart", "path", "file"], concurrency: Int = 2, policies: PolicyFactory = PolicyFactory(),
+        logHandler: (any LogHandler)? = nil
+    ) async throws -> JobStatus {
+        var logger = logHandler.map { handler in Logger(label: "ingest.test", factory: { _ in handler }) } ?? Logger(label: "ingest.test")
+        logger.logLevel = logHandler == nil ? .error : .info
         let worker = Worker(
-            broker: broker, handlers: SyncJob.handlers(catalog: catalog),
+            broker: broker, handlers: SyncJob.handlers(catalog: catalog, policies: policies),
             configuration: WorkerConfiguration(queues: queues, concurrency: concurrency, leaseDuration: 5, stopWhenJobEnds: job),
             logger: logger)
         try await worker.run()
