@@ -90,13 +90,31 @@ public struct JobDefinition: Sendable, Codable, Equatable {
     public var schedule: JobSchedule?
     /// When set, workers append one JSON line per task of this job to this file (`--profile`).
     public var profileFilename: String?
+    /// Tasks queued once a pass has nothing else left (a sync's `post_job` hook); the pass ends
+    /// when they end. Not queued for a stopped job. Queued again when more work reopens the pass.
+    public var finalTasks: [NewTask]
 
-    public init(name: String, kind: String, spec: Data, schedule: JobSchedule? = nil, profileFilename: String? = nil) {
+    public init(
+        name: String, kind: String, spec: Data, schedule: JobSchedule? = nil, profileFilename: String? = nil, finalTasks: [NewTask] = []
+    ) {
         self.name = name
         self.kind = kind
         self.spec = spec
         self.schedule = schedule
         self.profileFilename = profileFilename
+        self.finalTasks = finalTasks
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, kind, spec, schedule, profileFilename, finalTasks }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        kind = try container.decode(String.self, forKey: .kind)
+        spec = try container.decode(Data.self, forKey: .spec)
+        schedule = try container.decodeIfPresent(JobSchedule.self, forKey: .schedule)
+        profileFilename = try container.decodeIfPresent(String.self, forKey: .profileFilename)
+        finalTasks = try container.decodeIfPresent([NewTask].self, forKey: .finalTasks) ?? []
     }
 }
 

@@ -69,6 +69,7 @@ public final class RedisBroker: Broker {
             tasks.count,
         ]
         Self.append(tasks, to: &arguments)
+        arguments.append(job.finalTasks.isEmpty ? [UInt8]() : Array(try JSONEncoder().encode(job.finalTasks)))
         do {
             try await client.evalScript(RedisBrokerScripts.submit, arguments: arguments)
         } catch let error as RedisError where error.serverErrorCode == "ACTIVE" {
@@ -310,6 +311,7 @@ public final class RedisBroker: Broker {
     /// cron times, so it parks such jobs in `unscheduled`; this runs after a completion that parked
     /// one, after submit, enqueue and reap, so a client that dies in between delays a pass, never loses it.
     func scheduleWaitingPasses() async throws {
+        try await queueFinalTasks()
         let waiting = try await client.send(["SMEMBERS", base + "unscheduled"]).array?.compactMap(\.string) ?? []
         for job in waiting {
             let fields = try await client.send(["HMGET", base + "job:" + job, "schedule", "pass_tasks", "pass", "pass_ended_at"])
@@ -324,6 +326,20 @@ public final class RedisBroker: Broker {
             var arguments: [any RESPArgument] = [base, currentTimestamp(), job, pass, nextRun, tasks.count]
             Self.append(tasks, to: &arguments)
             try await client.evalScript(RedisBrokerScripts.schedulePass, arguments: arguments)
+        }
+    }
+
+    /// Queues the final tasks of every job whose pass's own work is done (`JobDefinition.finalTasks`);
+    /// like the next pass of a periodic job, parked by the Lua side and repaired by the reaper.
+    private func queueFinalTasks() async throws {
+        let finalizing = try await client.send(["SMEMBERS", base + "finalizing"]).array?.compactMap(\.string) ?? []
+        for job in finalizing {
+            let fields = try await client.send(["HMGET", base + "job:" + job, "final_tasks", "pass"]).array ?? []
+            guard fields.count == 2, let pass = fields[1].string else { continue }
+            let tasks = try fields[0].bytes.map { try JSONDecoder().decode([NewTask].self, from: Data($0.readableBytesView)) } ?? []
+            var arguments: [any RESPArgument] = [base, currentTimestamp(), job, pass, tasks.count]
+            Self.append(tasks, to: &arguments)
+            try await client.evalScript(RedisBrokerScripts.queueFinalTasks, arguments: arguments)
         }
     }
 

@@ -26,6 +26,7 @@
 /// | `jobs` | sorted set | job names by submission time |
 /// | `queues` | set | every queue that has held a task |
 /// | `unscheduled` | set | periodic jobs whose next pass the Swift side must still queue (cron is computed there) |
+/// | `finalizing` | set | jobs whose pass's own work is done and whose final tasks the Swift side must still queue |
 ///
 /// Task states: `r` ready, `d` delayed, `u` running (under lease), `f` failed, `b` blocked.
 /// Timestamps travel and are stored as the decimal text Swift sent, never computed on in Lua
@@ -298,7 +299,7 @@ enum RedisBrokerScripts {
           local state = redis.call('HGET', jkey(job), 'state')
           if state == 'completed' or state == 'failed' or state == 'stopped' or state == 'waiting' then
             redis.call('HSET', jkey(job), 'state', 'running')
-            redis.call('HDEL', jkey(job), 'finished_at')
+            redis.call('HDEL', jkey(job), 'finished_at', 'final_pass')
           end
         end
         -- Set when `finalize` parks a periodic job: the caller must then queue its next pass.
@@ -312,6 +313,17 @@ enum RedisBrokerScripts {
           local state = f[1]
           if not state or tonumber(f[2]) > 0 then return end
           if state ~= 'queued' and state ~= 'running' and state ~= 'stopping' then return end
+          if state ~= 'stopping' then
+            -- The pass's own work is done: its final tasks (queued by the Swift side, which holds
+            -- them as JSON) run first, and the pass ends after them.
+            local final = redis.call('HMGET', jk, 'final_tasks', 'final_pass')
+            if final[1] and final[2] ~= f[4] then
+              redis.call('HSET', jk, 'final_pass', f[4])
+              redis.call('SADD', B .. 'finalizing', job)
+              parkedPass = true
+              return
+            end
+          end
           -- Claims belong to one pass: the next pass walks everything afresh.
           redis.call('DEL', B .. 'fc:' .. job)
           local ck = B .. 'jc:' .. job
@@ -404,6 +416,8 @@ enum RedisBrokerScripts {
           'pending', 0, 'running', 0, 'blocked', 0, 'pass', 1)
         if ARGV[6] ~= '' then redis.call('HSET', jk, 'schedule', ARGV[6], 'pass_tasks', ARGV[8]) end
         if ARGV[7] ~= '' then redis.call('HSET', jk, 'profile', ARGV[7]) end
+        local finalTasks = ARGV[skip_tasks(11, tonumber(ARGV[10]))]
+        if finalTasks and finalTasks ~= '' then redis.call('HSET', jk, 'final_tasks', finalTasks) end
         redis.call('ZADD', B .. 'jobs', now, job)
         insert_tasks(11, tonumber(ARGV[10]), 1)
         finalize(job)
@@ -710,6 +724,24 @@ enum RedisBrokerScripts {
         insert_tasks(7, tonumber(ARGV[6]), tonumber(ARGV[4]))
         flush_batch()
         return 1
+        """)
+
+    /// ARGV: base, now, job, the pass it must be in, task count, tasks. Queues the final tasks of a
+    /// job's pass once; returns 0 when another caller already did or the job was stopped meanwhile.
+    static let queueFinalTasks = RedisScript(prelude + """
+        local job = ARGV[3]
+        if redis.call('SISMEMBER', B .. 'finalizing', job) == 0 then return 0 end
+        redis.call('SREM', B .. 'finalizing', job)
+        local f = redis.call('HMGET', jkey(job), 'pass', 'state')
+        if f[1] ~= ARGV[4] or (f[2] ~= 'queued' and f[2] ~= 'running') then
+          finalize(job)
+          return 0
+        end
+        insert_tasks(6, tonumber(ARGV[5]), tonumber(ARGV[4]))
+        -- Final tasks recorded as failed at once leave nothing pending: the pass ends now.
+        finalize(job)
+        flush_batch()
+        return parkedPass and 2 or 1
         """)
 
     /// ARGV: base, now, job. Removes an ended job and everything it left.

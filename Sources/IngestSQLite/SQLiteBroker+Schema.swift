@@ -122,6 +122,13 @@ extension SQLiteBroker {
             ALTER TABLE jobs ADD COLUMN started_at REAL;
             """
         ),
+        (
+            "v7: final tasks of a pass",
+            """
+            ALTER TABLE jobs ADD COLUMN final_tasks BLOB;
+            ALTER TABLE jobs ADD COLUMN final_pass INTEGER;
+            """
+        ),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -40,13 +40,14 @@ public final class SQLiteBroker: Broker {
             let firstRun = tasks.compactMap(\.notBefore).min().flatMap { $0 > now ? $0 : nil }
             try db.execute(
                 sql: """
-                    INSERT INTO jobs (name, kind, spec, state, created_at, pending, schedule, profile, pass, pass_tasks, next_run_at)
-                    VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, ?, ?)
+                    INSERT INTO jobs (name, kind, spec, state, created_at, pending, schedule, profile, pass, pass_tasks, next_run_at, final_tasks)
+                    VALUES (?, ?, ?, ?, ?, 0, ?, ?, 1, ?, ?, ?)
                     """,
                 arguments: [
                     job.name, job.kind, job.spec, firstRun == nil ? JobState.queued.rawValue : JobState.waiting.rawValue, firstRun ?? now,
                     try job.schedule.map { try JSONEncoder().encode($0) }, job.profileFilename,
                     job.schedule == nil ? nil : try JSONEncoder().encode(tasks), firstRun,
+                    job.finalTasks.isEmpty ? nil : try JSONEncoder().encode(job.finalTasks),
                 ])
             var deltas = CounterDeltas()
             var pending: [String: Int64] = [:]
@@ -68,7 +69,7 @@ public final class SQLiteBroker: Broker {
                 guard info.state != .stopping else { throw IngestError.jobStopping(job) }
                 try Self.insert(jobTasks, pass: info.pass, db: db, now: now, deltas: &deltas, pending: &pending)
                 try db.execute(
-                    sql: "UPDATE jobs SET state = 'running', finished_at = NULL WHERE name = ? AND state IN ('completed', 'failed', 'stopped', 'waiting')",
+                    sql: "UPDATE jobs SET state = 'running', finished_at = NULL, final_pass = NULL WHERE name = ? AND state IN ('completed', 'failed', 'stopped', 'waiting')",
                     arguments: [job])
             }
             try Self.apply(deltas, pending: pending, db: db)
@@ -470,7 +471,7 @@ public final class SQLiteBroker: Broker {
             }
             try Self.apply(deltas, pending: pending, db: db)
             let reopen = try db.cachedStatement(sql: """
-                UPDATE jobs SET state = 'running', finished_at = NULL WHERE name = ? AND state IN ('completed', 'failed', 'stopped', 'waiting')
+                UPDATE jobs SET state = 'running', finished_at = NULL, final_pass = NULL WHERE name = ? AND state IN ('completed', 'failed', 'stopped', 'waiting')
                 """)
             for job in pending.keys { try reopen.execute(arguments: [job]) }
             return rows.count
@@ -584,11 +585,21 @@ extension SQLiteBroker {
     static func finalizeIdleJobs(_ jobs: [String], db: Database, now: Timestamp) throws -> Bool {
         var ended = false
         let idle = try db.cachedStatement(sql: """
-            SELECT state, schedule, pass, created_at, started_at, pass_tasks FROM jobs
+            SELECT state, schedule, pass, created_at, started_at, pass_tasks, final_tasks, final_pass FROM jobs
             WHERE name = ? AND pending <= 0 AND state IN ('queued', 'running', 'stopping')
             """)
         for job in jobs {
             guard let row = try Row.fetchOne(idle, arguments: [job]) else { continue }
+            let pass: Int = row["pass"]
+            if row["state"] != JobState.stopping.rawValue, let finalTasks = row["final_tasks"] as Data?, (row["final_pass"] as Int?) != pass {
+                // The pass's own work is done: its final tasks run now, and the pass ends after them.
+                try db.execute(sql: "UPDATE jobs SET final_pass = ? WHERE name = ?", arguments: [pass, job])
+                var deltas = CounterDeltas()
+                var pending: [String: Int64] = [:]
+                try insert(try JSONDecoder().decode([NewTask].self, from: finalTasks), pass: pass, db: db, now: now, deltas: &deltas, pending: &pending)
+                try apply(deltas, pending: pending, db: db)
+                if (pending[job] ?? 0) > 0 { continue }
+            }
             ended = true
             // Claims belong to one pass: the next pass walks everything afresh.
             try db.execute(sql: "DELETE FROM first_claims WHERE job = ?", arguments: [job])
@@ -609,7 +620,6 @@ extension SQLiteBroker {
                 try db.execute(sql: "UPDATE jobs SET state = ?, finished_at = ? WHERE name = ?", arguments: [endState.rawValue, now, job])
                 continue
             }
-            let pass: Int = row["pass"]
             let passRan = (counters[Counter.tasksDone] ?? 0) + (counters[Counter.tasksFailed] ?? 0) > 0
             if passRan {
                 try db.execute(

@@ -8,7 +8,7 @@ public enum SyncJob {
     static func handlers(catalog: any Catalog, policies: PolicyProvider) -> [any TaskHandler] {
         [
             RestartHandler(catalog: catalog, policies: policies), PathHandler(catalog: catalog, policies: policies),
-            FileHandler(catalog: catalog, policies: policies),
+            FileHandler(catalog: catalog, policies: policies), FinishHandler(catalog: catalog, policies: policies),
         ]
     }
 
@@ -83,11 +83,15 @@ public enum SyncJob {
             // find resources in the catalog.
             for resource in resources where resource.name != resourceToRecord?.name { try await catalog.ensureResource(resource) }
         }
-        let job = JobDefinition(
-            name: jobName, kind: SyncSpec.jobKind, spec: PayloadCoding.encode(spec), schedule: schedule,
-            profileFilename: profileFilename)
         var taskSpec = spec
         taskSpec.policy = spec.policy?.withoutText
+        // A policy's post_job and post_pass hooks run in a task of their own once each pass's work is done.
+        let finish = spec.policy == nil ? [] : [NewTask(
+            job: jobName, queue: spec.queues.restart, kind: SyncTaskKind.finish, key: spec.source + " (end of pass)",
+            payload: PayloadCoding.encode(taskSpec), retry: spec.retry)]
+        let job = JobDefinition(
+            name: jobName, kind: SyncSpec.jobKind, spec: PayloadCoding.encode(spec), schedule: schedule,
+            profileFilename: profileFilename, finalTasks: finish)
         var restart = NewTask(
             job: jobName, queue: spec.queues.restart, kind: SyncTaskKind.restart, key: spec.source,
             payload: PayloadCoding.encode(taskSpec), retry: spec.retry)
@@ -188,25 +192,42 @@ struct RestartHandler: TaskHandler {
 }
 
 extension RestartHandler {
-    /// `pre_job` before the first pass of a job, `pre_pass` before every pass. A hook that raises
-    /// fails the pass with its traceback, before anything is synced.
+    /// `pre_job` and `pre_pass` before every pass (iRODS automated ingest runs `pre_job` at each
+    /// restart). A hook that raises fails the pass with its traceback, before anything is synced.
     private func runStartHooks(spec: SyncSpec, task: ClaimedTask, context: TaskContext) async throws {
         let policy = try await policies.policy(
             for: spec, job: task.job, services: PolicyServices(catalog: catalog, broker: context.broker, logger: context.logger))
-        let defined = policy.capabilities.hooks
-        guard defined.contains(.preJob) || defined.contains(.prePass) else { return }
-        var hooks: [PolicyHook] = []
-        if defined.contains(.preJob) {
-            // The first pass: later passes of a periodic job have ended passes before them.
-            let pass = try await context.broker?.job(named: task.job)?.pass ?? 1
-            if pass <= 1 { hooks.append(.preJob) }
-        }
-        if defined.contains(.prePass) { hooks.append(.prePass) }
-        guard !hooks.isEmpty else { return }
-        let root = PolicyEntry(path: spec.source, target: spec.target, entryType: .directory)
-        let outcomes = try await policy.runHooks(hooks.map { HookCall(hook: $0, entry: root) }, job: PolicyJob(name: task.job, spec: spec))
-        for (hook, outcome) in zip(hooks, outcomes) {
-            if let error = outcome.error { throw PermanentTaskError("\(hook.rawValue) failed:\n\(error)") }
-        }
+        try await runJobHooks([.preJob, .prePass], policy: policy, spec: spec, task: task, context: context)
+    }
+}
+
+/// Runs job and pass hooks (`pre_job`, `post_pass`, ...) the policy defines, in one call; the
+/// pass number is in the options (`pass`). A hook that raises fails the task with its traceback.
+func runJobHooks(_ hooks: [PolicyHook], policy: any SyncPolicy, spec: SyncSpec, task: ClaimedTask, context: TaskContext) async throws {
+    let defined = hooks.filter { policy.capabilities.hooks.contains($0) }
+    guard !defined.isEmpty else { return }
+    let pass = try await context.broker?.job(named: task.job)?.pass ?? 1
+    let root = PolicyEntry(path: spec.source, target: spec.target, entryType: .directory)
+    let calls = defined.map { HookCall(hook: $0, entry: root, options: ["pass": String(pass)]) }
+    let outcomes = try await policy.runHooks(calls, job: PolicyJob(name: task.job, spec: spec))
+    for (hook, outcome) in zip(defined, outcomes) {
+        if let error = outcome.error { throw PermanentTaskError("\(hook.rawValue) failed:\n\(error)") }
+    }
+}
+
+/// Ends a pass of a job with a policy: `post_job` and `post_pass`, after every other task of the
+/// pass (the broker queues it as the job's final task), in every pass of a periodic job.
+struct FinishHandler: TaskHandler {
+    let catalog: any Catalog
+    var policies = PolicyProvider(factory: PolicyFactory())
+    var kind: String { SyncTaskKind.finish }
+
+    func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
+        let spec = try PayloadCoding.decode(SyncSpec.self, from: task)
+        guard spec.policy != nil else { return TaskResult() }
+        let policy = try await policies.policy(
+            for: spec, job: task.job, services: PolicyServices(catalog: catalog, broker: context.broker, logger: context.logger))
+        try await runJobHooks([.postPass, .postJob], policy: policy, spec: spec, task: task, context: context)
+        return TaskResult()
     }
 }

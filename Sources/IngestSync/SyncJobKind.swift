@@ -23,7 +23,7 @@ public struct SyncJobKind: JobKind {
 
     public var name: String { SyncSpec.jobKind }
 
-    public var taskKinds: [String] { [SyncTaskKind.restart, SyncTaskKind.path, SyncTaskKind.file] }
+    public var taskKinds: [String] { [SyncTaskKind.restart, SyncTaskKind.path, SyncTaskKind.file, SyncTaskKind.finish] }
 
     public var legacyTaskKinds: [String: String] {
         ["restart": SyncTaskKind.restart, "path": SyncTaskKind.path, "file": SyncTaskKind.file]

@@ -72,4 +72,6 @@ public enum SyncTaskKind {
     public static let restart = "sync.restart"
     public static let path = "sync.path"
     public static let file = "sync.file"
+    /// Ends each pass of a job with a policy: its `post_job` and `post_pass` hooks.
+    public static let finish = "sync.finish"
 }

@@ -235,6 +235,22 @@ final class ScriptedPolicy: SyncPolicy {
         ])
     }
 
+    @Test func postJobAndPostPassFireOnceAfterEveryOtherHookOfThePass() async throws {
+        let engine = try EmbeddedEngine()
+        let source = try TemporaryDirectory()
+        for index in 0..<30 { try TreeBuilder.write(source.path, "d\(index % 3)/f\(index)", "\(index)") }
+        let policy = ScriptedPolicy(capabilities: PolicyCapabilities(hooks: [.preJob, .prePass, .postDataObjectCreate, .postPass, .postJob]))
+        let status = try await run(engine, source, policy: policy, job: "ends", filesPerTask: 4)
+        #expect(status.succeeded)
+        let order = policy.hookCalls.map(\.hook)
+        #expect(order.filter { $0 == .postJob }.count == 1)
+        #expect(order.filter { $0 == .postPass }.count == 1)
+        #expect(order.filter { $0 == .postDataObjectCreate }.count == 30)
+        #expect(Array(order.suffix(2)) == [.postPass, .postJob], "after every object's hooks")
+        #expect(Array(order.prefix(2)) == [.preJob, .prePass])
+        #expect(policy.hookCalls.last?.options["pass"] == "1")
+    }
+
     @Test func thePolicyIsAskedOncePerSliceNotPerFile() async throws {
         let engine = try EmbeddedEngine()
         let source = try TemporaryDirectory()
