@@ -79,8 +79,43 @@ public protocol Broker: Sendable {
     /// - Throws: `IngestError.jobNotFound`.
     func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String]
 
-    /// Removes every task, job and counter this broker holds.
+    /// Removes every task, job, counter and shared value this broker holds.
     func flush() async throws
+
+    // MARK: Shared values
+
+    // A small key-value store per job for event handlers (`get_redis(config)` in iRODS automated
+    // ingest: counters, flags, timestamps). Values belong to the job: they survive worker restarts,
+    // periodic passes and a new submission of the ended job by the same name (as upstream's Redis
+    // keys do), and go with `forget` and `flush`. Every call throws `IngestError.jobNotFound` for an
+    // unknown job, so no value outlives its job. An expired value reads as absent.
+
+    /// The job's value under `key`, or nil when there is none (or it expired).
+    /// - Throws: `IngestError.jobNotFound`.
+    func sharedValue(job: String, key: String) async throws -> Data?
+
+    /// Stores `value` under `key`, replacing any value and its expiry.
+    /// - Parameter expiresIn: Seconds until the value goes (more than 0), or nil to keep it until
+    ///   deleted.
+    /// - Throws: `IngestError.jobNotFound`; `IngestError.invalidOption` for an expiry of 0 s or less.
+    func setSharedValue(job: String, key: String, value: Data, expiresIn: Double?) async throws
+
+    /// Adds `amount` to the integer under `key` atomically, a missing value counting as 0, and keeps
+    /// the value's expiry. Values are stored as decimal text ("42"), as Redis stores them.
+    /// - Returns: The new value.
+    /// - Throws: `IngestError.jobNotFound`; `IngestError.sharedValueNotInteger` when the stored value
+    ///   is not a 64-bit integer in decimal text or the sum would overflow (nothing changes then).
+    func incrementSharedValue(job: String, key: String, by amount: Int64) async throws -> Int64
+
+    /// Deletes the values under `keys`.
+    /// - Returns: How many of them there were.
+    /// - Throws: `IngestError.jobNotFound`.
+    func deleteSharedValues(job: String, keys: [String]) async throws -> Int
+
+    /// Makes the value under `key` go `seconds` from now; 0 or less deletes it at once.
+    /// - Returns: Whether there was a value.
+    /// - Throws: `IngestError.jobNotFound`; `IngestError.invalidOption` for a time that is not finite.
+    func expireSharedValue(job: String, key: String, after seconds: Double) async throws -> Bool
 
     /// Writes a worker's record; it counts as live until `ttl` seconds from now unless written again.
     func heartbeat(_ worker: WorkerRecord, ttl: Double) async throws

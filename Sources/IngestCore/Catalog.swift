@@ -38,9 +38,12 @@ public protocol Catalog: Sendable {
     /// - Returns: one outcome per registration, in order.
     func register(_ registrations: [ObjectRegistration]) async throws -> [UpsertOutcome]
 
-    /// Adds metadata to a collection or data object; triples already there are kept once.
-    /// - Throws: `IngestError.notFoundInCatalog` if nothing is at `path`.
-    func addMetadata(_ triples: [MetadataTriple], to path: String) async throws
+    /// Applies metadata changes to collections and data objects in one transaction, as if one after
+    /// another in the order given (see `MetadataEdit`). A path names the collection there, else the
+    /// data object. Event handlers send a whole entry's (or a batch's) changes in one call.
+    /// - Throws: `IngestError.notFoundInCatalog` for the first path, in order, where nothing is;
+    ///   then nothing changes.
+    func applyMetadata(_ changes: [MetadataChange]) async throws
 
     /// Sub-collection and object names directly inside a collection (empty if it does not exist).
     func children(of collection: String) async throws -> CollectionChildren
@@ -73,4 +76,12 @@ public protocol Catalog: Sendable {
     /// Sub-collections then data objects directly in a collection, by name.
     /// What a collection holds; `/` lists the top collections (the zones).
     func list(collection path: String) async throws -> [CatalogEntry]
+}
+
+extension Catalog {
+    /// Adds metadata to a collection or data object; triples already there are kept once.
+    /// - Throws: `IngestError.notFoundInCatalog` if nothing is at `path` (and `triples` is not empty).
+    public func addMetadata(_ triples: [MetadataTriple], to path: String) async throws {
+        try await applyMetadata(triples.map { .add(path: path, $0) })
+    }
 }

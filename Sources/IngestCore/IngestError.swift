@@ -16,6 +16,9 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
     case unusablePath(path: String, reason: String, fix: String)
     /// A request that cannot be done as asked; the message says why and what to do instead.
     case refused(String)
+    /// `Broker.incrementSharedValue` on a value that is not a 64-bit integer in decimal text, or an
+    /// increment that would leave that range.
+    case sharedValueNotInteger(job: String, key: String)
 
     public var description: String {
         switch self {
@@ -47,6 +50,9 @@ public enum IngestError: Error, CustomStringConvertible, Equatable {
             "'\(path)' cannot be created or opened: \(reason); \(fix)"
         case .refused(let message):
             message
+        case .sharedValueNotInteger(let job, let key):
+            "shared value '\(key)' of job '\(job)' is not a 64-bit integer, or the increment would take it out of that range; "
+                + "set it to an integer (decimal text such as \"0\") or delete it before incrementing"
         }
     }
 }

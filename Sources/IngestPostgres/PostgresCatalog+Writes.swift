@@ -288,39 +288,4 @@ extension PostgresCatalog {
             SELECT 1
             """, logger: logger)
     }
-
-    /// Adds triples to a collection or data object; ones already there are kept once.
-    static func insertMetadata(
-        _ triples: [MetadataTriple], targetType: String, targetID: Int64, on connection: PostgresPool.Connection, logger: Logger
-    ) async throws {
-        guard !triples.isEmpty else { return }
-        try await connection.query("""
-            INSERT INTO metadata (target_type, target_id, attribute, value, units)
-            SELECT \(targetType), \(targetID), t.attribute, t.value, t.units
-            FROM unnest(\(triples.map(\.attribute))::text[], \(triples.map(\.value))::text[], \(triples.map(\.units))::text[])
-                AS t(attribute, value, units)
-            ORDER BY 3, 4, 5
-            ON CONFLICT DO NOTHING
-            """, logger: logger)
-    }
-
-    public func addMetadata(_ triples: [MetadataTriple], to path: String) async throws {
-        let logger = logger
-        try await transaction { connection in
-            let parent = LogicalPath.parent(of: path) ?? ""
-            let name = LogicalPath.name(of: path)
-            let rows = try await connection.rows("""
-                SELECT 'collection', id FROM collections WHERE path = \(path)
-                UNION ALL
-                SELECT 'data_object', o.id FROM data_objects o JOIN collections c ON c.id = o.collection_id
-                WHERE c.path = \(parent) AND o.name = \(name)
-                """, logger: logger)
-            // A collection wins over an object of the same path, as in SQLite.
-            let targets = try rows.map { try $0.decode((String, Int64).self) }
-            guard let target = targets.first(where: { $0.0 == "collection" }) ?? targets.first else {
-                throw IngestError.notFoundInCatalog(path)
-            }
-            try await Self.insertMetadata(triples, targetType: target.0, targetID: target.1, on: connection, logger: logger)
-        }
-    }
 }

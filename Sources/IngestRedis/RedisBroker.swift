@@ -42,7 +42,8 @@ public final class RedisBroker: Broker {
     }
 
     /// Refuses a server that may evict keys: an evicted task or counter is lost work.
-    /// `volatile-*` policies evict only keys with a time to live, and Ingest sets none.
+    /// `volatile-*` policies evict only keys with a time to live, and Ingest sets one only on
+    /// shared values a handler stored with an expiry, which it already treats as short-lived.
     /// - Throws: `RedisBrokerError.evictionPolicy` naming the policy and the fix.
     public func checkEvictionPolicy() async throws {
         // INFO works where CONFIG is disabled (managed Redis services).

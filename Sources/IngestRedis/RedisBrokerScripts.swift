@@ -19,6 +19,8 @@
 /// | `jp:NAME` | hash | pass number to that pass's summary (JSON) |
 /// | `keys:NAME` | hash | task key to how many unfinished tasks carry it (dependency checks) |
 /// | `fc:NAME` | hash | key to owner: first claims of the current pass (`claimFirst`) |
+/// | `shared:LEN:NAME:KEY` | string | a shared value of job NAME (LEN: the name's length in bytes); may have a time to live |
+/// | `shared-keys:NAME` | set | every KEY job NAME has stored a shared value under, for `forget` |
 /// | `workers` | hash | worker id to its record (JSON) |
 /// | `workers:expiry` | sorted set | worker ids by the time their record stops counting as live |
 /// | `deps:LEN:NAME:KEY` | set | ids of tasks waiting for a task with that key to succeed |
@@ -753,6 +755,11 @@ enum RedisBrokerScripts {
           return redis.error_reply('ACTIVE job is still active')
         end
         purge_job(job)
+        -- Shared values outlive a new submission (`purge_job`) but not the job itself.
+        for _, key in ipairs(redis.call('SMEMBERS', B .. 'shared-keys:' .. job)) do
+          redis.call('DEL', B .. 'shared:' .. #job .. ':' .. job .. ':' .. key)
+        end
+        redis.call('DEL', B .. 'shared-keys:' .. job)
         redis.call('ZREM', B .. 'jobs', job)
         return 1
         """)

@@ -123,7 +123,22 @@ extension SQLiteBroker {
             """
         ),
         (
-            "v7: final tasks of a pass",
+            "v7: shared values",
+            // `expires_at` is NULL for a value kept until deleted; the partial index lets every write
+            // purge expired values with one range scan that finds nothing most of the time.
+            """
+            CREATE TABLE shared_values (
+                job TEXT NOT NULL,
+                key TEXT NOT NULL,
+                value BLOB NOT NULL,
+                expires_at REAL,
+                PRIMARY KEY (job, key)
+            ) WITHOUT ROWID;
+            CREATE INDEX shared_values_expiry ON shared_values (expires_at) WHERE expires_at IS NOT NULL;
+            """
+        ),
+        (
+            "v8: final tasks of a pass",
             """
             ALTER TABLE jobs ADD COLUMN final_tasks BLOB;
             ALTER TABLE jobs ADD COLUMN final_pass INTEGER;

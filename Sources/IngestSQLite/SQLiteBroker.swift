@@ -34,6 +34,7 @@ public final class SQLiteBroker: Broker {
                 try db.execute(sql: "DELETE FROM job_counters WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM job_passes WHERE job = ?", arguments: [job.name])
                 try db.execute(sql: "DELETE FROM first_claims WHERE job = ?", arguments: [job.name])
+                // Shared values stay: counters kept across runs are what handlers keep there.
                 try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [job.name])
             }
             // A job whose first tasks wait for a later time (a cron schedule's first pass) waits until then.
@@ -162,7 +163,7 @@ public final class SQLiteBroker: Broker {
                 throw IngestError.jobNotFound(name)
             }
             guard JobState(rawValue: state)?.isTerminal ?? true else { throw IngestError.jobAlreadyActive(name) }
-            for table in ["tasks", "task_dependencies", "job_counters", "job_passes", "first_claims"] {
+            for table in ["tasks", "task_dependencies", "job_counters", "job_passes", "first_claims", "shared_values"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE job = ?", arguments: [name])
             }
             try db.execute(sql: "DELETE FROM jobs WHERE name = ?", arguments: [name])
@@ -174,7 +175,7 @@ public final class SQLiteBroker: Broker {
         try await writer.write { db in
             try db.execute(sql: """
                 DELETE FROM tasks; DELETE FROM task_dependencies; DELETE FROM job_counters; DELETE FROM job_passes;
-                DELETE FROM jobs; DELETE FROM queues; DELETE FROM first_claims;
+                DELETE FROM jobs; DELETE FROM queues; DELETE FROM first_claims; DELETE FROM shared_values;
                 """)
         }
         await reclaimSpace()

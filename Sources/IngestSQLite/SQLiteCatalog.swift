@@ -256,18 +256,6 @@ extension SQLiteCatalog {
         }
     }
 
-    public func addMetadata(_ triples: [MetadataTriple], to path: String) async throws {
-        try await writer.write { db in
-            if let id = try Self.collectionID(path, db: db) {
-                try Self.addMetadata(triples, targetType: "collection", targetID: id, db: db)
-            } else if let id = try Self.objectID(path, db: db) {
-                try Self.addMetadata(triples, targetType: "data_object", targetID: id, db: db)
-            } else {
-                throw IngestError.notFoundInCatalog(path)
-            }
-        }
-    }
-
     public func replicaFingerprints(in collection: String, names: [String], resource: String, directory: String) async throws -> [ExactName: ReplicaFingerprint] {
         guard !names.isEmpty else { return [:] }
         return try await pool.read { db in

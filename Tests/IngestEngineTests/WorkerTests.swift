@@ -288,4 +288,15 @@ private final class GatedFinishBroker: Broker {
     func heartbeat(_ worker: WorkerRecord, ttl: Double) async throws { try await inner.heartbeat(worker, ttl: ttl) }
     func liveWorkers() async throws -> [WorkerRecord] { try await inner.liveWorkers() }
     func removeWorker(id: String) async throws { try await inner.removeWorker(id: id) }
+    func sharedValue(job: String, key: String) async throws -> Data? { try await inner.sharedValue(job: job, key: key) }
+    func setSharedValue(job: String, key: String, value: Data, expiresIn: Double?) async throws {
+        try await inner.setSharedValue(job: job, key: key, value: value, expiresIn: expiresIn)
+    }
+    func incrementSharedValue(job: String, key: String, by amount: Int64) async throws -> Int64 {
+        try await inner.incrementSharedValue(job: job, key: key, by: amount)
+    }
+    func deleteSharedValues(job: String, keys: [String]) async throws -> Int { try await inner.deleteSharedValues(job: job, keys: keys) }
+    func expireSharedValue(job: String, key: String, after seconds: Double) async throws -> Bool {
+        try await inner.expireSharedValue(job: job, key: key, after: seconds)
+    }
 }

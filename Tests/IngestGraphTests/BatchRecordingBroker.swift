@@ -1,3 +1,4 @@
+import Foundation
 import IngestGraph
 import IngestCore
 import Synchronization
@@ -77,5 +78,16 @@ final class BatchRecordingBroker: Broker {
     func heartbeat(_ worker: WorkerRecord, ttl: Double) async throws { try await base.heartbeat(worker, ttl: ttl) }
     func liveWorkers() async throws -> [WorkerRecord] { try await base.liveWorkers() }
     func removeWorker(id: String) async throws { try await base.removeWorker(id: id) }
+    func sharedValue(job: String, key: String) async throws -> Data? { try await base.sharedValue(job: job, key: key) }
+    func setSharedValue(job: String, key: String, value: Data, expiresIn: Double?) async throws {
+        try await base.setSharedValue(job: job, key: key, value: value, expiresIn: expiresIn)
+    }
+    func incrementSharedValue(job: String, key: String, by amount: Int64) async throws -> Int64 {
+        try await base.incrementSharedValue(job: job, key: key, by: amount)
+    }
+    func deleteSharedValues(job: String, keys: [String]) async throws -> Int { try await base.deleteSharedValues(job: job, keys: keys) }
+    func expireSharedValue(job: String, key: String, after seconds: Double) async throws -> Bool {
+        try await base.expireSharedValue(job: job, key: key, after: seconds)
+    }
 }
 

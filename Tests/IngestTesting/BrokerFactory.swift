@@ -18,11 +18,15 @@ public enum BrokerFactory: String, CaseIterable, Sendable, CustomStringConvertib
         let directory = try TemporaryDirectory(prefix: "ingest-broker")
         switch self {
         case .sqlite:
-            return BrokerUnderTest(broker: try SQLiteBroker(path: directory.subpath("state.sqlite")), directory: directory)
+            let path = directory.subpath("state.sqlite")
+            return BrokerUnderTest(broker: try SQLiteBroker(path: path), directory: directory) { try SQLiteBroker(path: path) }
         case .redis:
             // Each test gets its own key prefix on the shared server, so tests run in parallel.
-            let broker = RedisBroker(url: try TestServers.redisURL(), keyPrefix: "ingest-test-\(UUID().uuidString):")
-            return BrokerUnderTest(broker: broker, directory: directory)
+            let url = try TestServers.redisURL()
+            let prefix = "ingest-test-\(UUID().uuidString):"
+            return BrokerUnderTest(broker: RedisBroker(url: url, keyPrefix: prefix), directory: directory) {
+                RedisBroker(url: url, keyPrefix: prefix)
+            }
         }
     }
 }
@@ -31,6 +35,10 @@ public enum BrokerFactory: String, CaseIterable, Sendable, CustomStringConvertib
 public struct BrokerUnderTest: Sendable {
     public let broker: any Broker
     let directory: TemporaryDirectory
+    let open: @Sendable () throws -> any Broker
+
+    /// Another broker on the same store, as a restarted worker process would open.
+    public func reopened() throws -> any Broker { try open() }
 }
 
 extension NewTask {
