@@ -1,5 +1,7 @@
+import Foundation
 import IngestCore
 @testable import IngestSync
+import IngestTesting
 import Testing
 
 /// `PythonPolicy.check` refuses a handler at job start with its file, line and what is wrong.
@@ -108,5 +110,27 @@ import Testing
                     func(*args, **options)
             """)
         #expect(reason?.contains("on_data_obj_create") == true, "\(reason ?? "accepted")")
+    }
+}
+
+/// A handler whose import never ends is refused at the load limit, and its process stopped.
+@Suite struct PythonPolicyLoadLimitTests {
+    @Test func aHandlerThatHangsWhileLoadingIsRefused() async throws {
+        let directory = try TemporaryDirectory(prefix: "ingest-python-hang")
+        let pidFile = directory.subpath("pid")
+        await #expect {
+            try await PythonPolicy.check(
+                text: """
+                    import os, time
+                    open(\(String(reflecting: pidFile)), "w").write(str(os.getpid()))
+                    time.sleep(600)
+                    class event_handler(object):
+                        pass
+                    """, filename: "slow.py", python: PythonPolicy.defaultPython, logger: .quiet, loadLimit: .seconds(8))
+        } throws: { error in
+            "\(error)".contains("'slow.py' did not finish loading within 8 s")
+        }
+        let pid = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8)))
+        #expect(try await eventually { kill(pid, 0) != 0 }, "its process is stopped")
     }
 }

@@ -10,11 +10,19 @@ extension PythonPolicy {
     public static func check(
         text: String, filename: String, python: String = defaultPython, logger: Logger = Logger(label: "ingest.event_handler")
     ) async throws -> PolicyCapabilities {
+        try await check(text: text, filename: filename, python: python, logger: logger, loadLimit: loadLimit)
+    }
+
+    /// How long loading a handler may take: its module runs at import, and one that waits for
+    /// something would otherwise hold `start` (or a worker) forever.
+    static let loadLimit: Duration = .seconds(60)
+
+    static func check(text: String, filename: String, python: String, logger: Logger, loadLimit: Duration) async throws -> PolicyCapabilities {
         let callbacks = PolicyCallbacks(catalog: nil, sharedValues: InMemoryPolicySharedValues())
         let host = try PythonHost(
             python: python, filename: filename, text: text, logger: logger, callbacks: { try await callbacks.answer($0) })
         do {
-            let defined = try await load(host, filename: filename, python: python)
+            let defined = try await load(host, filename: filename, python: python, limit: loadLimit)
             await host.shutdown()
             return capabilities(defined: defined)
         } catch {
@@ -25,10 +33,13 @@ extension PythonPolicy {
 
     /// Starts the host and loads the handler.
     /// - Returns: the methods the handler's class defines beyond `Core`'s.
-    static func load(_ host: PythonHost, filename: String, python: String) async throws -> Set<String> {
+    static func load(_ host: PythonHost, filename: String, python: String, limit: Duration = loadLimit) async throws -> Set<String> {
         let loaded: LoadResult
         do {
-            loaded = try await host.start()
+            // The losing start is cancelled, which kills its process.
+            loaded = try await Deadline.race({ try await host.start() }, limit: limit, onTimeout: { .failure(LoadTimedOut()) })
+        } catch is LoadTimedOut {
+            throw invalid("'\(filename)' did not finish loading within \(limit.components.seconds) s; does it wait for something when imported?")
         } catch PythonHostError.launch(.notFound) {
             throw invalid("python '\(python)' was not found; install python3 or pass --python PATH")
         } catch PythonHostError.launch(let error) {
@@ -56,6 +67,8 @@ extension PythonPolicy {
             return "'\(filename)': \(problem.message)"
         }
     }
+
+    private struct LoadTimedOut: Error {}
 
     private static func invalid(_ reason: String) -> IngestError {
         .invalidOption(name: "--event_handler", reason: reason)
