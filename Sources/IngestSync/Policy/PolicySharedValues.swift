@@ -1,0 +1,88 @@
+import Foundation
+import Synchronization
+
+/// Values and counters that every worker of a job shares, as event handlers use Redis through
+/// `get_redis(config)` (a job's start time in pre_job, a count of files seen). Operations are atomic.
+///
+/// `InMemoryPolicySharedValues` serves one process; a broker-backed implementation shares them
+/// between worker processes.
+protocol PolicySharedValues: Sendable {
+    func get(_ key: String) async throws -> String?
+    /// Sets the value, expiring after `seconds` if given.
+    func set(_ key: String, to value: String, expiresAfter seconds: Double?) async throws
+    /// Adds `amount` to the integer stored at `key` (0 if absent).
+    /// - Returns: the new value.
+    func increment(_ key: String, by amount: Int64) async throws -> Int64
+    /// - Returns: how many keys existed.
+    func delete(_ keys: [String]) async throws -> Int
+    /// - Returns: whether the key existed.
+    func expire(_ key: String, after seconds: Double) async throws -> Bool
+}
+
+/// A value at `key` that is not an integer was incremented (Redis says "value is not an integer").
+struct NotAnInteger: Error, CustomStringConvertible {
+    var key: String
+    var description: String { "the value of '\(key)' is not an integer" }
+}
+
+/// Shared values in this process's memory.
+final class InMemoryPolicySharedValues: PolicySharedValues {
+    private struct Stored {
+        var value: String
+        var expires: ContinuousClock.Instant?
+    }
+
+    private let values = Mutex<[String: Stored]>([:])
+
+    /// The values every policy of this process shares unless it is given others.
+    static let process = InMemoryPolicySharedValues()
+
+    init() {}
+
+    func get(_ key: String) async throws -> String? {
+        values.withLock { Self.live(&$0, key)?.value }
+    }
+
+    func set(_ key: String, to value: String, expiresAfter seconds: Double?) async throws {
+        values.withLock { $0[key] = Stored(value: value, expires: seconds.map { ContinuousClock.now + .seconds($0) }) }
+    }
+
+    func increment(_ key: String, by amount: Int64) async throws -> Int64 {
+        try values.withLock { values in
+            let stored = Self.live(&values, key)
+            guard let current = Int64(stored?.value ?? "0") else { throw NotAnInteger(key: key) }
+            let (sum, overflow) = current.addingReportingOverflow(amount)
+            guard !overflow else { throw NotAnInteger(key: key) }
+            values[key] = Stored(value: String(sum), expires: stored?.expires)
+            return sum
+        }
+    }
+
+    func delete(_ keys: [String]) async throws -> Int {
+        values.withLock { values in
+            keys.reduce(0) { count, key in
+                let existed = Self.live(&values, key) != nil
+                values[key] = nil
+                return count + (existed ? 1 : 0)
+            }
+        }
+    }
+
+    func expire(_ key: String, after seconds: Double) async throws -> Bool {
+        values.withLock { values in
+            guard Self.live(&values, key) != nil else { return false }
+            values[key]?.expires = ContinuousClock.now + .seconds(seconds)
+            return true
+        }
+    }
+
+    /// The stored value unless it has expired (an expired one is dropped).
+    private static func live(_ values: inout [String: Stored], _ key: String) -> Stored? {
+        guard let stored = values[key] else { return nil }
+        if let expires = stored.expires, expires <= .now {
+            values[key] = nil
+            return nil
+        }
+        return stored
+    }
+}
