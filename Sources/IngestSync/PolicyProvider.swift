@@ -23,7 +23,7 @@ public struct PolicyFactory: Sendable {
         }
         switch document.language {
         case .python:
-            _ = (text, python)  // MERGE: PythonPolicy.check
+            _ = try await PythonPolicy.check(text: text, filename: document.filename, python: python)
         case .yaml:
             _ = text  // MERGE: YAMLPolicy
         case .registered:
@@ -35,7 +35,11 @@ public struct PolicyFactory: Sendable {
     public func make(_ document: PolicyDocument, services: PolicyServices) async throws -> any SyncPolicy {
         switch document.language {
         case .python:
-            throw IngestError.invalidOption(name: "--event_handler", reason: "MERGE")
+            let shared: any PolicySharedValues =
+                if let broker = services.broker, let job = services.job { BrokerPolicySharedValues(broker: broker, job: job) } else {
+                    InMemoryPolicySharedValues.process
+                }
+            return try await PythonPolicy(document: document, services: services, python: python, sharedValues: shared)
         case .yaml:
             throw IngestError.invalidOption(name: "--policy", reason: "MERGE")
         case .registered:
@@ -71,23 +75,27 @@ actor PolicyProvider {
         self.factory = factory
     }
 
-    /// The policy of the job a task belongs to. Task payloads carry the document without its
-    /// text, which is read from the job's record once per worker.
+    /// The policy of the job a task belongs to (one per job, whose shared values it uses). Task
+    /// payloads carry the document without its text, which is read from the job's record once per worker.
     func policy(for spec: SyncSpec, job: String, services: PolicyServices) async throws -> any SyncPolicy {
         guard let document = spec.policy else { return JobOptionsPolicy() }
-        if let existing = built[document.digest] { return try await existing.value }
+        let key = job + "\u{0}" + document.digest
+        if let existing = built[key] { return try await existing.value }
         let factory = self.factory
+        var services = services
+        services.job = job
+        let jobServices = services
         let building = Task<any SyncPolicy, any Error> {
             var complete = document
-            if complete.text == nil { complete = try await Self.documentFromJobRecord(document, job: job, broker: services.broker) }
-            return try await factory.make(complete, services: services)
+            if complete.text == nil { complete = try await Self.documentFromJobRecord(document, job: job, broker: jobServices.broker) }
+            return try await factory.make(complete, services: jobServices)
         }
-        built[document.digest] = building
+        built[key] = building
         do {
             return try await building.value
         } catch {
             // A failure (a job record not readable yet, a Python that did not start) is not kept.
-            built[document.digest] = nil
+            built[key] = nil
             throw error
         }
     }

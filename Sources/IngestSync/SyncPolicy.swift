@@ -214,11 +214,14 @@ public struct PolicyServices: Sendable {
     public var catalog: any Catalog
     public var broker: (any Broker)?
     public var logger: Logger
+    /// The job the policy serves: its shared values (`get_redis`) are that job's.
+    public var job: String?
 
-    public init(catalog: any Catalog, broker: (any Broker)?, logger: Logger) {
+    public init(catalog: any Catalog, broker: (any Broker)?, logger: Logger, job: String? = nil) {
         self.catalog = catalog
         self.broker = broker
         self.logger = logger
+        self.job = job
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import IngestCore
 import Synchronization
 
 /// Values and counters that every worker of a job shares, as event handlers use Redis through
@@ -84,5 +85,32 @@ final class InMemoryPolicySharedValues: PolicySharedValues {
             return nil
         }
         return stored
+    }
+}
+
+/// A job's shared values in its broker: what `get_redis(config)` reads and writes in handlers run by
+/// any worker of the job, on any machine.
+struct BrokerPolicySharedValues: PolicySharedValues {
+    let broker: any Broker
+    let job: String
+
+    func get(_ key: String) async throws -> String? {
+        try await broker.sharedValue(job: job, key: key).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func set(_ key: String, to value: String, expiresAfter seconds: Double?) async throws {
+        try await broker.setSharedValue(job: job, key: key, value: Data(value.utf8), expiresIn: seconds)
+    }
+
+    func increment(_ key: String, by amount: Int64) async throws -> Int64 {
+        try await broker.incrementSharedValue(job: job, key: key, by: amount)
+    }
+
+    func delete(_ keys: [String]) async throws -> Int {
+        try await broker.deleteSharedValues(job: job, keys: keys)
+    }
+
+    func expire(_ key: String, after seconds: Double) async throws -> Bool {
+        try await broker.expireSharedValue(job: job, key: key, after: seconds)
     }
 }

@@ -18,41 +18,19 @@ enum MetadataEffect: Sendable, Equatable {
 }
 
 extension PythonPolicy {
-    /// Why a call's writes cannot be applied, or nil. Only adding reaches the catalog so far.
-    ///
-    /// LEAD: once `Catalog.applyMetadata` exists, return nil here (every change is supported).
-    static func unsupportedMetadataChange(in effects: [MetadataEffect]) -> String? {
-        for effect in effects {
-            switch effect {
-            case .add: continue
-            case .remove(let path, let triple):
-                return "metadata.remove('\(triple.attribute)', ...) on '\(path)' is not supported yet: this catalog can only add metadata"
-            case .removeAll(let path, let attribute):
-                return "replacing or removing metadata '\(attribute)' on '\(path)' is not supported yet: this catalog can only add metadata"
-            }
-        }
-        return nil
-    }
+    /// Why a call's writes cannot be applied, or nil: every change reaches the catalog.
+    static func unsupportedMetadataChange(in effects: [MetadataEffect]) -> String? { nil }
 
-    /// Applies hooks' metadata writes to the catalog, in order.
-    ///
-    /// LEAD: switch to one `Catalog.applyMetadata(_:)` call (one transaction) mapping each effect to a
-    /// `MetadataChange`; until then, adds are grouped per path and anything else is refused.
-    /// - Throws: `IngestError.notFoundInCatalog` for a path with nothing there.
+    /// Applies hooks' metadata writes to the catalog, in order, in one transaction.
+    /// - Throws: `IngestError.notFoundInCatalog` for a path with nothing there (nothing is applied).
     func applyMetadataEffects(_ effects: [MetadataEffect]) async throws {
-        var order: [String] = []
-        var triples: [String: [MetadataTriple]] = [:]
-        for effect in effects {
-            guard case .add(let path, let triple) = effect else {
-                throw IngestError.refused(Self.unsupportedMetadataChange(in: [effect]) ?? "unsupported metadata change")
+        let changes: [MetadataChange] = effects.map { effect in
+            switch effect {
+            case .add(let path, let triple): .add(path: path, triple)
+            case .remove(let path, let triple): .remove(path: path, triple)
+            case .removeAll(let path, let attribute): .removeAll(path: path, attribute: attribute)
             }
-            if triples[path] == nil {
-                order.append(path)
-            }
-            triples[path, default: []].append(triple)
         }
-        for path in order {
-            try await services.catalog.addMetadata(triples[path]!, to: path)
-        }
+        try await services.catalog.applyMetadata(changes)
     }
 }
