@@ -65,7 +65,9 @@ let package = Package(
         ),
         .target(
             name: "IngestSync",
-            dependencies: ["IngestCore", "CIngestSystem", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "IngestCore", "CIngestSystem", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .target(
             name: "IngestGraph",
