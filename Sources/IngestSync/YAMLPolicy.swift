@@ -9,7 +9,7 @@ import IngestCore
 /// Everything is checked when the text is read, so a typo stops `ingest start` before anything is
 /// queued rather than failing in a worker. Patterns and templates are compiled once; deciding is
 /// comparisons and scans of the path's bytes in place, with no I/O (about two million entries a
-/// second on one core for five rules; docs/policy-yaml.md).
+/// second on one core for five rules; bench/results/policy-yaml.md).
 public struct YAMLPolicy: SyncPolicy {
     /// The file's name as the user gave it, for messages.
     public let filename: String

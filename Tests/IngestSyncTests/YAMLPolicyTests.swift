@@ -384,9 +384,9 @@ import Testing
     // MARK: Speed
 
     /// Five rules of every kind against 1000 entries; the rate is printed. A release build decides
-    /// about two million entries a second on one core (bench: docs/policy-yaml.md); debug builds are
-    /// twenty to forty times slower and tests share the machine, so the bounds only catch a policy
-    /// gone quadratic or allocating per rule.
+    /// about two million entries a second on one core (bench/results/policy-yaml.md); debug builds
+    /// are about twenty times slower and tests share the machine, so the bounds only catch a policy
+    /// gone badly wrong (quadratic, or compiling patterns per entry).
     @Test func decidingIsCheap() async throws {
         let text = """
             rules:
