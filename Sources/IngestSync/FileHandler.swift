@@ -251,7 +251,9 @@ enum StorageTarget {
     static func resolve(_ spec: SyncSpec, resources: ResourceCache, catalog: any Catalog) async throws -> StorageTarget {
         guard spec.operation.copiesData else { return .none }
         guard let name = spec.resource, let resource = try await resources.resource(named: name, catalog: catalog) else {
-            throw PermanentTaskError("resource '\(spec.resource ?? "(none)")' is not in the catalog; start the job again with --to_resource")
+            throw PermanentTaskError(
+                "resource '\(spec.resource ?? "(none)")' is not in the catalog; define it in the configuration file and start the job again "
+                    + "(with --to_resource, or from a policy that names it)")
         }
         guard resource.type == "vault", let path = resource.path else {
             throw PermanentTaskError("resource '\(name)' is of type \(resource.type); \(spec.operation.rawValue) copies into vault resources only")

@@ -25,7 +25,7 @@ public struct PolicyFactory: Sendable {
         case .python:
             _ = try await PythonPolicy.check(text: text, filename: document.filename, python: python)
         case .yaml:
-            _ = text  // MERGE: YAMLPolicy
+            _ = try YAMLPolicy(text: text, filename: document.filename)
         case .registered:
             _ = try registeredPolicy(document)
         }
@@ -41,7 +41,7 @@ public struct PolicyFactory: Sendable {
                 }
             return try await PythonPolicy(document: document, services: services, python: python, sharedValues: shared)
         case .yaml:
-            throw IngestError.invalidOption(name: "--policy", reason: "MERGE")
+            return try YAMLPolicy(text: document.text ?? "", filename: document.filename)
         case .registered:
             return try registeredPolicy(document)
         }

@@ -30,20 +30,20 @@ import Testing
         #expect(error?.description.contains("no database 'no_such_catalog'; create it") == true)
     }
 
-    @Test func aServerThatIsNotListeningFailsWithinTheWaitLimit() async throws {
+    @Test func aServerThatIsNotListeningFailsWithTheRefusalNotAWaitTimeout() async throws {
         var url = try PostgresURL(parsing: PostgresTestServer.url())
         url.port = 1
-        let started = ContinuousClock.now
 
         let error = await #expect(throws: PostgresCatalogError.self) {
             _ = try await PostgresCatalog.connect(
                 url: url.unredactedString, logger: .quiet, options: .init(connectionWaitLimit: .seconds(1)))
         }
 
-        // Under postgres-nio's own 60-second wait. The limit is 1 s, but the full suite on two cores has
-        // starved this process for 40 s (tests that block cooperative threads on child processes).
-        #expect(ContinuousClock.now - started < .seconds(55))
+        // The refusal itself is reported (the pool probes after its 1 s wait limit), not a timeout
+        // of postgres-nio's own 60-second wait. Asserted by the message, not a clock: a full suite on
+        // two cores has starved this process for a minute.
         let message = try #require(error).description
+        #expect(message.contains("Connection refused"), "\(message)")
         #expect(message.contains("127.0.0.1:1/"))
         #expect(message.contains("unavailable"))
         #expect(!message.contains(url.password ?? "\u{0}"))
