@@ -336,7 +336,11 @@ public final class RedisBroker: Broker {
         let finalizing = try await client.send(["SMEMBERS", base + "finalizing"]).array?.compactMap(\.string) ?? []
         for job in finalizing {
             let fields = try await client.send(["HMGET", base + "job:" + job, "final_tasks", "pass"]).array ?? []
-            guard fields.count == 2, let pass = fields[1].string else { continue }
+            guard fields.count == 2, let pass = fields[1].string else {
+                // The job is gone (forgotten): nothing to queue, ever.
+                try await client.send(["SREM", base + "finalizing", job])
+                continue
+            }
             let tasks = try fields[0].bytes.map { try JSONDecoder().decode([NewTask].self, from: Data($0.readableBytesView)) } ?? []
             var arguments: [any RESPArgument] = [base, currentTimestamp(), job, pass, tasks.count]
             Self.append(tasks, to: &arguments)

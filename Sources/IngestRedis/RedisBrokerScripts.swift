@@ -378,6 +378,7 @@ enum RedisBrokerScripts {
         end
         -- Deletes everything of an ended job before it is submitted again.
         local function purge_job(job)
+          redis.call('SREM', B .. 'finalizing', job)
           for _, id in ipairs(redis.call('SMEMBERS', B .. 'jt:' .. job)) do
             for _, key in ipairs(redis.call('SMEMBERS', B .. 'tdeps:' .. id)) do
               redis.call('DEL', depkey(job, key))
@@ -734,8 +735,8 @@ enum RedisBrokerScripts {
         local job = ARGV[3]
         if redis.call('SISMEMBER', B .. 'finalizing', job) == 0 then return 0 end
         redis.call('SREM', B .. 'finalizing', job)
-        local f = redis.call('HMGET', jkey(job), 'pass', 'state')
-        if f[1] ~= ARGV[4] or (f[2] ~= 'queued' and f[2] ~= 'running') then
+        local f = redis.call('HMGET', jkey(job), 'pass', 'state', 'final_pass')
+        if f[1] ~= ARGV[4] or f[3] ~= ARGV[4] or (f[2] ~= 'queued' and f[2] ~= 'running') then
           finalize(job)
           return 0
         end

@@ -11,17 +11,22 @@ extension DirectoryTaskPayload {
     /// retry flag; payloads of earlier versions still read.
     static let binaryVersion: UInt8 = 3
 
-    /// The spec last encoded and last decoded, with its JSON text.
-    private static let specCache = Mutex<(encoded: (SyncSpec, Data)?, decoded: (Data, SyncSpec)?)>((nil, nil))
+    /// The specs last encoded and last decoded, with their JSON text: a job's listings and the file
+    /// tasks of each group of a policy's decisions (another operation, resource or retries) alternate.
+    private static let specCache = Mutex<(encoded: [(SyncSpec, Data)], decoded: [(Data, SyncSpec)])>(([], []))
+    private static let specCacheSize = 4
 
     var binaryEncoded: Data {
         let spec = self.spec
         let specText: Data
-        if let (cachedSpec, text) = Self.specCache.withLock({ $0.encoded }), cachedSpec == spec {
+        if let text = Self.specCache.withLock({ cache in cache.encoded.first { $0.0 == spec }?.1 }) {
             specText = text
         } else {
             specText = PayloadCoding.encode(spec)
-            Self.specCache.withLock { $0.encoded = (spec, specText) }
+            Self.specCache.withLock { cache in
+                cache.encoded.insert((spec, specText), at: 0)
+                if cache.encoded.count > Self.specCacheSize { cache.encoded.removeLast() }
+            }
         }
         var writer = BinaryWriter()
         writer.bytes.reserveCapacity(specText.count + directory.utf8.count + collection.utf8.count + (entries?.count ?? 0) * 40 + 64)
@@ -65,12 +70,15 @@ extension DirectoryTaskPayload {
         let version = try reader.byte()
         guard (1...Self.binaryVersion).contains(version) else { throw reader.corrupt("payload version \(version) is newer than this ingest reads") }
         let specText = try reader.data()
-        if let (text, cachedSpec) = Self.specCache.withLock({ $0.decoded }), text == specText {
-            spec = cachedSpec
+        if let cached = Self.specCache.withLock({ cache in cache.decoded.first { $0.0 == specText }?.1 }) {
+            spec = cached
         } else {
             spec = try JSONDecoder().decode(SyncSpec.self, from: specText)
             let decoded = spec
-            Self.specCache.withLock { $0.decoded = (specText, decoded) }
+            Self.specCache.withLock { cache in
+                cache.decoded.insert((specText, decoded), at: 0)
+                if cache.decoded.count > Self.specCacheSize { cache.decoded.removeLast() }
+            }
         }
         directory = try reader.string()
         rawDirectory = try reader.optional { try $0.data() }

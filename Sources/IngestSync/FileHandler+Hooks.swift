@@ -49,9 +49,12 @@ extension FileHandler {
             let spec = payload.spec
             let meta = PathHandler.policyEntry(
                 path: payload.sourcePath(entry.sourceName), target: LogicalPath.join(payload.collection, entry.name), file: entry)
+            // A post hook's object was just registered, unless NO_OP left it as it was.
+            let existed = existed.contains(ExactName(entry.name))
+            let exists = [.preDataObjectCreate, .preDataObjectModify].contains(hook) || spec.operation == .noOp ? existed : true
             return HookCall(
                 hook: hook, entry: meta, operation: spec.operation.copiesData ? spec.operation : nil,
-                options: options[ExactName(entry.name)] ?? [:])
+                options: options[ExactName(entry.name)] ?? [:], targetExists: exists)
         }
 
         /// Runs the pre hooks of `entries`; returns the error of each entry whose hook raised.

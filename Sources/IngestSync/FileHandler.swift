@@ -56,7 +56,7 @@ struct FileHandler: TaskHandler {
         let bytesCopied = batch.bytesCopied
         let replacedCopies = batch.replacedCopies
         let firstError = batch.firstError
-        if entries.count == 1, registrations.isEmpty, let failure = firstError {
+        if isSingleEntry, registrations.isEmpty, let failure = firstError {
             // A single-entry task (a requeued or retried failure) fails as itself rather than spawning a copy.
             throw SingleEntryFailure(description: failure)
         }

@@ -45,28 +45,37 @@ extension PathHandler {
             throw TransientPolicyError("the policy answered \(decisions.count) decisions for \(files.count) files")
         }
         var decided = DecidedFiles()
+        var failures: [String] = []
+        defer {
+            // Entries the policy failed on are retried by listing the directory again (`ingest
+            // requeue`), so that they are decided again rather than synced by the job's own options.
+            if !failures.isEmpty { result.spawned.append(failedListing(payload, task: task, error: failures.joined(separator: "\n\n"), entries: failures.count)) }
+        }
         for (index, (file, decision)) in zip(files, decisions).enumerated() {
+            if let name = decision.name, name != file.name, Self.isValidName(name) {
+                // Listed under its catalog name whatever happens to it, so it is never taken for deleted.
+                decided.renamed.append(ExactName(name))
+            }
             if decision.excluded {
                 skip(&result, reason: "excluded")
                 continue
             }
             if let problem = decision.error ?? problem(with: decision, deleteMode: payload.spec.deleteMode) {
-                result.spawned.append(failedEntry(file, error: problem, task: task, payload: payload))
+                failures.append("\(entries[index].path):\n\(problem)")
                 continue
             }
             var file = file
             var decision = decision
             if let name = decision.name, name != file.name {
                 guard Self.isValidName(name) else {
-                    result.spawned.append(failedEntry(
-                        file, error: "the policy renamed \(entries[index].path) to '\(name)', which is not a valid catalog name; "
-                            + "map characters to others than '/' and NUL, and leave a name other than '.' and '..'", task: task, payload: payload))
+                    failures.append(
+                        "\(entries[index].path):\nthe policy renamed it to '\(name)', which is not a valid catalog name; "
+                            + "map characters to others than '/' and NUL, and leave a name other than '.' and '..'")
                     continue
                 }
                 decision.metadata.append(Self.renamedFrom(file.sourceName, directory: payload.directory))
                 file.rawName = Data(file.nameBytes)
                 file.name = name
-                decided.renamed.append(ExactName(name))
             }
             decided.files.append(file)
             decided.decisions.append(decision)
@@ -134,8 +143,11 @@ extension PathHandler {
                 operation: decision.operation ?? spec.operation, resource: decision.resource ?? spec.resource,
                 maxRetries: retry.maxRetries, delay: retry.delay, timeout: retry.timeout)
             if members[group] == nil { order.append(group) }
+            // The group's spec carries these; the entry keeps only what is its own.
+            var own = decision
+            (own.operation, own.resource, own.maxRetries, own.delay, own.timeout) = (nil, nil, nil, nil, nil)
             members[group, default: ([], [])].files.append(file)
-            members[group, default: ([], [])].decisions.append(decision)
+            members[group, default: ([], [])].decisions.append(own)
         }
         for group in order {
             guard let (files, decisions) = members[group] else { continue }
@@ -206,11 +218,13 @@ struct CollectionHooks {
         guard policy.capabilities.hooks.contains(hook) else { return [:] }
         let absent = pre ? subdirectories.filter { existing?.contains(ExactName($0.name)) != true } : subdirectories
         guard !absent.isEmpty else { return [:] }
+        let creates = payload.spec.operation != .noOp
         let calls = absent.map { subdirectory in
             HookCall(
                 hook: hook,
                 entry: PathHandler.policyEntry(
-                    path: payload.sourcePath(subdirectory.sourceName), target: LogicalPath.join(payload.collection, subdirectory.name), file: nil))
+                    path: payload.sourcePath(subdirectory.sourceName), target: LogicalPath.join(payload.collection, subdirectory.name), file: nil),
+                targetExists: !pre && creates)
         }
         let outcomes = try await policy.runHooks(calls, job: job)
         var failures: [ExactName: String] = [:]
@@ -245,7 +259,8 @@ struct DeleteHooks {
         for (names, hook, type) in [(objects, objectHook, PolicyEntry.EntryType.file), (collections, collectionHook, .directory)] where defined.contains(hook) {
             for name in names {
                 let entry = PolicyEntry(path: payload.sourcePath(name), target: LogicalPath.join(payload.collection, name), entryType: type)
-                calls.append((name, HookCall(hook: hook, entry: entry, operation: payload.spec.operation.copiesData ? payload.spec.operation : nil)))
+                calls.append((name, HookCall(
+                    hook: hook, entry: entry, operation: payload.spec.operation.copiesData ? payload.spec.operation : nil, targetExists: pre)))
             }
         }
         guard !calls.isEmpty else { return [:] }

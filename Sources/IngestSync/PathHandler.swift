@@ -77,16 +77,19 @@ struct PathHandler: TaskHandler {
     }
 
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
-        var decoded = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
+        let decoded = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
         let policy: any SyncPolicy = decoded.spec.policy == nil
             ? JobOptionsPolicy()
             : try await policies.policy(
                 for: decoded.spec, job: task.job, services: PolicyServices(catalog: catalog, broker: context.broker, logger: context.logger))
         let policyJob = PolicyJob(name: task.job, spec: decoded.spec)
-        if policy.capabilities.decidesDeleteMode {
-            decoded.spec.deleteMode = try await directoryDeleteMode(policy: policy, job: policyJob, payload: decoded)
-        }
         let payload = decoded
+        // The directory's own delete mode (the policy's `delete_mode`) applies to this listing's
+        // deletions only; children and file tasks keep the job's spec.
+        var deletion = decoded
+        if policy.capabilities.decidesDeleteMode {
+            deletion.spec.deleteMode = try await directoryDeleteMode(policy: policy, job: policyJob, payload: decoded)
+        }
         let spec = payload.spec
         let exclusions = try CompiledExclusions(spec.exclusions)
         let cancellation = context.cancellation
@@ -100,7 +103,7 @@ struct PathHandler: TaskHandler {
         // NO_OP replaces and deletes nothing.
         let existing = payload.collectionIsNew == true || spec.operation == .noOp
             ? nil : ExistingChildren(try await catalog.children(of: payload.collection), partition: payload.partition)
-        let deleting = spec.deleteMode != .doNotDelete
+        let deleting = deletion.spec.deleteMode != .doNotDelete
         var listedNames = Set<ExactName>()
         var result = TaskResult()
         var subdirectories: [Subdirectory] = []
@@ -162,7 +165,7 @@ struct PathHandler: TaskHandler {
         result.add(entriesSeen, to: Counter.entriesSeen)
         result.add(bytesSeen, to: Counter.bytesSeen)
         if !objectsNowDirectories.isEmpty || !collectionsNowFiles.isEmpty {
-            try await replaceChangedKinds(objects: objectsNowDirectories, collections: collectionsNowFiles, payload: payload, result: &result)
+            try await replaceChangedKinds(objects: objectsNowDirectories, collections: collectionsNowFiles, payload: deletion, result: &result)
         }
         if spec.followSymlinks, let broker = context.broker {
             subdirectories = try await firstVisits(subdirectories, broker: broker, task: task, payload: payload, result: &result)
@@ -172,7 +175,7 @@ struct PathHandler: TaskHandler {
             for: subdirectories, payload: payload, ancestors: ancestors, hooks: collectionHooks, task: task, result: &result)
         if deleting, let existing {
             try await deleteVanished(
-                listedNames: listedNames, existing: existing, payload: payload,
+                listedNames: listedNames, existing: existing, payload: deletion,
                 hooks: DeleteHooks(policy: policy, job: policyJob), task: task, result: &result)
         }
         return result
@@ -346,7 +349,11 @@ struct PathHandler: TaskHandler {
         guard !files.isEmpty else { return }
         let spec = payload.spec
         // Files and their decisions travel together through change detection and batching.
-        let decisionOf: [ExactName: EntryDecision] = decisions.map { Dictionary(zip(files.map { ExactName($0.name) }, $0), uniquingKeysWith: { first, _ in first }) } ?? [:]
+        // Only decisions that say something travel (most say nothing beyond their group's spec).
+        var decisionOf: [ExactName: EntryDecision] = [:]
+        for (file, decision) in zip(files, decisions ?? []) where decision != .jobDefault {
+            decisionOf[ExactName(file.name)] = decision
+        }
         var changed = files
         var new: [FileEntry] = []
         if payload.collectionIsNew == true {
@@ -392,7 +399,10 @@ struct PathHandler: TaskHandler {
                 filePayload.ancestors = nil
                 filePayload.collectionIsNew = nil
                 filePayload.entriesAreNew = areNew ? true : nil
-                if !decisionOf.isEmpty { filePayload.decisions = batch.map { decisionOf[ExactName($0.name)] ?? .jobDefault } }
+                if !decisionOf.isEmpty {
+                    let batchDecisions = batch.map { decisionOf[ExactName($0.name)] ?? .jobDefault }
+                    if batchDecisions.contains(where: { $0 != .jobDefault }) { filePayload.decisions = batchDecisions }
+                }
                 result.spawned.append(NewTask(
                     job: task.job, queue: spec.queues.file, kind: SyncTaskKind.file,
                     key: payload.sourcePath(batch[batch.startIndex].sourceName),
@@ -532,12 +542,11 @@ struct PathHandler: TaskHandler {
     }
 
     /// This listing, recorded as failed with `error` (a hook that raised), for `ingest requeue`.
-    private func failedListing(_ payload: DirectoryTaskPayload, task: ClaimedTask, error: String) -> NewTask {
-        var again = payload
-        again.partition = payload.partition
-        return NewTask(
+    /// - Parameter entries: how many entries failed (counted as failed entries of the job).
+    func failedListing(_ payload: DirectoryTaskPayload, task: ClaimedTask, error: String, entries: Int = 1) -> NewTask {
+        NewTask(
             job: task.job, queue: payload.spec.queues.path, kind: SyncTaskKind.path, key: payload.directory,
-            payload: PayloadCoding.encode(again), retry: payload.spec.retry, failedWithError: error)
+            payload: PayloadCoding.encode(payload), retry: payload.spec.retry, entryCount: entries, failedWithError: error)
     }
 
     /// A file that became a directory, or a directory that became a file: the old entry makes way for

@@ -186,12 +186,19 @@ public struct HookCall: Sendable, Equatable, Codable {
     public var operation: SyncOperation?
     /// Keyword options (`**options`): what a pre hook sets reaches the post hook of the same entry.
     public var options: [String: String]
+    /// Whether the entry's target is in the catalog when the hook runs, when the engine knows: a
+    /// policy need not look it up (a handler's `session.data_objects.get(meta["target"])`).
+    public var targetExists: Bool?
 
-    public init(hook: PolicyHook, entry: PolicyEntry? = nil, operation: SyncOperation? = nil, options: [String: String] = [:]) {
+    public init(
+        hook: PolicyHook, entry: PolicyEntry? = nil, operation: SyncOperation? = nil, options: [String: String] = [:],
+        targetExists: Bool? = nil
+    ) {
         self.hook = hook
         self.entry = entry
         self.operation = operation
         self.options = options
+        self.targetExists = targetExists
     }
 }
 

@@ -146,5 +146,67 @@ extension CommandLineTests {
                 #expect(metadata.count == 1, "\(object.path): \(metadata)")
             }
         }
+    
+        @Test func aHookThatSleepsPastItsTimeoutFailsItsTaskAndTheOthersSucceed() async throws {
+            let world = try CLIWorld()
+            for name in ["a.txt", "slow.txt", "c.txt"] { try TreeBuilder.write(world.source.path, name, name) }
+            let handler = try write("""
+                import time
+                from irods_capability_automated_ingest.core import Core
+                class event_handler(Core):
+                    @staticmethod
+                    def timeout(hdlr_mod, logger, meta):
+                        return 2
+                    @staticmethod
+                    def pre_data_obj_create(hdlr_mod, logger, session, meta, *args, **options):
+                        if meta["path"].endswith("slow.txt"):
+                            time.sleep(600)
+                """, in: world)
+            let start = try await world.ingest.run([
+                "start", world.source.path, world.target, "--event_handler", handler, "--synchronous", "--job_name", "slow",
+                "--files_per_task", "1",
+            ])
+            #expect(start.status == 1, "the job ends failed: \(start.stdout)\n\(start.stderr)")
+            let failed = try await world.broker().failedTasks(job: "slow", queue: nil, limit: 5)
+            #expect(failed.map(\.key) == [world.source.subpath("slow.txt")])
+            #expect(failed.first?.error.contains("timed out after 2") == true, "\(failed)")
+            let objects = try await world.objects(under: world.target).map(\.path).sorted()
+            #expect(objects == [world.target + "/a.txt", world.target + "/c.txt"], "the host was restarted for the other entries")
+        }
+
+        @Test func postJobRunsAfterEveryPassOfAPeriodicJob() async throws {
+            let world = try CLIWorld()
+            try TreeBuilder.write(world.source.path, "a.txt", "a")
+            let handler = try write("""
+                from irods_capability_automated_ingest.core import Core
+                from irods_capability_automated_ingest.redis_utils import get_redis
+                class event_handler(Core):
+                    @staticmethod
+                    def pre_job(hdlr_mod, logger, meta):
+                        get_redis(meta["config"]).incr("pre_job")
+                    @staticmethod
+                    def post_job(hdlr_mod, logger, meta):
+                        get_redis(meta["config"]).incr("post_job")
+                """, in: world)
+            try await world.ingest.run([
+                "start", world.source.path, world.target, "--event_handler", handler, "--job_name", "periodic", "--interval", "0.5",
+            ])
+            let worker = try world.ingest.launch(["worker", "-c", "2"])
+            defer { worker.stopWorker() }
+            let broker = try world.broker()
+            let deadline = Date().addingTimeInterval(120)
+            var posts = 0
+            while Date() < deadline {
+                posts = Int(try await broker.sharedValue(job: "periodic", key: "post_job").map { String(decoding: $0, as: UTF8.self) } ?? "0") ?? 0
+                if posts >= 3 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(posts >= 3, "post_job after each of three passes")
+            try await world.ingest.run(["stop", "periodic"])
+            let history = try await broker.history(job: "periodic")
+            #expect(history.count >= 3)
+            let pre = Int(try await broker.sharedValue(job: "periodic", key: "pre_job").map { String(decoding: $0, as: UTF8.self) } ?? "0") ?? 0
+            #expect(pre >= posts, "pre_job at every restart, before its pass's post_job")
+        }
     }
 }

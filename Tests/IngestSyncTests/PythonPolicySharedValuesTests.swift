@@ -35,7 +35,12 @@ import Testing
 
     @Test func valuesExpireAndDelete() async throws {
         let shared = InMemoryPolicySharedValues()
-        try await shared.set("gone", to: "x", expiresAfter: 0)
+        await #expect(throws: IngestError.self, "an expiry Redis refuses (ex=0, inf) is refused") {
+            try await shared.set("never", to: "x", expiresAfter: 0)
+        }
+        await #expect(throws: IngestError.self) { try await shared.set("never", to: "x", expiresAfter: .infinity) }
+        try await shared.set("gone", to: "x", expiresAfter: 0.001)
+        try await Task.sleep(for: .milliseconds(20))
         #expect(try await shared.get("gone") == nil)
         try await shared.set("kept", to: "5", expiresAfter: nil)
         #expect(try await shared.increment("kept", by: 2) == 7)

@@ -136,7 +136,8 @@ final class ScriptedPolicy: SyncPolicy {
         #expect(status.counter(Counter.entriesFailed) == 1)
         #expect(try await engine.catalog.children(of: target).objects.sorted() == ["keep1", "keep2"])
         let failed = try await engine.broker.failedTasks(job: "partial", queue: nil, limit: 10)
-        #expect(failed.map(\.key) == [source.subpath("broken")])
+        #expect(failed.map(\.key) == [source.path], "the listing is recorded, so that requeue decides the entry again")
+        #expect(failed.first?.error.contains(source.subpath("broken")) == true)
         #expect(failed.first?.error.contains("no instrument for broken") == true)
     }
 

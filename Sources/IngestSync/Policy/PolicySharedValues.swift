@@ -45,6 +45,7 @@ final class InMemoryPolicySharedValues: PolicySharedValues {
     }
 
     func set(_ key: String, to value: String, expiresAfter seconds: Double?) async throws {
+        if let seconds { try Self.checkSeconds(seconds) }
         values.withLock { $0[key] = Stored(value: value, expires: seconds.map { ContinuousClock.now + .seconds($0) }) }
     }
 
@@ -70,10 +71,19 @@ final class InMemoryPolicySharedValues: PolicySharedValues {
     }
 
     func expire(_ key: String, after seconds: Double) async throws -> Bool {
-        values.withLock { values in
+        guard seconds > 0 else { return try await delete([key]) > 0 }
+        try Self.checkSeconds(seconds)
+        return values.withLock { values in
             guard Self.live(&values, key) != nil else { return false }
             values[key]?.expires = ContinuousClock.now + .seconds(seconds)
             return true
+        }
+    }
+
+    /// An expiry a clock can hold (Redis refuses the others too).
+    private static func checkSeconds(_ seconds: Double) throws {
+        guard seconds.isFinite, seconds > 0, seconds <= SecondsSetting.maximum else {
+            throw IngestError.invalidOption(name: "expiry", reason: "\(seconds) seconds is not a time a value can expire after; give a positive number")
         }
     }
 

@@ -96,12 +96,15 @@ struct WireHookCall: Encodable {
     var entry: WireEntry?
     var operation: String?
     var options: [String: String]
+    /// Seeds the request's look-ups: the target's existence needs no callback.
+    var exists: Bool?
 
     init(_ call: HookCall) {
         hook = call.hook.rawValue
         entry = call.entry.map(WireEntry.init)
         operation = call.operation?.rawValue
         options = call.options
+        exists = call.targetExists
     }
 }
 

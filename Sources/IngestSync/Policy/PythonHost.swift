@@ -41,6 +41,11 @@ import Logging
 /// the interrupted request is sent once more: that is safe because effects are applied by Swift, after
 /// a reply, never by Python.
 actor PythonHost {
+    /// Worker settings that may hold passwords, kept from the handler's process.
+    static let credentialVariables: Set<String> = [
+        "INGEST_BROKER_URL", "INGEST_CATALOG_URL", "REDIS_PASSWORD", "PGPASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+    ]
+
     typealias Callbacks = @Sendable (HostCallback) async throws -> JSONValue
 
     private let python: String
@@ -133,6 +138,8 @@ actor PythonHost {
         let directory = try PythonShim.directory()
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONIOENCODING"] = "utf-8:backslashreplace"
+        // Handlers reach Ingest's state through the host, never with the worker's credentials.
+        for name in environment.keys where Self.credentialVariables.contains(name) { environment[name] = nil }
         do {
             return try PythonProcess.launch(
                 executable: python,

@@ -9,6 +9,7 @@ stdin, replies (and callbacks, which Ingest answers on stdin) on the original st
 print() goes to stderr, which Ingest logs. The host exits when stdin ends. PythonHost.swift
 documents the protocol.
 """
+import dis
 import inspect
 import json
 import linecache
@@ -65,6 +66,25 @@ def _failure():
     return "".join(report.format()).rstrip("\n")
 
 
+_READS = {}
+
+
+def _reads_variable(code, name):
+    """Whether the function's body uses the local `name` at all (or could, through locals())."""
+    found = _READS.get(code)
+    if found is None:
+        found = name in code.co_cellvars or "locals" in code.co_names or "vars" in code.co_names
+        if not found:
+            for instruction in dis.get_instructions(code):
+                value = instruction.argval
+                if instruction.opname.startswith(("LOAD_", "DELETE_", "STORE_")) and (
+                        value == name or (isinstance(value, tuple) and name in value)):
+                    found = True
+                    break
+        _READS[code] = found
+    return found
+
+
 def _call_keeping_options(method, args, options):
     """Calls a hook and returns its `**options` as the hook left them.
 
@@ -77,6 +97,11 @@ def _call_keeping_options(method, args, options):
         return options
     index = code.co_argcount + code.co_kwonlyargcount + (1 if code.co_flags & inspect.CO_VARARGS else 0)
     name = code.co_varnames[index]
+    if not _reads_variable(code, name):
+        # A hook that never touches its options cannot change them: no profile function, which
+        # would slow every call the hook makes.
+        method(*args, **options)
+        return options
     seen = {}
 
     def watch(frame, event, arg):
@@ -266,6 +291,15 @@ class Host(object):
                         result["name"] = renamed
             except BaseException:
                 result = {"error": _failure()}
+                if rules:
+                    # The entry's catalog name stays known, so a failure never looks like a deletion.
+                    try:
+                        name = meta["path"].rstrip("/").rsplit("/", 1)[-1]
+                        renamed = translate(name, rules)
+                        if renamed != name:
+                            result["name"] = renamed
+                    except BaseException:
+                        pass
             if context.logs:
                 result["logs"] = context.logs
                 context.logs = []
@@ -317,6 +351,12 @@ class Host(object):
                 meta = self.entry_meta(base, call["entry"])
             else:
                 meta = dict(base, path=job["root"], target=job["target"])
+            if call.get("exists") is not None and call.get("entry") is not None:
+                # What Ingest knows of the target (just registered, about to be created): no callback.
+                kind = "collection" if "_coll_" in hook else "data_object"
+                lookups.setdefault((kind, meta["target"]), {"exists": call["exists"]})
+            if hook in JOB_HOOKS and "pass" in options:
+                meta["pass"] = int(options["pass"])
             context = CallContext(lookups)
             result = {}
             try:
@@ -356,7 +396,24 @@ class Host(object):
         raise ValueError("unknown request %r" % (op,))
 
 
+def _exit_with_parent():
+    """A worker that dies (kill -9) while a hook loops leaves no Python behind: stdin's end is only
+    seen between requests, so a thread watches for the parent going away."""
+    import threading
+    import time
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main():
+    _exit_with_parent()
     requests = os.fdopen(os.dup(0), "rb")
     replies = os.fdopen(os.dup(1), "wb")
     nothing = os.open(os.devnull, os.O_RDONLY)

@@ -39,10 +39,10 @@ class CallContext(object):
         self.lookups = lookups
         self.read_only = read_only
 
-    def lookup(self, kind, path):
+    def lookup(self, kind, path, metadata=False):
         key = (kind, path)
         found = self.lookups.get(key)
-        if found is None:
+        if found is None or (metadata and found.get("exists") and "metadata" not in found):
             found = ingest_policy_channel.call("lookup", kind=kind, path=path)
             self.lookups[key] = found
         return found
@@ -98,7 +98,7 @@ class Metadata(object):
                                           else "session.collections.get", self._path, method)
 
     def _triples(self):
-        current = [tuple(item) for item in self._context.lookup(self._kind, self._path).get("metadata") or []]
+        current = [tuple(item) for item in self._context.lookup(self._kind, self._path, metadata=True).get("metadata") or []]
         for effect in self._context.effects:
             if effect["path"] != self._path:
                 continue
