@@ -30,8 +30,11 @@ extension DirectoryTaskPayload {
         }
         var writer = BinaryWriter()
         writer.bytes.reserveCapacity(specText.count + directory.utf8.count + collection.utf8.count + (entries?.count ?? 0) * 40 + 64)
+        // Version 2 unless the version 3 fields are used: workers of the version before read every
+        // payload of a job without a policy.
+        let version = decisions == nil && rerunsHooks == nil ? 2 : Self.binaryVersion
         writer.byte(Self.binaryMarker)
-        writer.byte(Self.binaryVersion)
+        writer.byte(version)
         writer.data(specText)
         writer.string(directory)
         writer.optional(rawDirectory) { $0.data($1) }
@@ -57,9 +60,11 @@ extension DirectoryTaskPayload {
             writer.number(UInt64(partition.index))
             writer.number(UInt64(partition.count))
         }
-        // Rare (only jobs with a policy) and varied, so plain JSON.
-        writer.optional(decisions) { writer, decisions in writer.data(PayloadCoding.encode(decisions)) }
-        writer.flag(rerunsHooks)
+        if version >= 3 {
+            // Rare (only jobs with a policy) and varied, so plain JSON.
+            writer.optional(decisions) { writer, decisions in writer.data(PayloadCoding.encode(decisions)) }
+            writer.flag(rerunsHooks)
+        }
         return Data(writer.bytes)
     }
 

@@ -164,7 +164,8 @@ extension PathHandler {
     /// Where a file registered in place should be according to its decision, when that is not the
     /// listed directory plus its catalog name.
     func expectedPhysicalPath(of file: FileEntry, decision: EntryDecision?, payload: DirectoryTaskPayload) -> String? {
-        if let path = decision?.physicalPath { return path }
+        // A link is registered where it is, whatever `target_path` says (`registerLink`).
+        if file.linkTarget == nil, let path = decision?.physicalPath { return path }
         return file.rawName != nil && file.sourceName != file.name ? payload.sourcePath(file.sourceName) : nil
     }
 
