@@ -136,28 +136,30 @@ extension PathHandler {
         }
         let spec = payload.spec
         var order: [Group] = []
-        var members: [Group: (files: [FileEntry], decisions: [EntryDecision])] = [:]
+        var files: [Group: [FileEntry]] = [:]
+        var decisions: [Group: [EntryDecision]] = [:]
         for (file, decision) in zip(decided.files, decided.decisions) {
             let retry = decision.retry(over: spec.retry)
             let group = Group(
                 operation: decision.operation ?? spec.operation, resource: decision.resource ?? spec.resource,
                 maxRetries: retry.maxRetries, delay: retry.delay, timeout: retry.timeout)
-            if members[group] == nil { order.append(group) }
+            if files[group] == nil { order.append(group) }
             // The group's spec carries these; the entry keeps only what is its own.
             var own = decision
             (own.operation, own.resource, own.maxRetries, own.delay, own.timeout) = (nil, nil, nil, nil, nil)
-            members[group, default: ([], [])].files.append(file)
-            members[group, default: ([], [])].decisions.append(own)
+            files[group, default: []].append(file)
+            decisions[group, default: []].append(own)
         }
         for group in order {
-            guard let (files, decisions) = members[group] else { continue }
+            guard let groupFiles = files[group], let groupDecisions = decisions[group] else { continue }
             var groupPayload = payload
             groupPayload.spec.operation = group.operation
             groupPayload.spec.resource = group.resource
             groupPayload.spec.retry = group.retry
             let ownership = group.operation.copiesData && payload.collectionIsNew != true
                 ? try await Ownership(spec: groupPayload.spec, catalog: catalog) : nil
-            try await queueChangedFiles(files, decisions: decisions, task: task, payload: groupPayload, ownership: ownership, result: &result)
+            try await queueChangedFiles(
+                groupFiles, decisions: groupDecisions, task: task, payload: groupPayload, ownership: ownership, result: &result)
         }
     }
 
