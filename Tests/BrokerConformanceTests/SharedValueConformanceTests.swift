@@ -133,15 +133,17 @@ import Testing
         try await broker.setSharedValue(job: "job", key: "kept", value: Data("2".utf8), expiresIn: nil)
 
         try await Task.sleep(until: clock.now + .milliseconds(700), clock: clock)
-        #expect(try await broker.sharedValue(job: "job", key: "brief") == nil, "the increment kept the expiry")
         #expect(try await broker.sharedValue(job: "job", key: "shortened") == nil)
         #expect(try await broker.sharedValue(job: "job", key: "kept") == Data("2".utf8), "a value set again without expiry is kept")
         if timely {
+            // Only when the increment came before the first expiry: a starved run may increment an
+            // expired value, which starts again at 1 without an expiry, as in Redis.
+            #expect(try await broker.sharedValue(job: "job", key: "brief") == nil, "the increment kept the expiry")
             #expect(try await broker.sharedValue(job: "job", key: "extended") == Data("1".utf8), "the later expiry replaced the first")
+            #expect(try await broker.deleteSharedValues(job: "job", keys: ["brief"]) == 0, "an expired value is not there to delete")
+            #expect(try await broker.incrementSharedValue(job: "job", key: "brief", by: 1) == 1, "an expired counter starts again at 0")
         }
-        #expect(try await broker.deleteSharedValues(job: "job", keys: ["brief"]) == 0, "an expired value is not there to delete")
         #expect(try await broker.expireSharedValue(job: "job", key: "shortened", after: 5) == false)
-        #expect(try await broker.incrementSharedValue(job: "job", key: "brief", by: 1) == 1, "an expired counter starts again at 0")
     }
 
     @Test(arguments: BrokerFactory.available)
