@@ -87,7 +87,8 @@ package final class PostgresPool: Sendable {
     /// - Throws: The owner's error (see `Configuration.translate`).
     package func probe() async throws {
         do {
-            try await url.probeConnection(logger: logger)
+            // As long as an operation waits for a connection: a refusal still comes at once.
+            try await url.probeConnection(logger: logger, connectTimeout: configuration.connectionWaitLimit)
         } catch {
             throw configuration.translate(error)
         }

@@ -24,8 +24,10 @@ extension PostgresURL {
 
     /// Opens and closes one connection outside any pool. Its error says why a pool cannot connect
     /// (refused, wrong password, no such database), where the pool only keeps retrying.
+    /// - Parameter connectTimeout: how long the connection may take to start (a loaded machine or a
+    ///   busy server can take seconds).
     /// - Throws: postgres-nio's error, for the caller to translate.
-    public func probeConnection(logger: Logger) async throws {
+    public func probeConnection(logger: Logger, connectTimeout: Duration = .seconds(5)) async throws {
         let connectionTLS: PostgresConnection.Configuration.TLS
         switch tls {
         case .disable: connectionTLS = .disable
@@ -35,7 +37,7 @@ extension PostgresURL {
         }
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: connectionTLS)
-        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.connectTimeout = TimeAmount.nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000 + connectTimeout.components.attoseconds / 1_000_000_000)
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         try await connection.close()
     }

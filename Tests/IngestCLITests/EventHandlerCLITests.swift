@@ -147,6 +147,8 @@ extension CommandLineTests {
             }
         }
     
+        /// One task at a time: a worker runs one Python process per job, so with more at once the other
+        /// entries' hooks would wait behind the sleeping one and could time out too.
         @Test func aHookThatSleepsPastItsTimeoutFailsItsTaskAndTheOthersSucceed() async throws {
             let world = try CLIWorld()
             for name in ["a.txt", "slow.txt", "c.txt"] { try TreeBuilder.write(world.source.path, name, name) }
@@ -164,7 +166,7 @@ extension CommandLineTests {
                 """, in: world)
             let start = try await world.ingest.run([
                 "start", world.source.path, world.target, "--event_handler", handler, "--synchronous", "--job_name", "slow",
-                "--files_per_task", "1",
+                "--files_per_task", "1", "-c", "1",
             ])
             #expect(start.status == 1, "the job ends failed: \(start.stdout)\n\(start.stderr)")
             let failed = try await world.broker().failedTasks(job: "slow", queue: nil, limit: 5)
