@@ -223,19 +223,28 @@ struct CollectionHooks {
         guard !absent.isEmpty else { return [:] }
         let creates = payload.spec.operation != .noOp
         let calls = absent.map { subdirectory in
-            HookCall(
+            (subdirectory.name, HookCall(
                 hook: hook,
                 entry: PathHandler.policyEntry(
                     path: payload.sourcePath(subdirectory.sourceName), target: LogicalPath.join(payload.collection, subdirectory.name), file: nil),
-                targetExists: !pre && creates)
+                targetExists: !pre && creates))
         }
-        let outcomes = try await policy.runHooks(calls, job: job)
-        var failures: [ExactName: String] = [:]
-        for (subdirectory, outcome) in zip(absent, outcomes) {
-            if let error = outcome.error { failures[ExactName(subdirectory.name)] = "\(hook.rawValue) failed:\n\(error)" }
-        }
-        return failures
+        return try await runNamedHooks(calls, policy: policy, job: job)
     }
+}
+
+/// Runs hook calls in one policy call; returns the error of each call that raised, by its entry's name.
+func runNamedHooks(_ calls: [(name: String, call: HookCall)], policy: any SyncPolicy, job: PolicyJob) async throws -> [ExactName: String] {
+    guard !calls.isEmpty else { return [:] }
+    let outcomes = try await policy.runHooks(calls.map(\.call), job: job)
+    guard outcomes.count == calls.count else {
+        throw TransientPolicyError("the policy answered \(outcomes.count) hook outcomes for \(calls.count) calls")
+    }
+    var failures: [ExactName: String] = [:]
+    for ((name, call), outcome) in zip(calls, outcomes) {
+        if let error = outcome.error { failures[ExactName(name)] = "\(call.hook.rawValue) failed for \(call.entry?.target ?? name):\n\(error)" }
+    }
+    return failures
 }
 
 /// `pre_/post_data_obj_delete` and `_coll_delete` around what a delete mode removes, in one policy
@@ -266,13 +275,7 @@ struct DeleteHooks {
                     hook: hook, entry: entry, operation: payload.spec.operation.copiesData ? payload.spec.operation : nil, targetExists: pre)))
             }
         }
-        guard !calls.isEmpty else { return [:] }
-        let outcomes = try await policy.runHooks(calls.map(\.call), job: job)
-        var failures: [ExactName: String] = [:]
-        for ((name, call), outcome) in zip(calls, outcomes) {
-            if let error = outcome.error { failures[ExactName(name)] = "\(call.hook.rawValue) failed for \(call.entry?.target ?? name):\n\(error)" }
-        }
-        return failures
+        return try await runNamedHooks(calls, policy: policy, job: job)
     }
 }
 

@@ -326,7 +326,7 @@ struct PathHandler: TaskHandler {
     }
 
     /// An entry that failed while listing: recorded in the failed registry as a `file` task of its own.
-    func failedEntry(_ entry: FileEntry, error: String, task: ClaimedTask, payload: DirectoryTaskPayload) -> NewTask {
+    private func failedEntry(_ entry: FileEntry, error: String, task: ClaimedTask, payload: DirectoryTaskPayload) -> NewTask {
         var single = payload
         single.entries = [entry]
         single.ancestors = nil

@@ -252,6 +252,18 @@ final class ScriptedPolicy: SyncPolicy {
         #expect(policy.hookCalls.last?.options["pass"] == "1")
     }
 
+    @Test func noOpFiresCreateHooksAndCreatesNothing() async throws {
+        let engine = try EmbeddedEngine()
+        let source = try TemporaryDirectory()
+        try TreeBuilder.write(source.path, "sub/a.txt", "a")
+        let policy = ScriptedPolicy(capabilities: PolicyCapabilities(hooks: [.postDataObjectCreate, .postCollectionCreate]))
+        let status = try await run(engine, source, policy: policy, job: "noop", operation: .noOp)
+        #expect(status.succeeded)
+        #expect(policy.hookLog() == ["post_coll_create \(target)/sub", "post_data_obj_create \(target)/sub/a.txt"])
+        #expect(policy.hookCalls.allSatisfy { $0.targetExists == false }, "nothing was created")
+        #expect(try await engine.catalog.kind(of: target) == nil)
+    }
+
     @Test func thePolicyIsAskedOncePerSliceNotPerFile() async throws {
         let engine = try EmbeddedEngine()
         let source = try TemporaryDirectory()
