@@ -29,7 +29,9 @@ let package = Package(
     targets: [
         .target(
             name: "IngestCore",
-            dependencies: [.product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "IngestSQLite",
@@ -134,6 +136,7 @@ let package = Package(
             dependencies: ["IngestCore", "IngestSQLite", "IngestTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "CatalogConformanceTests", dependencies: ["IngestCore", "IngestTesting"]),
+        .testTarget(name: "StorageConformanceTests", dependencies: ["IngestCore", "IngestTesting"]),
         .testTarget(
             name: "IngestPostgresTests",
             dependencies: [

@@ -141,7 +141,7 @@ enum FileCopier {
     }
 
     /// Short, so that a name near the 255-byte limit still fits; hidden, so listings skip it.
-    private static func temporaryName() -> String {
+    static func temporaryName() -> String {
         ".ingest-\(UInt64.random(in: 0...UInt64.max)).part"
     }
 
@@ -245,7 +245,7 @@ enum FileCopier {
         if Task.isCancelled || cancellation?.isCancelled == true { throw CancellationError() }
     }
 
-    fileprivate static func open(_ path: [UInt8], flags: Int32, mode: mode_t = 0) throws -> Int32 {
+    static func open(_ path: [UInt8], flags: Int32, mode: mode_t = 0) throws -> Int32 {
         let descriptor = (path + [0]).withUnsafeBufferPointer { name in
             name.withMemoryRebound(to: CChar.self) { Glibc.open($0.baseAddress!, flags | O_CLOEXEC, mode) }
         }
@@ -329,7 +329,7 @@ enum FileCopier {
         return true
     }
 
-    private static func setModificationTime(_ descriptor: Int32, _ mtimeNanos: Int64, path: String) throws {
+    static func setModificationTime(_ descriptor: Int32, _ mtimeNanos: Int64, path: String) throws {
         var times = [
             timespec(tv_sec: 0, tv_nsec: (1 << 30) - 2),  // UTIME_OMIT: leave the access time
             timespec(tv_sec: Int(mtimeNanos / 1_000_000_000), tv_nsec: Int(mtimeNanos % 1_000_000_000)),

@@ -58,10 +58,6 @@ public enum DeleteMode: String, Codable, Sendable, CaseIterable {
     }
 }
 
-public enum ChecksumAlgorithm: String, Codable, Sendable, CaseIterable {
-    case sha256, md5
-}
-
 /// Which entries a sync leaves out. Name patterns are regular expressions matched, like Python's
 /// `re.match`, at the start of the entry's full absolute source path (not necessarily to its end):
 /// iRODS automated ingest's `(\S+)exclude` excludes `/data/run1_exclude` and `/data/excluded.txt`, and
