@@ -12,7 +12,7 @@ struct StartCommand: AsyncParsableCommand {
         commandName: "start",
         abstract: "Sync a directory tree into a catalog collection: register files in place or copy them into a storage resource (--operation).")
 
-    @Argument(help: "The directory to sync.")
+    @Argument(help: "The directory to sync, or a bucket: s3://BUCKET/PREFIX (or /BUCKET/PREFIX with --s3_keypair).")
     var source: String
 
     @Argument(help: "The destination collection, an absolute catalog path such as /tempZone/home/rods/data.")
@@ -105,15 +105,17 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: [.customLong("lease_seconds"), .customLong("lease-seconds")], help: "With --synchronous: seconds before a task held by this process is re-delivered if it dies (default: 30). A queued job's lease is its workers' (`ingest worker --lease_seconds N`).")
     var leaseSeconds: Double?
 
+    @OptionGroup(title: "S3 sources") var s3: S3Options
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if let scheme = ["s3://", "gs://", "http://", "https://"].first(where: { source.lowercased().hasPrefix($0) }) {
+        if let scheme = ["gs://", "http://", "https://"].first(where: { source.lowercased().hasPrefix($0) }) {
             throw ValidationError(
-                "source '\(source)' is a \(scheme) URL, and this version of ingest syncs directories only (object store sources are "
-                    + "planned); copy the objects into a directory first (for example `aws s3 sync \(source) DIR`) and sync that directory")
+                "source '\(source)' is a \(scheme) URL, and ingest syncs directories and S3 buckets (s3://BUCKET/PREFIX); copy the "
+                    + "objects into a directory or a bucket first and sync that")
         }
+        _ = try s3.access(for: source)
         try checkArgumentsAreUTF8()
         if progress && !synchronous {
             throw ValidationError("--progress needs --synchronous; to follow a queued job run `ingest watch JOB`")
@@ -248,7 +250,8 @@ struct StartCommand: AsyncParsableCommand {
             operation: SyncOperation(userValue: operation)!, resource: toResource,
             checksum: checksum.flatMap { ChecksumAlgorithm(rawValue: $0.lowercased()) },
             exclusions: ExclusionRules(fileTypes: excludeFileType, fileNamePatterns: excludeFileName, directoryNamePatterns: excludeDirectoryName),
-            followSymlinks: followSymlinks, deleteMode: DeleteMode(userValue: deleteMode)!, policy: try policyDocument())
+            followSymlinks: followSymlinks, deleteMode: DeleteMode(userValue: deleteMode)!, policy: try policyDocument(),
+            s3: try s3.access(for: source))
         let profilePath = profile || profileFilename != nil
             ? URL(fileURLWithPath: profileFilename ?? runtime.settings.defaultProfilePath(job: name)).path
             : nil

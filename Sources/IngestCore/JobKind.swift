@@ -45,6 +45,8 @@ extension JobKind {
 /// stores), looked up by type so that the runtime need not know which kind wants which.
 public struct JobResources: Sendable {
     public var catalog: any Catalog
+    /// Object-store sources and storages (`s3://`); nil where the runtime has no client for them.
+    public var objectStores: (any ObjectStores)?
     private var services: [ObjectIdentifier: any Sendable] = [:]
 
     public init(catalog: any Catalog) {

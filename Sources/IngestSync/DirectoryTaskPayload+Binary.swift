@@ -8,8 +8,8 @@ import Synchronization
 extension DirectoryTaskPayload {
     static let binaryMarker: UInt8 = 0
     /// 2 added the directory's identity and the partition, 3 a policy's decisions and the hook
-    /// retry flag; payloads of earlier versions still read.
-    static let binaryVersion: UInt8 = 3
+    /// retry flag, 4 a bucket listing's page; payloads of earlier versions still read.
+    static let binaryVersion: UInt8 = 4
 
     /// The specs last encoded and last decoded, with their JSON text: a job's listings and the file
     /// tasks of each group of a policy's decisions (another operation, resource or retries) alternate.
@@ -30,9 +30,9 @@ extension DirectoryTaskPayload {
         }
         var writer = BinaryWriter()
         writer.bytes.reserveCapacity(specText.count + directory.utf8.count + collection.utf8.count + (entries?.count ?? 0) * 40 + 64)
-        // Version 2 unless the version 3 fields are used: workers of the version before read every
-        // payload of a job without a policy.
-        let version = decisions == nil && rerunsHooks == nil ? 2 : Self.binaryVersion
+        // The lowest version that holds the fields used: workers of earlier versions read every
+        // payload of a job that uses nothing they lack (a directory without a policy: version 2).
+        let version: UInt8 = page != nil ? 4 : decisions != nil || rerunsHooks != nil ? 3 : 2
         writer.byte(Self.binaryMarker)
         writer.byte(version)
         writer.data(specText)
@@ -64,6 +64,12 @@ extension DirectoryTaskPayload {
             // Rare (only jobs with a policy) and varied, so plain JSON.
             writer.optional(decisions) { writer, decisions in writer.data(PayloadCoding.encode(decisions)) }
             writer.flag(rerunsHooks)
+        }
+        if version >= 4 {
+            writer.optional(page) { writer, page in
+                writer.optional(page.cursor) { $0.string($1) }
+                writer.optional(page.after) { $0.string($1) }
+            }
         }
         return Data(writer.bytes)
     }
@@ -115,6 +121,10 @@ extension DirectoryTaskPayload {
         guard version >= 3 else { return }
         decisions = try reader.optional { reader in try JSONDecoder().decode([EntryDecision].self, from: try reader.data()) }
         rerunsHooks = try reader.flag()
+        guard version >= 4 else { return }
+        page = try reader.optional { reader in
+            ListingPage(cursor: try reader.optional { try $0.string() }, after: try reader.optional { try $0.string() })
+        }
     }
 }
 

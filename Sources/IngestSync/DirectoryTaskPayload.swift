@@ -15,6 +15,15 @@ struct DirectoryPartition: Codable, Sendable, Equatable {
     }
 }
 
+/// For `path` tasks of a bucket: which page of the prefix's listing the task lists. A page's share of
+/// the collection (for deletions) is the names after the previous page's last one up to its own last.
+struct ListingPage: Codable, Sendable, Equatable {
+    /// The source's cursor for this page; nil for the first page.
+    var cursor: String?
+    /// The listing key (`SourceEntry.listingKey`) of the previous page's last entry.
+    var after: String?
+}
+
 /// Payload of `path` and `file` tasks.
 struct DirectoryTaskPayload: Codable, Sendable {
     var spec: SyncSpec
@@ -48,6 +57,8 @@ struct DirectoryTaskPayload: Codable, Sendable {
     /// For a single-entry `file` task whose hook failed: run the entry's hooks again even when its
     /// registration finds nothing to change (it was registered before the post hook failed).
     var rerunsHooks: Bool?
+    /// For `path` tasks of a bucket after the first page of a prefix.
+    var page: ListingPage?
 
     var directoryBytes: [UInt8] { rawDirectory.map(Array.init) ?? Array(directory.utf8) }
 
@@ -65,7 +76,7 @@ struct DirectoryTaskPayload: Codable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case spec, directory, rawDirectory, collection, entries, ancestors, entriesAreNew, collectionIsNew, identity, partition, decisions
-        case rerunsHooks
+        case rerunsHooks, page
     }
 
     // Written out so that entries travel as an array of plain strings, which the JSON coders handle
@@ -94,6 +105,7 @@ struct DirectoryTaskPayload: Codable, Sendable {
         partition = try container.decodeIfPresent(DirectoryPartition.self, forKey: .partition)
         decisions = try container.decodeIfPresent([EntryDecision].self, forKey: .decisions)
         rerunsHooks = try container.decodeIfPresent(Bool.self, forKey: .rerunsHooks)
+        page = try container.decodeIfPresent(ListingPage.self, forKey: .page)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -110,6 +122,7 @@ struct DirectoryTaskPayload: Codable, Sendable {
         try container.encodeIfPresent(partition, forKey: .partition)
         try container.encodeIfPresent(decisions, forKey: .decisions)
         try container.encodeIfPresent(rerunsHooks, forKey: .rerunsHooks)
+        try container.encodeIfPresent(page, forKey: .page)
     }
 
     /// The display path of an entry of this directory (escaped where the bytes are not UTF-8).

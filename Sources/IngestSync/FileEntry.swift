@@ -14,8 +14,14 @@ public struct FileEntry: Codable, Sendable, Equatable {
     /// The file the listing saw (the link's target when links are followed); nil in payloads of
     /// earlier versions.
     public var identity: EntryIdentity?
+    /// An object's entity tag, for entries of a bucket.
+    public var etag: String?
 
-    public init(name: String, size: Int64, mtimeNanos: Int64, rawName: Data? = nil, linkTarget: String? = nil, identity: EntryIdentity? = nil) {
+    public init(
+        name: String, size: Int64, mtimeNanos: Int64, rawName: Data? = nil, linkTarget: String? = nil, identity: EntryIdentity? = nil,
+        etag: String? = nil
+    ) {
+        self.etag = etag
         self.name = name
         self.size = size
         self.mtimeNanos = mtimeNanos
@@ -32,8 +38,9 @@ public struct FileEntry: Codable, Sendable, Equatable {
     public var sourceName: String { rawName.map { NameEscaping.text(for: Array($0)).text } ?? name }
 
     // A `file` task carries up to `files_per_task` entries; one compact string per entry decodes
-    // several times faster than a keyed object: "SIZE/MTIME/NAME[/rHEX][/iDEVICE.INODE][/lTARGET]". A
-    // name never holds "/", the raw name is hex, and the link target, which may hold "/", comes last.
+    // several times faster than a keyed object: "SIZE/MTIME/NAME[/rHEX][/iDEVICE.INODE][/eETAG][/lTARGET]".
+    // A name never holds "/", the raw name is hex, an entity tag is hex and "-", and the link target,
+    // which may hold "/", comes last.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(compact)
@@ -47,11 +54,12 @@ public struct FileEntry: Codable, Sendable, Equatable {
         self = entry
     }
 
-    /// The entry as one string, "SIZE/MTIME/NAME[/rHEX][/iDEVICE.INODE][/lTARGET]".
+    /// The entry as one string, "SIZE/MTIME/NAME[/rHEX][/iDEVICE.INODE][/eETAG][/lTARGET]".
     var compact: String {
         var text = "\(size)/\(mtimeNanos)/\(name)"
         if let rawName { text += "/r" + rawName.map { String(format: "%02x", $0) }.joined() }
         if let identity { text += "/i\(identity.device).\(identity.inode)" }
+        if let etag { text += "/e" + etag }
         if let linkTarget { text += "/l" + linkTarget }
         return text
     }
@@ -90,6 +98,11 @@ public struct FileEntry: Codable, Sendable, Equatable {
                 let inode = UInt64(String(decoding: UnsafeBufferPointer(rebasing: field[(dot + 1)...]), as: UTF8.self))
             else { return nil }
             entry.identity = EntryIdentity(device: device, inode: inode)
+            rest = end < rest.endIndex ? rest[(end + 1)...] : rest[rest.endIndex...]
+        }
+        if rest.first == UInt8(ascii: "e") {
+            let end = rest.firstIndex(of: slash) ?? rest.endIndex
+            entry.etag = String(decoding: UnsafeBufferPointer(rebasing: rest[(rest.startIndex + 1)..<end]), as: UTF8.self)
             rest = end < rest.endIndex ? rest[(end + 1)...] : rest[rest.endIndex...]
         }
         if rest.first == UInt8(ascii: "l") {

@@ -8,6 +8,8 @@ import Synchronization
 struct FileHandler: TaskHandler {
     let catalog: any Catalog
     var policies = PolicyProvider(factory: PolicyFactory())
+    /// Opens bucket sources and s3 resources; nil in a process that has no object-store client.
+    var objectStores: (any ObjectStores)?
     /// Resources never change once recorded (the catalog refuses a conflicting definition), so a
     /// worker looks each one up once, not once per task.
     let resources = ResourceCache()
@@ -25,7 +27,7 @@ struct FileHandler: TaskHandler {
         var payload = try PayloadCoding.decode(DirectoryTaskPayload.self, from: task)
         let spec = payload.spec
         let isSingleEntry = payload.entries?.count == 1
-        let storage = try await StorageTarget.resolve(spec, resources: resources, catalog: catalog)
+        let storage = try await StorageTarget.resolve(spec, resources: resources, catalog: catalog, objectStores: objectStores)
         let existing: [ExactName: ReplicaState] =
             spec.operation.copiesData && payload.entriesAreNew != true
             ? try await catalog.replicaStates(in: payload.collection, names: (payload.entries ?? []).map(\.name), resource: spec.replicaResource)
@@ -48,8 +50,13 @@ struct FileHandler: TaskHandler {
         // hold a cooperative thread.
         let cancellation = context.cancellation
         let workPayload = payload
-        let batch = try await BlockingIO.run(cancellation: cancellation) {
-            try self.syncFiles(entries, payload: workPayload, storage: storage, existing: existing, task: task, cancellation: cancellation)
+        let batch: BatchWork
+        if spec.bucketSource != nil || storage.isObjectStore {
+            batch = try await syncStreams(entries, payload: workPayload, storage: storage, existing: existing, task: task, cancellation: cancellation)
+        } else {
+            batch = try await BlockingIO.run(cancellation: cancellation) {
+                try self.syncFiles(entries, payload: workPayload, storage: storage, existing: existing, task: task, cancellation: cancellation)
+            }
         }
         var result = TaskResult(spawned: batch.failedEntries + hookFailures, counters: batch.counters)
         let registrations = batch.registrations
@@ -98,7 +105,7 @@ struct FileHandler: TaskHandler {
     }
 
     /// What the file-system part of a batch came to.
-    private struct BatchWork: Sendable {
+    struct BatchWork: Sendable {
         var registrations: [ObjectRegistration] = []
         var bytesCopied: Int64 = 0
         var replacedCopies: [String] = []
@@ -197,7 +204,7 @@ struct FileHandler: TaskHandler {
 
     /// With retries allowed the entry gets a task of its own that retries by the job's policy;
     /// otherwise it goes straight to the failed registry.
-    private func singleEntryTask(
+    func singleEntryTask(
         _ entry: FileEntry, payload: DirectoryTaskPayload, task: ClaimedTask, error: String, rerunsHooks: Bool = false
     ) -> NewTask {
         var single = payload
@@ -243,22 +250,58 @@ struct SingleEntryFailure: Error, CustomStringConvertible {
 }
 
 /// Where a job's copies go, resolved once per task from the catalog's resource table (workers
-/// need no configuration of their own for vaults).
+/// need no configuration of their own for vaults; an s3 resource's endpoint and keys come from the
+/// worker's configuration).
 enum StorageTarget {
     case none
     case vault(String)
+    case objectStore(any Storage)
 
-    static func resolve(_ spec: SyncSpec, resources: ResourceCache, catalog: any Catalog) async throws -> StorageTarget {
+    static func resolve(
+        _ spec: SyncSpec, resources: ResourceCache, catalog: any Catalog, objectStores: (any ObjectStores)? = nil
+    ) async throws -> StorageTarget {
         guard spec.operation.copiesData else { return .none }
         guard let name = spec.resource, let resource = try await resources.resource(named: name, catalog: catalog) else {
             throw PermanentTaskError(
                 "resource '\(spec.resource ?? "(none)")' is not in the catalog; define it in the configuration file and start the job again "
                     + "(with --to_resource, or from a policy that names it)")
         }
+        if resource.type == ResourceType.s3.rawValue {
+            guard let objectStores else { throw PermanentTaskError("resource '\(name)' is an s3 resource, and this worker has no S3 client") }
+            return .objectStore(try await objectStores.storage(resource: name))
+        }
         guard resource.type == "vault", let path = resource.path else {
-            throw PermanentTaskError("resource '\(name)' is of type \(resource.type); \(spec.operation.rawValue) copies into vault resources only")
+            throw PermanentTaskError("resource '\(name)' is of type \(resource.type); \(spec.operation.rawValue) copies into vault and s3 resources only")
         }
         return .vault(path)
+    }
+
+    var isObjectStore: Bool {
+        if case .objectStore = self { true } else { false }
+    }
+
+    /// Whether `physicalPath` is a copy this storage holds (which a sync may compare with and replace).
+    func holdsCopy(_ physicalPath: String, source: String) -> Bool {
+        switch self {
+        case .none: false
+        case .vault(let vault): StoredCopies.isRemovable(physicalPath, vault: StoredCopies.normalizedVault(vault), source: source)
+        case .objectStore(let storage): physicalPath.hasPrefix(storage.location + "/")
+        }
+    }
+
+    /// The storage a streamed copy of `name` in `collection` goes to, and its key there: the vault's
+    /// directory layout (`StoredCopies.vaultDirectory`), or the logical path under a bucket's prefix.
+    func streamTarget(collection: String, name: String) -> (storage: any Storage, key: String)? {
+        switch self {
+        case .none:
+            return nil
+        case .vault(let vault):
+            let root = StoredCopies.normalizedVault(vault)
+            let directory = StoredCopies.vaultDirectory(vault: vault, collection: collection).dropFirst(root.count).drop { $0 == "/" }
+            return (VaultStorage(root: root), directory + "/" + StoredCopies.fileName(for: name))
+        case .objectStore(let storage):
+            return (storage, String(collection.drop { $0 == "/" }) + "/" + name)
+        }
     }
 }
 

@@ -91,6 +91,12 @@ final class ReadableFile: Sendable {
         }
     }
 
+    /// Takes ownership of an open descriptor.
+    init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+
     deinit { close(descriptor) }
 
     /// The file's bytes from `offset`; the descriptor stays open until the stream is done with.

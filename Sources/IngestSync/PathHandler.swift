@@ -10,6 +10,8 @@ import IngestCore
 struct PathHandler: TaskHandler {
     let catalog: any Catalog
     var policies = PolicyProvider(factory: PolicyFactory())
+    /// Opens bucket sources; nil in a process that has no object-store client.
+    var objectStores: (any ObjectStores)?
     var kind: String { SyncTaskKind.path }
 
     /// How many listed files are compared against the catalog in one query.
@@ -50,8 +52,14 @@ struct PathHandler: TaskHandler {
         }
     }
 
+    /// Where a listing's entries come from: a directory read slice by slice, or one page of a bucket.
+    private enum Lister {
+        case directory(DirectoryReader)
+        case bucket(SourcePage)
+    }
+
     /// Up to `lookupSliceSize` entries, read on a blocking-I/O thread.
-    private struct ListingSlice: Sendable {
+    struct ListingSlice: Sendable {
         var items: [Listed] = []
         /// Every listed name (excluded and failed ones too): they are present, so never deleted.
         var names: [ExactName] = []
@@ -67,10 +75,10 @@ struct PathHandler: TaskHandler {
         var objectNames: [String]
         var collectionNames: [String]
 
-        init(_ children: CollectionChildren, partition: DirectoryPartition?) {
+        init(_ children: CollectionChildren, partition: DirectoryPartition?, page: ClosedRangeOfKeys? = nil) {
             let inShare = { (name: String) in partition?.contains(Array(name.utf8)) ?? true }
-            objectNames = children.objects.filter(inShare)
-            collectionNames = children.collections.filter(inShare)
+            objectNames = children.objects.filter { inShare($0) && page?.contains(Array($0.utf8)) != false }
+            collectionNames = children.collections.filter { inShare($0) && page?.contains(Array($0.utf8) + [UInt8(ascii: "/")]) != false }
             objects = Set(objectNames.map { ExactName($0) })
             collections = Set(collectionNames.map { ExactName($0) })
         }
@@ -84,6 +92,7 @@ struct PathHandler: TaskHandler {
                 for: decoded.spec, job: task.job, services: PolicyServices(catalog: catalog, broker: context.broker, logger: context.logger))
         let policyJob = PolicyJob(name: task.job, spec: decoded.spec)
         let payload = decoded
+        var result = TaskResult()
         // The directory's own delete mode (the policy's `delete_mode`) applies to this listing's
         // deletions only; children and file tasks keep the job's spec.
         var deletion = decoded
@@ -93,19 +102,36 @@ struct PathHandler: TaskHandler {
         let spec = payload.spec
         let exclusions = try CompiledExclusions(spec.exclusions)
         let cancellation = context.cancellation
-        let reader = try await BlockingIO.run(cancellation: cancellation) { try Self.open(payload) }
+        let deleting = deletion.spec.deleteMode != .doNotDelete
+        let lister: Lister
         var ancestors = payload.ancestors ?? []
-        if spec.followSymlinks {
-            let identity = reader.identity
-            ancestors.append(EntryIdentity(device: identity.device, inode: identity.inode))
+        var pageRange: ClosedRangeOfKeys?
+        if let bucket = spec.bucketSource {
+            // A bucket's prefix is listed one page per task; the next page is a task of its own.
+            let page = try await listPage(of: bucket, payload: payload)
+            lister = .bucket(page)
+            pageRange = ClosedRangeOfKeys(after: payload.page?.after, through: page.cursor == nil ? nil : page.entries.last?.listingKey)
+            if page.cursor != nil, let last = page.entries.last {
+                var next = payload
+                next.page = ListingPage(cursor: page.cursor, after: String(decoding: last.listingKey, as: UTF8.self))
+                result.spawned.append(NewTask(
+                    job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: "\(payload.directory) (after \(last.name))",
+                    payload: PayloadCoding.encode(next), retry: spec.retry))
+            }
+        } else {
+            let reader = try await BlockingIO.run(cancellation: cancellation) { try Self.open(payload) }
+            lister = .directory(reader)
+            if spec.followSymlinks {
+                let identity = reader.identity
+                ancestors.append(EntryIdentity(device: identity.device, inode: identity.inode))
+            }
         }
         // A collection the parent has just created holds nothing to compare with, replace or delete;
-        // NO_OP replaces and deletes nothing.
-        let existing = payload.collectionIsNew == true || spec.operation == .noOp
-            ? nil : ExistingChildren(try await catalog.children(of: payload.collection), partition: payload.partition)
-        let deleting = deletion.spec.deleteMode != .doNotDelete
+        // NO_OP replaces and deletes nothing. A bucket's page reads the collection only to delete:
+        // reading all of it for each page of a large prefix would cost more than the listing.
+        let existing = payload.collectionIsNew == true || spec.operation == .noOp || (pageRange != nil && !deleting)
+            ? nil : ExistingChildren(try await catalog.children(of: payload.collection), partition: payload.partition, page: pageRange)
         var listedNames = Set<ExactName>()
-        var result = TaskResult()
         var subdirectories: [Subdirectory] = []
         var pendingFiles: [FileEntry] = []
         // Entries whose kind changed: the catalog's object became a directory, or its collection a file.
@@ -117,12 +143,18 @@ struct PathHandler: TaskHandler {
         // Which replicas are this job's copies (copy operations), looked up once per listing.
         var ownership: Ownership?
         while true {
-            let slice = try await BlockingIO.run(cancellation: cancellation) {
-                try Self.listSlice(reader: reader, payload: payload, exclusions: exclusions, ancestors: listingAncestors, cancellation: cancellation)
+            let slice: ListingSlice
+            switch lister {
+            case .directory(let reader):
+                slice = try await BlockingIO.run(cancellation: cancellation) {
+                    try Self.listSlice(reader: reader, payload: payload, exclusions: exclusions, ancestors: listingAncestors, cancellation: cancellation)
+                }
+            case .bucket(let page):
+                slice = Self.bucketSlice(page, payload: payload, exclusions: exclusions)
             }
             entriesSeen += slice.entriesSeen
             bytesSeen += slice.bytesSeen
-            if payload.partition == nil && entriesSeen > Self.partitionThreshold {
+            if case .directory(let reader) = lister, payload.partition == nil && entriesSeen > Self.partitionThreshold {
                 // What was read so far is dropped (nothing was written): the shares list it again.
                 let rest = try await BlockingIO.run(cancellation: cancellation) { try reader.countRemaining() }
                 return shares(of: payload, entries: Int(entriesSeen) + rest, task: task)

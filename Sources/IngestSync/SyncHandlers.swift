@@ -5,16 +5,21 @@ import IngestCore
 /// `file` tasks register batches of up to `files_per_task` entries.
 public enum SyncJob {
     /// The handlers a worker needs to run sync tasks against `catalog`.
-    static func handlers(catalog: any Catalog, policies: PolicyProvider) -> [any TaskHandler] {
+    static func handlers(catalog: any Catalog, policies: PolicyProvider, objectStores: (any ObjectStores)? = nil) -> [any TaskHandler] {
         [
-            RestartHandler(catalog: catalog, policies: policies), PathHandler(catalog: catalog, policies: policies),
-            FileHandler(catalog: catalog, policies: policies), FinishHandler(catalog: catalog, policies: policies),
+            RestartHandler(catalog: catalog, policies: policies),
+            PathHandler(catalog: catalog, policies: policies, objectStores: objectStores),
+            FileHandler(catalog: catalog, policies: policies, objectStores: objectStores),
+            FinishHandler(catalog: catalog, policies: policies),
         ]
     }
 
-    /// The handlers of a worker whose jobs may name policies `factory` builds.
-    public static func handlers(catalog: any Catalog, policies factory: PolicyFactory = PolicyFactory()) -> [any TaskHandler] {
-        handlers(catalog: catalog, policies: PolicyProvider(factory: factory))
+    /// The handlers of a worker whose jobs may name policies `factory` builds, and read buckets or
+    /// write s3 resources through `objectStores`.
+    public static func handlers(
+        catalog: any Catalog, policies factory: PolicyFactory = PolicyFactory(), objectStores: (any ObjectStores)? = nil
+    ) -> [any TaskHandler] {
+        handlers(catalog: catalog, policies: PolicyProvider(factory: factory), objectStores: objectStores)
     }
 
     /// Checks the source, target, operation, resource, delete mode and exclusions before anything
@@ -27,12 +32,19 @@ public enum SyncJob {
     public static func prepare(
         _ spec: SyncSpec, jobName: String, catalog: any Catalog, resources: [StorageResource] = [],
         defaultResource: String? = nil, configurationSource: String = "the configuration file",
-        schedule: JobSchedule? = nil, profileFilename: String? = nil, policies: PolicyFactory = PolicyFactory()
+        schedule: JobSchedule? = nil, profileFilename: String? = nil, policies: PolicyFactory = PolicyFactory(),
+        objectStores: (any ObjectStores)? = nil
     ) async throws -> (JobDefinition, [NewTask]) {
         var spec = spec
         spec.target = try LogicalPath.normalize(spec.target).get()
         try refuseReservedTarget(spec.target)
-        spec.source = try validatedSource(spec.source)
+        if let access = spec.s3 {
+            spec.source = try await validatedBucket(spec.source, access: access, objectStores: objectStores, followSymlinks: spec.followSymlinks).description
+        } else if S3Path.isURL(spec.source) {
+            throw IngestError.invalidSource(path: spec.source, reason: "it is an s3:// URL, but the job has no S3 settings; start it with `ingest start`, which reads --s3_* options")
+        } else {
+            spec.source = try validatedSource(spec.source)
+        }
         guard spec.filesPerTask >= 1 else {
             throw IngestError.invalidOption(name: "--files_per_task", reason: "must be at least 1, got \(spec.filesPerTask)")
         }
@@ -56,11 +68,18 @@ public enum SyncJob {
                     reason: "resource '\(name)' is not defined in \(configurationSource); "
                         + (defined.isEmpty ? "no resources are defined there" : "defined: \(defined)"))
             }
-            if spec.operation.copiesData && resource.type != "vault" {
+            if spec.operation.copiesData && resource.type != ResourceType.vault.rawValue && resource.type != ResourceType.s3.rawValue {
                 throw IngestError.invalidOption(
-                    name: "--to_resource", reason: "resource '\(name)' is of type \(resource.type); \(spec.operation.rawValue) copies into vault resources")
+                    name: "--to_resource", reason: "resource '\(name)' is of type \(resource.type); \(spec.operation.rawValue) copies into vault and s3 resources")
             }
-            if resource.type == "vault", let vault = resource.path { try refuseOverlap(source: spec.source, vault: vault, resource: name) }
+            if spec.operation.copiesData && resource.type == ResourceType.s3.rawValue {
+                guard let objectStores else {
+                    throw IngestError.invalidOption(name: "--to_resource", reason: "resource '\(name)' is an s3 resource, and this ingest has no S3 client")
+                }
+                // Its bucket, endpoint and keys (the configuration's) are checked now, not by the first copy.
+                _ = try await objectStores.storage(resource: name)
+            }
+            if resource.type == "vault", let vault = resource.path, spec.s3 == nil { try refuseOverlap(source: spec.source, vault: vault, resource: name) }
             resourceToRecord = resource
         } else if spec.operation.copiesData {
             throw IngestError.invalidOption(
@@ -149,6 +168,34 @@ public enum SyncJob {
             existing = slash == existing.startIndex ? "/" : String(existing[..<slash])
         }
         return path
+    }
+
+    /// A bucket source: `s3://bucket/prefix` or upstream's `/bucket/prefix`, listable with this
+    /// process's credentials (checked here, so that wrong keys or a missing bucket queue nothing).
+    static func validatedBucket(
+        _ source: String, access: S3Access, objectStores: (any ObjectStores)?, followSymlinks: Bool
+    ) async throws -> S3Path {
+        guard let location = S3Path(parsing: source, slashForm: true) else {
+            throw IngestError.invalidSource(path: source, reason: "it names no bucket; give s3://BUCKET/PREFIX or, with --s3_keypair, /BUCKET/PREFIX")
+        }
+        if followSymlinks {
+            throw IngestError.invalidOption(name: "--follow_symlinks", reason: "a bucket has no symbolic links; leave the option out for \(location)")
+        }
+        if let chunk = access.multipartChunkSizeMiB, !(5...5120).contains(chunk) {
+            throw IngestError.invalidOption(
+                name: "--s3_multipart_chunksize_in_mib", reason: "S3 parts are 5 to 5120 MiB, got \(chunk)")
+        }
+        guard let objectStores else {
+            throw IngestError.invalidSource(path: source, reason: "this ingest was built without an S3 client")
+        }
+        do {
+            try await objectStores.checkSource(location, access: access)
+        } catch let error as IngestError {
+            throw error
+        } catch {
+            throw IngestError.invalidSource(path: location.description, reason: String(describing: error))
+        }
+        return location
     }
 
     static func validatedSource(_ source: String) throws -> String {

@@ -30,7 +30,7 @@ public struct SyncJobKind: JobKind {
     }
 
     public func handlers(_ resources: JobResources) -> [any TaskHandler] {
-        SyncJob.handlers(catalog: resources.catalog, policies: PolicyProvider(factory: policies))
+        SyncJob.handlers(catalog: resources.catalog, policies: PolicyProvider(factory: policies), objectStores: resources.objectStores)
     }
 
     /// - Throws: `IngestError` naming the option and the fix; a spec that is not a sync spec names
@@ -46,7 +46,7 @@ public struct SyncJobKind: JobKind {
         return try await SyncJob.prepare(
             spec, jobName: request.name, catalog: live.catalog, resources: recorded, defaultResource: defaultResource,
             configurationSource: configurationSource, schedule: request.schedule, profileFilename: request.profileFilename,
-            policies: policies)
+            policies: policies, objectStores: live.objectStores)
     }
 
     public func report(_ status: JobStatus, queues: [String: QueueCounts]) -> JobReport {

@@ -17,7 +17,7 @@ public struct SyncQueues: Codable, Sendable, Equatable {
 /// The options a sync job was started with. Carried in every task so a worker needs nothing
 /// else to run it; holds no secrets (invariant 8).
 public struct SyncSpec: Codable, Sendable, Equatable {
-    /// Absolute path of the source directory.
+    /// Absolute path of the source directory, or `s3://bucket/prefix` for a bucket (with `s3`).
     public var source: String
     /// Canonical logical path of the destination collection.
     public var target: String
@@ -37,12 +37,14 @@ public struct SyncSpec: Codable, Sendable, Equatable {
     /// Per-entry policy and hooks (`--event_handler`, `--policy`); nil: every entry gets the options above.
     /// Its text is in the job's record only; task payloads carry it without (`PolicyDocument.withoutText`).
     public var policy: PolicyDocument?
+    /// How to reach the source when it is a bucket (`s3://bucket/prefix`); nil for a directory.
+    public var s3: S3Access?
 
     public init(
         source: String, target: String, filesPerTask: Int = 50, ignoreCache: Bool = false, initialIngest: Bool = false,
         queues: SyncQueues = SyncQueues(), retry: RetryPolicy = .default, operation: SyncOperation = .registerSync,
         resource: String? = nil, checksum: ChecksumAlgorithm? = nil, exclusions: ExclusionRules = ExclusionRules(),
-        followSymlinks: Bool = false, deleteMode: DeleteMode = .doNotDelete, policy: PolicyDocument? = nil
+        followSymlinks: Bool = false, deleteMode: DeleteMode = .doNotDelete, policy: PolicyDocument? = nil, s3: S3Access? = nil
     ) {
         self.source = source
         self.target = target
@@ -58,7 +60,11 @@ public struct SyncSpec: Codable, Sendable, Equatable {
         self.followSymlinks = followSymlinks
         self.deleteMode = deleteMode
         self.policy = policy
+        self.s3 = s3
     }
+
+    /// The bucket and prefix of a bucket source; nil for a directory.
+    public var bucketSource: S3Path? { s3 == nil ? nil : S3Path(parsing: source) }
 
     /// The resource this job's replicas go on.
     public var replicaResource: String { resource ?? StorageResource.inPlace.name }
