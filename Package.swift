@@ -100,7 +100,7 @@ let package = Package(
             name: "IngestRuntime",
             dependencies: [
                 "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres", "IngestGraph", "IngestGraphPostgres",
-                .product(name: "Logging", package: "swift-log"),
+                "IngestS3", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

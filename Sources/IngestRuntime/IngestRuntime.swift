@@ -2,6 +2,7 @@ import Foundation
 import IngestCore
 import IngestEngine
 import IngestGraph
+import IngestS3
 import IngestSync
 import Logging
 import ServiceLifecycle
@@ -46,11 +47,15 @@ public struct IngestRuntime: Sendable {
     public func openResources(logger: Logger? = nil) async throws -> JobResources {
         var resources = JobResources(catalog: try await openCatalog(logger: logger))
         resources.add(GraphStores(opener: logger.map { settings.graphStoreOpener(logger: $0) } ?? settings.graphStoreOpener()))
+        resources.objectStores = S3ObjectStores(
+            resources: settings.configuration.resources, configurationSource: settings.configuration.source,
+            logger: logger ?? Logger(label: "ingest.s3", factory: { _ in SwiftLogNoOpLogHandler() }))
         return resources
     }
 
     public func close(_ resources: JobResources) async {
         await resources.service(GraphStores.self)?.close()
+        await (resources.objectStores as? S3ObjectStores)?.shutdown()
     }
 
     /// Runs `body` with the resources open, and closes them after, whether it threw or not.

@@ -1,0 +1,106 @@
+import Foundation
+import IngestCore
+import NIOCore
+
+/// A bucket prefix as a `Storage`: an object appears under its key only when its upload completes
+/// (a single PUT, or a multipart upload that is aborted when it fails or is cut off).
+public struct S3Storage: Storage {
+    public let client: S3Client
+    public let root: S3Path
+    public let uploads: S3MultipartUploader.Configuration
+
+    public init(client: S3Client, root: S3Path, uploads: S3MultipartUploader.Configuration = S3MultipartUploader.Configuration(computeSHA256: false)) {
+        self.client = client
+        self.root = root
+        self.uploads = uploads
+    }
+
+    public var location: String { root.description }
+
+    public func physicalPath(of key: String) -> String { location + "/" + key }
+
+    func objectKey(_ key: String) -> String { root.prefix.isEmpty ? key : root.prefix + "/" + key }
+
+    public func put(_ key: String, body: ByteChunks, size: Int64?, options: StorageWriteOptions) async throws -> StoredObject {
+        let hashing = HashingChunks(body: body, algorithm: options.checksum)
+        let uploader = S3MultipartUploader(client: client, configuration: uploads)
+        let stored = try await uploader.upload(bucket: root.bucket, key: objectKey(key), size: size, from: hashing.buffers())
+        guard size == nil || stored.size == size else {
+            // Only reachable for a single PUT the uploader did not check: take it back.
+            try? await client.deleteObject(bucket: root.bucket, key: objectKey(key))
+            throw S3UploadError.sizeMismatch(expected: size ?? 0, actual: stored.size)
+        }
+        return StoredObject(size: stored.size, mtimeNanos: S3Source.nanos(Date()), checksum: hashing.checksum(), etag: stored.etag)
+    }
+
+    /// An object store has no append: the object is written again, its current bytes then the tail,
+    /// streamed (never held), and replaces the old one only once complete.
+    public func append(_ key: String, tail: ByteChunks, existingSize: Int64, options: StorageWriteOptions) async throws -> StoredObject {
+        let current = existingSize > 0
+            ? S3Source.chunks(of: try await client.getObject(bucket: root.bucket, key: objectKey(key), range: .bounded(0...(existingSize - 1))).body)
+            : ByteChunks.of([])
+        let joined = ByteChunks(unfolding: JoinedChunks(first: current, second: tail).next)
+        return try await put(key, body: joined, size: nil, options: options)
+    }
+
+    public func stat(_ key: String) async throws -> StoredObject? {
+        guard let info = try await client.headObject(bucket: root.bucket, key: objectKey(key)) else { return nil }
+        return StoredObject(size: info.size, mtimeNanos: info.lastModified.map(S3Source.nanos) ?? 0, etag: info.etag)
+    }
+
+    public func read(_ key: String) async throws -> ByteChunks {
+        S3Source.chunks(of: try await client.getObject(bucket: root.bucket, key: objectKey(key)).body)
+    }
+
+    public func remove(_ key: String) async throws {
+        try await client.deleteObject(bucket: root.bucket, key: objectKey(key))
+    }
+
+    /// Copied under the trash key, then deleted: S3 has no rename.
+    public func trash(_ key: String, to trashKey: String) async throws {
+        let from = S3ObjectID(bucket: root.bucket, key: objectKey(key))
+        _ = try await client.copyObject(from: from, to: S3ObjectID(bucket: root.bucket, key: objectKey(trashKey)))
+        try await client.deleteObject(bucket: root.bucket, key: from.key)
+    }
+}
+
+/// A body passed through a checksum on its way to the uploader.
+private final class HashingChunks: @unchecked Sendable {
+    private let body: ByteChunks
+    private var hasher: StreamingChecksum?
+
+    init(body: ByteChunks, algorithm: ChecksumAlgorithm?) {
+        self.body = body
+        hasher = algorithm.map(StreamingChecksum.init)
+    }
+
+    /// Read once, in order, by the uploader.
+    func buffers() -> AsyncThrowingMapSequence<ByteChunks, ByteBuffer> {
+        body.map { [self] chunk in
+            hasher?.update(chunk)
+            return ByteBuffer(bytes: chunk)
+        }
+    }
+
+    func checksum() -> String? { hasher?.finalize() }
+}
+
+/// Two chunk streams one after the other.
+private final class JoinedChunks: @unchecked Sendable {
+    private var first: ByteChunks.AsyncIterator
+    private var second: ByteChunks.AsyncIterator
+    private var firstDone = false
+
+    init(first: ByteChunks, second: ByteChunks) {
+        self.first = first.makeAsyncIterator()
+        self.second = second.makeAsyncIterator()
+    }
+
+    func next() async throws -> [UInt8]? {
+        if !firstDone {
+            if let chunk = try await first.next() { return chunk }
+            firstDone = true
+        }
+        return try await second.next()
+    }
+}
