@@ -138,6 +138,7 @@ let package = Package(
             dependencies: [
                 "IngestCore", "IngestEngine", "IngestSQLite", "IngestSync", "IngestRedis", "IngestPostgres", "IngestGraph", "IngestS3",
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/IngestTesting"
         ),
@@ -194,8 +195,9 @@ let package = Package(
             name: "IngestCLITests",
             dependencies: [
                 "IngestCLI", "ingest", "IngestCore", "IngestSQLite", "IngestRedis", "IngestPostgres", "IngestGraph", "IngestGraphPostgres",
-                "IngestTesting",
-                .product(name: "Logging", package: "swift-log"),
+                "IngestTesting", "IngestS3",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
     ]

@@ -1,6 +1,8 @@
 import Foundation
 import IngestCore
+import IngestS3
 import IngestSync
+import NIOCore
 
 /// A `Source` under test with a way to put entries into it: the source suites run unchanged against
 /// every implementation.
@@ -15,6 +17,8 @@ public struct SourceSubject: Sendable {
 /// Every `Source` implementation, for `@Test(arguments: SourceFactory.allCases)`.
 public enum SourceFactory: String, CaseIterable, Sendable, CustomStringConvertible {
     case posix
+    /// A prefix of a bucket of the moto server, and of the Ceph RGW server (strict, like AWS).
+    case s3Moto, s3RGW
 
     public var description: String { rawValue }
 
@@ -34,6 +38,17 @@ public enum SourceFactory: String, CaseIterable, Sendable, CustomStringConvertib
                 remove: { path in try FileManager.default.removeItem(atPath: root + "/" + path) })
             try await body(subject)
             _ = directory.path
+        case .s3Moto, .s3RGW:
+            let server = self == .s3Moto ? try S3TestServer.moto() : try S3TestServer.rgw()
+            try await server.withBucket("source") { client, bucket in
+                // Under a prefix, so that the source's root is not the bucket's.
+                let root = S3Path(bucket: bucket, prefix: "data/run 1")
+                let subject = SourceSubject(
+                    source: S3Source(client: client, root: root),
+                    write: { path, bytes in _ = try await client.putObject(bucket: bucket, key: root.prefix + "/" + path, body: ByteBuffer(bytes: bytes)) },
+                    remove: { path in try await client.deleteObject(bucket: bucket, key: root.prefix + "/" + path) })
+                try await body(subject)
+            }
         }
     }
 }
@@ -41,6 +56,8 @@ public enum SourceFactory: String, CaseIterable, Sendable, CustomStringConvertib
 /// Every `Storage` implementation, for `@Test(arguments: StorageFactory.allCases)`.
 public enum StorageFactory: String, CaseIterable, Sendable, CustomStringConvertible {
     case vault
+    /// A prefix of a bucket of the moto server, and of the Ceph RGW server.
+    case s3Moto, s3RGW
 
     public var description: String { rawValue }
 
@@ -50,6 +67,11 @@ public enum StorageFactory: String, CaseIterable, Sendable, CustomStringConverti
             let directory = try TemporaryDirectory()
             try await body(VaultStorage(root: directory.path + "/vault"))
             _ = directory.path
+        case .s3Moto, .s3RGW:
+            let server = self == .s3Moto ? try S3TestServer.moto() : try S3TestServer.rgw()
+            try await server.withBucket("storage") { client, bucket in
+                try await body(S3Storage(client: client, root: S3Path(bucket: bucket, prefix: "vault")))
+            }
         }
     }
 }

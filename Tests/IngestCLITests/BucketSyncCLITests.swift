@@ -1,0 +1,252 @@
+import Crypto
+import Foundation
+import IngestCore
+import IngestS3
+import IngestSQLite
+import IngestTesting
+import NIOCore
+import Testing
+
+extension CommandLineTests {
+    /// `ingest start s3://BUCKET/PREFIX` (and upstream's `/BUCKET/PREFIX --s3_keypair FILE`), and
+    /// copies into s3 resources, against the moto server: what a user of iRODS automated ingest's
+    /// S3 scanning does, plus the re-syncs, deletions and exclusions upstream cannot do on S3.
+    @Suite struct BucketSyncCLITests {
+        /// A user's machine and a fresh bucket on the test S3 server.
+        final class BucketWorld: @unchecked Sendable {
+            let world: CLIWorld
+            let server: S3TestServer
+            let client: S3Client
+            let bucket = S3TestServer.uniqueBucketName("sync")
+
+            init() async throws {
+                world = try CLIWorld()
+                server = try S3TestServer.moto()
+                client = try server.client()
+                try await client.createBucket(bucket)
+                world.ingest.extraEnvironment["AWS_ACCESS_KEY_ID"] = server.credentials.accessKeyID
+                world.ingest.extraEnvironment["AWS_SECRET_ACCESS_KEY"] = server.credentials.secretAccessKey
+            }
+
+            /// `--s3_endpoint_domain host:port --s3_insecure_connection`, as upstream's users point at a local server.
+            var endpointOptions: [String] {
+                ["--s3_endpoint_domain", "\(server.endpoint.host):\(server.endpoint.port ?? 80)", "--s3_insecure_connection"]
+            }
+
+            func put(_ key: String, _ text: String) async throws {
+                _ = try await client.putObject(bucket: bucket, key: key, body: ByteBuffer(string: text))
+            }
+
+            func catalog() throws -> SQLiteCatalog { try SQLiteCatalog(path: world.home.subpath("catalog.sqlite")) }
+
+            func sync(_ source: String, _ options: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) async throws -> IngestProcess.Result {
+                let result = try await world.ingest.run(
+                    ["start", source, world.target, "--synchronous", "--job_name", "bucket"] + endpointOptions + options)
+                #expect(result.status == 0, "\(result.stderr)", sourceLocation: sourceLocation)
+                return result
+            }
+
+            func close() async {
+                try? await S3TestServer.removeBucket(bucket, client: client)
+                try? await client.shutdown()
+            }
+        }
+
+        static func md5(_ text: String) -> String {
+            Insecure.MD5.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        }
+
+        @Test func registerSyncRecordsEveryObjectAtItsS3PathWithItsSizeAndMD5() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            try await world.put("data/a.txt", "alpha")
+            try await world.put("data/sub/b.txt", "bravo!")
+            try await world.put("data/sub/deep/c.bin", "c")
+            try await world.put("elsewhere/x.txt", "not under the prefix")
+
+            _ = try await world.sync("s3://\(world.bucket)/data")
+
+            let catalog = try world.catalog()
+            let a = try #require(try await catalog.dataObject(at: world.world.target + "/a.txt"))
+            #expect(a.size == 5)
+            #expect(a.replicas.map(\.physicalPath) == ["s3://\(world.bucket)/data/a.txt"])
+            #expect(a.replicas.first?.checksum == Self.md5("alpha"))
+            #expect(try await catalog.dataObject(at: world.world.target + "/sub/b.txt")?.size == 6)
+            #expect(try await catalog.dataObject(at: world.world.target + "/sub/deep/c.bin") != nil)
+            #expect(try await catalog.kind(of: world.world.target + "/x.txt") == nil)
+        }
+
+        @Test func aSecondPassFindsEverythingUnchangedAndAChangedObjectIsUpdated() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            try await world.put("p/a.txt", "one")
+            try await world.put("p/b.txt", "two")
+            _ = try await world.sync("s3://\(world.bucket)/p")
+
+            try await world.put("p/b.txt", "two, longer now")
+            _ = try await world.sync("s3://\(world.bucket)/p")
+
+            let jobs = try #require(try await world.world.ingest.json(["list", "--json"]) as? [[String: Any]])
+            let counters = try #require(jobs.first?["counters"] as? [String: Any])
+            #expect(counters["entries_unchanged"] as? Int == 1, "\(counters)")
+            #expect(counters["entries_updated"] as? Int == 1, "\(counters)")
+            let b = try #require(try await world.catalog().dataObject(at: world.world.target + "/b.txt"))
+            #expect(b.size == 15)
+            #expect(b.replicas.first?.checksum == Self.md5("two, longer now"))
+        }
+
+        @Test func upstreamsSlashFormWithAKeypairFileWorks() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            try await world.put("in/file.txt", "keypair")
+            let keypair = world.world.home.subpath("keypair")
+            try "\(world.server.credentials.accessKeyID)\n\(world.server.credentials.secretAccessKey)\n".write(
+                toFile: keypair, atomically: true, encoding: .utf8)
+            world.world.ingest.extraEnvironment["AWS_ACCESS_KEY_ID"] = ""
+            world.world.ingest.extraEnvironment["AWS_SECRET_ACCESS_KEY"] = ""
+
+            _ = try await world.sync("/\(world.bucket)/in", ["--s3_keypair", keypair])
+
+            let object = try #require(try await world.catalog().dataObject(at: world.world.target + "/file.txt"))
+            #expect(object.replicas.first?.physicalPath == "s3://\(world.bucket)/in/file.txt")
+        }
+
+        @Test func listingPagesThroughMoreThanTwoThousandKeys() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            let count = 2_150
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for start in stride(from: 0, to: count, by: count / 8 + 1) {
+                    group.addTask {
+                        for index in start..<min(count, start + count / 8 + 1) { try await world.put(String(format: "many/f%05d", index), "\(index)") }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await world.put("many/sub/z", "z")
+
+            _ = try await world.sync("s3://\(world.bucket)/many", ["--files_per_task", "200"])
+
+            let catalog = try world.catalog()
+            let children = try await catalog.children(of: world.world.target)
+            #expect(children.objects.count == count)
+            #expect(children.collections == ["sub"])
+            #expect(try await catalog.dataObject(at: world.world.target + "/f02149")?.size == 4)
+        }
+
+        @Test func excludedObjectsAreNotRegistered() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            try await world.put("e/keep.txt", "k")
+            try await world.put("e/skip.tmp", "t")
+            try await world.put("e/cache/inner.txt", "c")
+
+            _ = try await world.sync("s3://\(world.bucket)/e", ["--exclude_file_name", ".*\\.tmp", "--exclude_directory_name", ".*/cache"])
+
+            let children = try await world.catalog().children(of: world.world.target)
+            #expect(children.objects == ["keep.txt"])
+            #expect(children.collections.isEmpty)
+        }
+
+        @Test func unregisterRemovesObjectsDeletedFromTheBucket() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            try await world.put("d/stay.txt", "s")
+            try await world.put("d/go.txt", "g")
+            _ = try await world.sync("s3://\(world.bucket)/d", ["--delete_mode", "UNREGISTER"])
+            try await world.client.deleteObject(bucket: world.bucket, key: "d/go.txt")
+
+            _ = try await world.sync("s3://\(world.bucket)/d", ["--delete_mode", "UNREGISTER"])
+
+            #expect(try await world.catalog().children(of: world.world.target).objects == ["stay.txt"])
+        }
+
+        @Test func putSyncCopiesObjectsIntoAVaultAndCopiesAChangedOneAgain() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            let vault = world.world.home.subpath("vault")
+            try "resources:\n  - name: v\n    type: vault\n    path: \(vault)\n".write(
+                toFile: world.world.home.subpath("config.yaml"), atomically: true, encoding: .utf8)
+            try await world.put("c/one.txt", "first bytes")
+            try await world.put("c/dir/two.txt", "second")
+
+            _ = try await world.sync("s3://\(world.bucket)/c", ["--operation", "PUT_SYNC", "--to_resource", "v", "--checksum", "sha256"])
+            try await world.put("c/one.txt", "first bytes, changed")
+            _ = try await world.sync("s3://\(world.bucket)/c", ["--operation", "PUT_SYNC", "--to_resource", "v", "--checksum", "sha256"])
+
+            let one = try #require(try await world.catalog().dataObject(at: world.world.target + "/one.txt"))
+            let copy = try #require(one.replicas.first?.physicalPath)
+            #expect(copy.hasPrefix(vault + "/"))
+            #expect(try String(contentsOfFile: copy, encoding: .utf8) == "first bytes, changed")
+            #expect(one.replicas.first?.checksum?.hasPrefix("sha2:") == true)
+            let two = try #require(try await world.catalog().dataObject(at: world.world.target + "/dir/two.txt"))
+            #expect(try String(contentsOfFile: try #require(two.replicas.first?.physicalPath), encoding: .utf8) == "second")
+        }
+
+        @Test func aDirectoryIsCopiedIntoAnS3ResourceAndFoundUnchangedNextPass() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            let credentials = world.world.home.subpath("s3-keys")
+            try "\(world.server.credentials.accessKeyID)\n\(world.server.credentials.secretAccessKey)\n".write(
+                toFile: credentials, atomically: true, encoding: .utf8)
+            try """
+                resources:
+                  - name: archive
+                    type: s3
+                    bucket: \(world.bucket)
+                    path: vault
+                    endpoint: http://\(world.server.endpoint.host):\(world.server.endpoint.port ?? 80)
+                    region: us-east-1
+                    credentials: \(credentials)
+                """.write(toFile: world.world.home.subpath("config.yaml"), atomically: true, encoding: .utf8)
+            _ = try TreeBuilder.write(world.world.source.path, "a.txt", "to the bucket")
+            _ = try TreeBuilder.write(world.world.source.path, "sub/b.txt", "b")
+            let options = ["start", world.world.source.path, world.world.target, "--operation", "PUT_SYNC", "--to_resource", "archive",
+                           "--synchronous", "--job_name", "up"]
+
+            let first = try await world.world.ingest.run(options)
+            #expect(first.status == 0, "\(first.stderr)")
+            let second = try await world.world.ingest.run(options)
+            #expect(second.status == 0, "\(second.stderr)")
+
+            let key = "vault" + world.world.target + "/a.txt"
+            let stored = try await world.client.getObject(bucket: world.bucket, key: key).body.collect(upTo: 1 << 20)
+            #expect(stored == Array("to the bucket".utf8))
+            let a = try #require(try await world.catalog().dataObject(at: world.world.target + "/a.txt"))
+            #expect(a.replicas.first?.physicalPath == "s3://\(world.bucket)/\(key)")
+            let jobs = try #require(try await world.world.ingest.json(["list", "--json"]) as? [[String: Any]])
+            let counters = try #require(jobs.first?["counters"] as? [String: Any])
+            #expect(counters["entries_unchanged"] as? Int == 2, "\(counters)")
+        }
+
+        @Test func wrongKeysAreRefusedAtStartNamingTheSettingAndQueueNothing() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            // moto checks signatures only with its authentication on; the Ceph gateway always does.
+            let rgw = try S3TestServer.rgw()
+            world.world.ingest.extraEnvironment["AWS_ACCESS_KEY_ID"] = rgw.credentials.accessKeyID
+            world.world.ingest.extraEnvironment["AWS_SECRET_ACCESS_KEY"] = "not-the-secret"
+            let result = try await world.world.ingest.run([
+                "start", "s3://\(world.bucket)/x", world.world.target, "--job_name", "bad",
+                "--s3_endpoint_domain", "\(rgw.endpoint.host):\(rgw.endpoint.port ?? 80)", "--s3_insecure_connection",
+            ])
+
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("AWS_SECRET_ACCESS_KEY") || result.stderr.contains("--s3_keypair"), "\(result.stderr)")
+            #expect(!result.stderr.contains("not-the-secret"))
+            let jobs = try #require(try await world.world.ingest.json(["list", "--json"]) as? [[String: Any]])
+            #expect(jobs.isEmpty)
+        }
+
+        @Test func aMissingBucketIsRefusedAtStartNamingIt() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            let result = try await world.world.ingest.run(
+                ["start", "s3://no-such-bucket-\(UUID().uuidString.prefix(8).lowercased())/x", world.world.target] + world.endpointOptions)
+
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("no-such-bucket"), "\(result.stderr)")
+            #expect(result.stderr.contains("does not exist"), "\(result.stderr)")
+        }
+    }
+}
