@@ -4,7 +4,7 @@ extension S3Client {
     /// Checks that a bucket exists and the credentials reach it; the cheapest check before work starts.
     /// - Throws: `S3Error.noSuchBucket`, `.accessDenied`, `.wrongRegion`, ...
     public func headBucket(_ bucket: String) async throws {
-        _ = try await send(S3Request(method: .HEAD, operation: "HeadBucket", bucket: bucket))
+        _ = try await sendForHeaders(S3Request(method: .HEAD, operation: "HeadBucket", bucket: bucket))
     }
 
     /// Creates a bucket in the endpoint's region (a `LocationConstraint` outside us-east-1, as AWS requires).
@@ -17,12 +17,12 @@ extension S3Client {
             request.body = .bytes(ByteBuffer(string: xml))
             request.headers = [("content-type", "application/xml")]
         }
-        _ = try await send(request)
+        _ = try await sendForHeaders(request)
     }
 
     /// Deletes an empty bucket.
     public func deleteBucket(_ bucket: String) async throws {
-        _ = try await send(S3Request(method: .DELETE, operation: "DeleteBucket", bucket: bucket))
+        _ = try await sendForHeaders(S3Request(method: .DELETE, operation: "DeleteBucket", bucket: bucket))
     }
 }
 

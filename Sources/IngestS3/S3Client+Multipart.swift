@@ -19,8 +19,8 @@ extension S3Client {
         let request = S3Request(
             method: .PUT, operation: "UploadPart", bucket: bucket, key: key, uploadID: uploadID,
             query: [("partNumber", String(partNumber)), ("uploadId", uploadID)], body: .bytes(body))
-        let response = try await send(request)
-        guard let etag = response.headers.first(name: "etag")?.unquotedETag, !etag.isEmpty else {
+        let headers = try await sendForHeaders(request)
+        guard let etag = headers.first(name: "etag")?.unquotedETag, !etag.isEmpty else {
             throw S3Error.invalidResponse(operation: request.operation, endpoint: endpoint.description, reason: "no ETag for part \(partNumber)")
         }
         return etag
@@ -47,7 +47,7 @@ extension S3Client {
 
     /// Abandons an upload and frees its parts.
     public func abortMultipartUpload(bucket: String, key: String, uploadID: String) async throws {
-        _ = try await send(
+        _ = try await sendForHeaders(
             S3Request(
                 method: .DELETE, operation: "AbortMultipartUpload", bucket: bucket, key: key, uploadID: uploadID,
                 query: [("uploadId", uploadID)]))

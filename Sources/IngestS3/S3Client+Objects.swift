@@ -91,8 +91,7 @@ extension S3Client {
     /// An object's size, date, ETag, content type, metadata and stored SHA-256, or nil when there is no such key.
     public func headObject(bucket: String, key: String) async throws -> S3ObjectInfo? {
         do {
-            let response = try await send(S3Request(method: .HEAD, operation: "HeadObject", bucket: bucket, key: key))
-            return Self.objectInfo(response.headers)
+            return Self.objectInfo(try await sendForHeaders(S3Request(method: .HEAD, operation: "HeadObject", bucket: bucket, key: key)))
         } catch S3Error.noSuchKey {
             return nil
         }
@@ -123,7 +122,7 @@ extension S3Client {
     ) async throws -> String {
         var request = S3Request(method: .PUT, operation: "PutObject", bucket: bucket, key: key, body: .bytes(body))
         request.headers = Self.objectHeaders(contentType: contentType, metadata: metadata, checksumSHA256: checksumSHA256)
-        return (try await send(request).headers.first(name: "etag") ?? "").unquotedETag
+        return (try await sendForHeaders(request).first(name: "etag") ?? "").unquotedETag
     }
 
     /// Uploads bytes held in memory; see `putObject(bucket:key:body:...)` with a `ByteBuffer`.
@@ -152,12 +151,12 @@ extension S3Client {
         var request = S3Request(
             method: .PUT, operation: "PutObject", bucket: bucket, key: key, body: .stream(.stream(body, length: .known(length)), length: length))
         request.headers = Self.objectHeaders(contentType: contentType, metadata: metadata, checksumSHA256: checksumSHA256)
-        return (try await send(request).headers.first(name: "etag") ?? "").unquotedETag
+        return (try await sendForHeaders(request).first(name: "etag") ?? "").unquotedETag
     }
 
     /// Deletes an object; deleting a missing key succeeds, as on S3.
     public func deleteObject(bucket: String, key: String) async throws {
-        _ = try await send(S3Request(method: .DELETE, operation: "DeleteObject", bucket: bucket, key: key))
+        _ = try await sendForHeaders(S3Request(method: .DELETE, operation: "DeleteObject", bucket: bucket, key: key))
     }
 
     /// Copies an object on the server, metadata included.

@@ -166,7 +166,6 @@ extension S3Client {
         case .bytes(let buffer): httpRequest.body = .bytes(buffer)
         case .stream(let body, _): httpRequest.body = body
         }
-        if case .stream(_, let length) = request.body { httpRequest.headers.replaceOrAdd(name: "content-length", value: String(length)) }
 
         let deadline: NIODeadline
         if request.streamsResponse || { if case .stream = request.body { return true } else { return false } }() {
@@ -209,6 +208,18 @@ extension S3Client {
             return S3Error.notS3(endpoint: endpoint.description, status: nil, firstBytes: "not an HTTP response")
         }
         return S3Error.unreachable(endpoint: endpoint.description, reason: "\(error)")
+    }
+
+    /// Sends a request whose answer is all in its headers, and drains the (empty) body so that the
+    /// connection goes back to the pool.
+    func sendForHeaders(_ request: S3Request) async throws -> HTTPHeaders {
+        let response = try await send(request)
+        do {
+            for try await _ in response.body {}
+        } catch {
+            throw transportError(error, operation: request.operation)
+        }
+        return response.headers
     }
 
     /// Reads a whole XML response and parses it, or reports the server as not S3.

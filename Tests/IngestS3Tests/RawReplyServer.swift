@@ -1,0 +1,32 @@
+import NIOCore
+import NIOPosix
+
+/// A loopback TCP server that answers any bytes with one fixed reply and closes, like a Redis
+/// server spoken to in HTTP.
+final class RawReplyServer: Sendable {
+    let port: Int
+    private let channel: any Channel
+
+    init(reply: String) async throws {
+        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in channel.pipeline.addHandler(Replier(reply: reply)) }
+            .bind(host: "127.0.0.1", port: 0).get()
+        port = channel.localAddress!.port!
+    }
+
+    func stop() {
+        channel.close(promise: nil)
+    }
+
+    private final class Replier: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        typealias OutboundOut = ByteBuffer
+        let reply: String
+
+        init(reply: String) { self.reply = reply }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply))).whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}
