@@ -46,6 +46,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup(title: "Objects registered from buckets") var s3: S3Options
     @OptionGroup var connection: CatalogConnectionOptions
 
     func run() async throws {
@@ -53,10 +54,20 @@ struct VerifyCommand: AsyncParsableCommand {
         let catalog = try await connection.openCatalog(readOnly: true)
         guard try await catalog.kind(of: path) != nil else { throw IngestError.notFoundInCatalog(path) }
         let interactive = isatty(STDERR_FILENO) == 1
-        let report = try await ReplicaVerifier.verify(path: path, catalog: catalog) { soFar in
-            if interactive {
-                FileHandle.standardError.write(Data("\r\u{1B}[Kverified \(Format.count(Int64(soFar.replicasChecked))) replicas".utf8))
+        let runtime = try connection.runtime()
+        let access = try s3.access(for: "s3://") ?? S3Access()
+        let objectStores = runtime.objectStores()
+        let report: ReplicaVerifier.Report
+        do {
+            report = try await ReplicaVerifier.verify(path: path, catalog: catalog, objectStores: objectStores, s3Access: access) { soFar in
+                if interactive {
+                    FileHandle.standardError.write(Data("\r\u{1B}[Kverified \(Format.count(Int64(soFar.replicasChecked))) replicas".utf8))
+                }
             }
+            await objectStores.shutdown()
+        } catch {
+            await objectStores.shutdown()
+            throw error
         }
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
         if json {

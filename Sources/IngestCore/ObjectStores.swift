@@ -97,4 +97,7 @@ public protocol ObjectStores: Sendable {
     /// The storage of the resource `name` (of type s3), as this process's configuration defines it.
     /// - Throws: an error naming the resource and the setting it lacks.
     func storage(resource name: String) async throws -> any Storage
+
+    /// Closes the connections; call once, when nothing uses the stores any more.
+    func shutdown() async
 }

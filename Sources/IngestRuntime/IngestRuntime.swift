@@ -47,15 +47,21 @@ public struct IngestRuntime: Sendable {
     public func openResources(logger: Logger? = nil) async throws -> JobResources {
         var resources = JobResources(catalog: try await openCatalog(logger: logger))
         resources.add(GraphStores(opener: logger.map { settings.graphStoreOpener(logger: $0) } ?? settings.graphStoreOpener()))
-        resources.objectStores = S3ObjectStores(
+        resources.objectStores = objectStores(logger: logger)
+        return resources
+    }
+
+    /// The process's S3 clients: bucket sources, and the s3 resources of its configuration file.
+    /// Shut them down (`ObjectStores.shutdown`) when done.
+    public func objectStores(logger: Logger? = nil) -> any ObjectStores {
+        S3ObjectStores(
             resources: settings.configuration.resources, configurationSource: settings.configuration.source,
             logger: logger ?? Logger(label: "ingest.s3", factory: { _ in SwiftLogNoOpLogHandler() }))
-        return resources
     }
 
     public func close(_ resources: JobResources) async {
         await resources.service(GraphStores.self)?.close()
-        await (resources.objectStores as? S3ObjectStores)?.shutdown()
+        await resources.objectStores?.shutdown()
     }
 
     /// Runs `body` with the resources open, and closes them after, whether it threw or not.

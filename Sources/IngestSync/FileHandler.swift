@@ -82,9 +82,16 @@ struct FileHandler: TaskHandler {
             }
             result.spawned += dropFailed(failures, from: &payload, task: task)
         }
-        if case .vault(let vault) = storage {
+        switch storage {
+        case .vault(let vault):
             let vault = StoredCopies.normalizedVault(vault)
             for path in replacedCopies where StoredCopies.isRemovable(path, vault: vault, source: spec.source) { unlink(path) }
+        case .objectStore(let target):
+            for path in replacedCopies where storage.holdsCopy(path, source: spec.source) {
+                try await target.remove(String(path.dropFirst(target.location.count + 1)))
+            }
+        case .none:
+            break
         }
         // Counted in locals and added once: a dictionary update per file shows in a bulk copy's profile.
         var created: Int64 = 0, updated: Int64 = 0, unchanged: Int64 = 0, bytesDone: Int64 = 0

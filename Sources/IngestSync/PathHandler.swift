@@ -619,14 +619,19 @@ struct PathHandler: TaskHandler {
         case .noTrash:
             let removed = try await catalog.unregister(in: payload.collection, objects: objects, collections: collections)
             try await StoredCopies.remove(removed, catalog: catalog, source: spec.source)
+            let roots = try await StoredCopies.objectStoreRoots(catalog: catalog)
+            if !roots.isEmpty { try await StoredCopies.removeObjects(removed, roots: roots, objectStores: objectStores, source: spec.source) }
         case .trash:
             let zone = LogicalPath.lineage(of: payload.collection).first ?? payload.collection
             let vaults = try await StoredCopies.vaultPaths(catalog: catalog)
+            // An s3 resource's trash is under its prefix as a vault's is under its directory.
+            let roots = try await StoredCopies.objectStoreRoots(catalog: catalog)
             let source = spec.source
             let copies = try await catalog.moveToTrash(
                 in: payload.collection, objects: objects, collections: collections, trashRoot: zone + "/trash",
-                relocate: { resource, path in StoredCopies.trashPath(of: path, vault: vaults[resource], zone: zone, source: source) })
+                relocate: { resource, path in StoredCopies.trashPath(of: path, vault: vaults[resource] ?? roots[resource], zone: zone, source: source) })
             try StoredCopies.apply(copies, vaults: vaults, source: source)
+            if !roots.isEmpty { try await StoredCopies.applyToObjects(copies, roots: roots, objectStores: objectStores, source: source) }
         }
         if !collections.isEmpty, mode == .trash || mode == .noTrash, let resource = spec.resource,
             let vault = try await StoredCopies.vaultPaths(catalog: catalog)[resource]
@@ -650,7 +655,16 @@ struct Ownership: Sendable {
 
     init(spec: SyncSpec, catalog: any Catalog) async throws {
         self.spec = spec
-        vault = spec.operation.copiesData ? try await StoredCopies.vaultPaths(catalog: catalog)[spec.replicaResource] : nil
+        guard spec.operation.copiesData else {
+            vault = nil
+            return
+        }
+        // An s3 resource's copies are the objects under its location, as a vault's are files under its directory.
+        if let path = try await StoredCopies.vaultPaths(catalog: catalog)[spec.replicaResource] {
+            vault = path
+        } else {
+            vault = try await StoredCopies.objectStoreRoots(catalog: catalog)[spec.replicaResource]
+        }
     }
 
     /// For an object of the listed collection: its replica on the job's resource is this job's (a copy

@@ -22,9 +22,16 @@ public enum ReplicaVerifier {
 
     /// Checks every good replica of every data object at or below `path`.
     /// - Parameter progress: called after each page with the report so far.
-    public static func verify(path: String, catalog: any Catalog, progress: (Report) -> Void = { _ in }) async throws -> Report {
+    /// - Parameters:
+    ///   - objectStores: reads replicas in buckets (`s3://`): copies in s3 resources through the
+    ///     resources' settings, objects registered in place with `s3Access`.
+    public static func verify(
+        path: String, catalog: any Catalog, objectStores: (any ObjectStores)? = nil, s3Access: S3Access = S3Access(),
+        progress: (Report) -> Void = { _ in }
+    ) async throws -> Report {
         var report = Report()
         var cursor: Int64?
+        let buckets = ObjectChecker(roots: try await StoredCopies.objectStoreRoots(catalog: catalog), objectStores: objectStores, access: s3Access)
         repeat {
             let page = try await catalog.objects(under: path, after: cursor, limit: 500)
             for object in page.objects {
@@ -35,7 +42,9 @@ public enum ReplicaVerifier {
                         continue
                     }
                     report.replicasChecked += 1
-                    if let problem = check(replica, of: object, report: &report) {
+                    let problem = replica.physicalPath.hasPrefix("s3://")
+                        ? await buckets.check(replica, report: &report) : check(replica, of: object, report: &report)
+                    if let problem {
                         report.problems.append(Problem(
                             object: object.path, resource: replica.resource, physicalPath: replica.physicalPath, problem: problem))
                     }
@@ -65,6 +74,49 @@ public enum ReplicaVerifier {
             let found = try FileCopier.checksum(of: pathBytes, algorithm: StreamingChecksum.algorithm(of: stored))
             report.checksumsVerified += 1
             return found == stored ? nil : "checksum differs: \(found) on disk, \(stored) in the catalog"
+        } catch {
+            return "unreadable: \(error)"
+        }
+    }
+}
+
+/// Checks replicas that are objects in buckets: HEAD for the size, and the bytes read back for a
+/// checksum (an MD5 checksum is compared with a single-part object's ETag without reading).
+private struct ObjectChecker {
+    let roots: [String: String]
+    let objectStores: (any ObjectStores)?
+    let access: S3Access
+
+    func check(_ replica: Replica, report: inout ReplicaVerifier.Report) async -> String? {
+        guard let objectStores else { return "unreadable: this ingest has no S3 client" }
+        do {
+            let size: Int64
+            let etag: String?
+            let read: () async throws -> ByteChunks
+            if let root = roots[replica.resource], replica.physicalPath.hasPrefix(root + "/") {
+                let storage = try await objectStores.storage(resource: replica.resource)
+                let key = String(replica.physicalPath.dropFirst(root.count + 1))
+                guard let stored = try await storage.stat(key) else { return "missing: the object does not exist" }
+                (size, etag, read) = (stored.size, stored.etag, { try await storage.read(key) })
+            } else {
+                guard let location = S3Path(parsing: replica.physicalPath), !location.prefix.isEmpty else {
+                    return "unreadable: \(replica.physicalPath) names no object"
+                }
+                let source = try await objectStores.source(S3Path(bucket: location.bucket, prefix: ""), access: access)
+                guard let entry = try await source.stat(location.prefix), entry.kind == .file else { return "missing: the object does not exist" }
+                (size, etag, read) = (entry.size, entry.etag, { try await source.read(location.prefix) })
+            }
+            guard size == replica.size else { return "size differs: \(size) bytes stored, \(replica.size) in the catalog" }
+            guard let checksum = replica.checksum else { return nil }
+            let algorithm = StreamingChecksum.algorithm(of: checksum)
+            let found: String
+            if algorithm == .md5, let etag = etag.flatMap(StreamedEntry.md5Checksum) {
+                found = etag
+            } else {
+                found = try await StreamedEntry.checksum(of: read(), algorithm: algorithm)
+            }
+            report.checksumsVerified += 1
+            return found == checksum ? nil : "checksum differs: \(found) stored, \(checksum) in the catalog"
         } catch {
             return "unreadable: \(error)"
         }

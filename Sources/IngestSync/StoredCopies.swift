@@ -53,6 +53,48 @@ enum StoredCopies {
         return vaults
     }
 
+    /// The location (`s3://bucket/prefix`) of every s3 resource, by resource name: copies there are
+    /// objects under it, removed and trashed through the resource's `Storage`.
+    static func objectStoreRoots(catalog: any Catalog) async throws -> [String: String] {
+        var roots: [String: String] = [:]
+        for resource in try await catalog.resources() where resource.type == ResourceType.s3.rawValue {
+            if let path = resource.path { roots[resource.name] = path }
+        }
+        return roots
+    }
+
+    /// The copies among `replicas` that live in s3 resources, removed through their storages.
+    static func removeObjects(_ replicas: [RemovedReplica], roots: [String: String], objectStores: (any ObjectStores)?, source: String?) async throws {
+        for replica in replicas {
+            guard let root = roots[replica.resource], isRemovable(replica.physicalPath, vault: root, source: source) else { continue }
+            guard let objectStores else { throw PermanentTaskError("removing \(replica.physicalPath) needs an S3 client, which this worker lacks") }
+            try await objectStores.storage(resource: replica.resource).remove(String(replica.physicalPath.dropFirst(root.count + 1)))
+        }
+    }
+
+    /// Moves trashed copies that live in s3 resources (copied under the trash key, then deleted),
+    /// and deletes those of replaced trash entries.
+    static func applyToObjects(_ copies: [TrashedCopy], roots: [String: String], objectStores: (any ObjectStores)?, source: String?) async throws {
+        for copy in copies {
+            guard let root = roots[copy.resource], isRemovable(copy.from, vault: root, source: source) else { continue }
+            guard let objectStores else { throw PermanentTaskError("moving \(copy.from) needs an S3 client, which this worker lacks") }
+            let storage = try await objectStores.storage(resource: copy.resource)
+            let key = String(copy.from.dropFirst(root.count + 1))
+            if let destination = copy.to, isRemovable(destination, vault: root, source: source) {
+                let trashKey = String(destination.dropFirst(root.count + 1))
+                do {
+                    try await storage.trash(key, to: trashKey)
+                } catch {
+                    // Already moved by an earlier attempt of this task: nothing left to do.
+                    let moved = try await storage.stat(key) == nil
+                    guard moved, try await storage.stat(trashKey) != nil else { throw error }
+                }
+            } else if copy.to == nil {
+                try await storage.remove(key)
+            }
+        }
+    }
+
     /// Whether `path` is a file Ingest may remove or rename: strictly inside `vault`, and not inside
     /// the job's source (which would be a file the user owns, however the directories overlap).
     static func isRemovable(_ path: String, vault: String?, source: String?) -> Bool {
