@@ -22,14 +22,9 @@ public struct S3Storage: Storage {
     func objectKey(_ key: String) -> String { root.prefix.isEmpty ? key : root.prefix + "/" + key }
 
     public func put(_ key: String, body: ByteChunks, size: Int64?, options: StorageWriteOptions) async throws -> StoredObject {
-        let hashing = HashingChunks(body: body, algorithm: options.checksum)
+        let hashing = CheckedChunks(body: body, algorithm: options.checksum, expectedSize: size)
         let uploader = S3MultipartUploader(client: client, configuration: uploads)
         let stored = try await uploader.upload(bucket: root.bucket, key: objectKey(key), size: size, from: hashing.buffers())
-        guard size == nil || stored.size == size else {
-            // Only reachable for a single PUT the uploader did not check: take it back.
-            try? await client.deleteObject(bucket: root.bucket, key: objectKey(key))
-            throw S3UploadError.sizeMismatch(expected: size ?? 0, actual: stored.size)
-        }
         return StoredObject(size: stored.size, mtimeNanos: S3Source.nanos(Date()), checksum: hashing.checksum(), etag: stored.etag)
     }
 
@@ -64,22 +59,32 @@ public struct S3Storage: Storage {
     }
 }
 
-/// A body passed through a checksum on its way to the uploader.
-private final class HashingChunks: @unchecked Sendable {
-    private let body: ByteChunks
+/// A body passed through a checksum on its way to the uploader, failing at its end when it is not
+/// the size it was announced as: the error reaches the uploader before its last part, so nothing
+/// is stored.
+private final class CheckedChunks: @unchecked Sendable {
+    private var iterator: ByteChunks.AsyncIterator
     private var hasher: StreamingChecksum?
+    private let expectedSize: Int64?
+    private var count: Int64 = 0
 
-    init(body: ByteChunks, algorithm: ChecksumAlgorithm?) {
-        self.body = body
+    init(body: ByteChunks, algorithm: ChecksumAlgorithm?, expectedSize: Int64?) {
+        iterator = body.makeAsyncIterator()
         hasher = algorithm.map(StreamingChecksum.init)
+        self.expectedSize = expectedSize
     }
 
     /// Read once, in order, by the uploader.
-    func buffers() -> AsyncThrowingMapSequence<ByteChunks, ByteBuffer> {
-        body.map { [self] chunk in
+    func buffers() -> AsyncThrowingStream<ByteBuffer, any Error> {
+        AsyncThrowingStream(unfolding: { [self] in
+            guard let chunk = try await iterator.next() else {
+                if let expectedSize, expectedSize != count { throw S3UploadError.sizeMismatch(expected: expectedSize, actual: count) }
+                return nil
+            }
+            count += Int64(chunk.count)
             hasher?.update(chunk)
             return ByteBuffer(bytes: chunk)
-        }
+        })
     }
 
     func checksum() -> String? { hasher?.finalize() }

@@ -88,8 +88,10 @@ extension CommandLineTests {
 
             let jobs = try #require(try await world.world.ingest.json(["list", "--json"]) as? [[String: Any]])
             let counters = try #require(jobs.first?["counters"] as? [String: Any])
-            #expect(counters["entries_unchanged"] as? Int == 1, "\(counters)")
-            #expect(counters["entries_updated"] as? Int == 1, "\(counters)")
+            // a.txt and the collection unchanged, b.txt updated, nothing new.
+            #expect(counters["entries.unchanged"] as? Int == 2, "\(counters)")
+            #expect(counters["entries.updated"] as? Int == 1, "\(counters)")
+            #expect(counters["entries.created"] == nil, "\(counters)")
             let b = try #require(try await world.catalog().dataObject(at: world.world.target + "/b.txt"))
             #expect(b.size == 15)
             #expect(b.replicas.first?.checksum == Self.md5("two, longer now"))
@@ -216,7 +218,9 @@ extension CommandLineTests {
             #expect(a.replicas.first?.physicalPath == "s3://\(world.bucket)/\(key)")
             let jobs = try #require(try await world.world.ingest.json(["list", "--json"]) as? [[String: Any]])
             let counters = try #require(jobs.first?["counters"] as? [String: Any])
-            #expect(counters["entries_unchanged"] as? Int == 2, "\(counters)")
+            // Both files and both collections unchanged; not a byte sent again.
+            #expect(counters["entries.unchanged"] as? Int == 4, "\(counters)")
+            #expect(counters["bytes.copied"] == nil, "\(counters)")
         }
 
         @Test func wrongKeysAreRefusedAtStartNamingTheSettingAndQueueNothing() async throws {

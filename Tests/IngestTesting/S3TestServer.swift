@@ -66,7 +66,7 @@ public struct S3TestServer: Sendable {
         }
     }
 
-    static func removeBucket(_ bucket: String, client: S3Client) async throws {
+    public static func removeBucket(_ bucket: String, client: S3Client) async throws {
         for upload in try await client.listMultipartUploads(bucket: bucket) {
             try await client.abortMultipartUpload(bucket: bucket, key: upload.key, uploadID: upload.uploadID)
         }
