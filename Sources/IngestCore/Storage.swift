@@ -61,6 +61,16 @@ public protocol Storage: Sendable {
 
     /// Moves what is under `key` to `trashKey` (replacing what was there), so TRASH keeps the bytes.
     func trash(_ key: String, to trashKey: String) async throws
+
+    /// Removes what writes cut off at least `age` ago left behind (the parts of a multipart upload a
+    /// killed worker never finished), which no key shows but the store keeps.
+    /// - Returns: how many were removed.
+    func removeAbandonedWrites(olderThan age: Duration) async throws -> Int
+}
+
+extension Storage {
+    /// Stores whose cut-off writes leave nothing (a vault's unnamed files) have nothing to remove.
+    public func removeAbandonedWrites(olderThan age: Duration) async throws -> Int { 0 }
 }
 
 extension ByteChunks {

@@ -22,6 +22,11 @@ public struct S3Storage: Storage {
     func objectKey(_ key: String) -> String { root.prefix.isEmpty ? key : root.prefix + "/" + key }
 
     public func put(_ key: String, body: ByteChunks, size: Int64?, options: StorageWriteOptions) async throws -> StoredObject {
+        if size.map({ $0 > Int64(uploads.partSize) }) ?? true {
+            // A multipart upload of this key that a killed worker left: aborted now, as the write that
+            // replaces it starts (one listing per large object).
+            _ = try await abortUploads(under: objectKey(key)) { $0.key == objectKey(key) }
+        }
         let hashing = CheckedChunks(body: body, algorithm: options.checksum, expectedSize: size)
         let uploader = S3MultipartUploader(client: client, configuration: uploads)
         let stored = try await uploader.upload(bucket: root.bucket, key: objectKey(key), size: size, from: hashing.buffers())
@@ -49,6 +54,25 @@ public struct S3Storage: Storage {
 
     public func remove(_ key: String) async throws {
         try await client.deleteObject(bucket: root.bucket, key: objectKey(key))
+    }
+
+    public func removeAbandonedWrites(olderThan age: Duration) async throws -> Int {
+        let cutoff = Date().addingTimeInterval(-Double(age.components.seconds))
+        return try await abortUploads(under: root.prefix.isEmpty ? nil : root.prefix + "/") { upload in (upload.initiated ?? .distantPast) < cutoff }
+    }
+
+    /// Aborts the multipart uploads of keys starting with `under` that `matches` picks.
+    private func abortUploads(under: String?, where matches: (S3MultipartUpload) -> Bool) async throws -> Int {
+        var aborted = 0
+        for upload in try await client.listMultipartUploads(bucket: root.bucket, prefix: under) where matches(upload) {
+            do {
+                try await client.abortMultipartUpload(bucket: root.bucket, key: upload.key, uploadID: upload.uploadID)
+                aborted += 1
+            } catch S3Error.noSuchUpload {
+                // Completed or aborted meanwhile.
+            }
+        }
+        return aborted
     }
 
     /// Copied under the trash key, then deleted: S3 has no rename.

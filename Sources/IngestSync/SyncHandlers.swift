@@ -7,7 +7,7 @@ public enum SyncJob {
     /// The handlers a worker needs to run sync tasks against `catalog`.
     static func handlers(catalog: any Catalog, policies: PolicyProvider, objectStores: (any ObjectStores)? = nil) -> [any TaskHandler] {
         [
-            RestartHandler(catalog: catalog, policies: policies),
+            RestartHandler(catalog: catalog, policies: policies, objectStores: objectStores),
             PathHandler(catalog: catalog, policies: policies, objectStores: objectStores),
             FileHandler(catalog: catalog, policies: policies, objectStores: objectStores),
             FinishHandler(catalog: catalog, policies: policies),
@@ -216,11 +216,23 @@ public enum SyncJob {
 struct RestartHandler: TaskHandler {
     let catalog: any Catalog
     var policies = PolicyProvider(factory: PolicyFactory())
+    /// Cleans up the job's s3 resource; nil in a process without an S3 client.
+    var objectStores: (any ObjectStores)?
     var kind: String { SyncTaskKind.restart }
+
+    /// How old a multipart upload that no worker finished must be before a pass aborts it: older than
+    /// any upload still going (a worker aborts its own when it fails; a killed worker cannot).
+    static let abandonedUploadAge: Duration = .seconds(24 * 3600)
 
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
         let spec = try PayloadCoding.decode(SyncSpec.self, from: task)
         if spec.policy != nil { try await runStartHooks(spec: spec, task: task, context: context) }
+        if spec.operation.copiesData, let name = spec.resource, let objectStores,
+            try await catalog.resource(named: name)?.type == ResourceType.s3.rawValue
+        {
+            let removed = try await objectStores.storage(resource: name).removeAbandonedWrites(olderThan: Self.abandonedUploadAge)
+            if removed > 0 { context.logger.info("aborted \(removed) multipart uploads to resource \(name) that no worker finished") }
+        }
         var result = TaskResult()
         result.add(1, to: Counter.entriesSeen)
         if spec.operation == .noOp {

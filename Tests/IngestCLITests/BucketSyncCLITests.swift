@@ -188,19 +188,7 @@ extension CommandLineTests {
         @Test func aDirectoryIsCopiedIntoAnS3ResourceAndFoundUnchangedNextPass() async throws {
             let world = try await BucketWorld()
             defer { Task { await world.close() } }
-            let credentials = world.world.home.subpath("s3-keys")
-            try "\(world.server.credentials.accessKeyID)\n\(world.server.credentials.secretAccessKey)\n".write(
-                toFile: credentials, atomically: true, encoding: .utf8)
-            try """
-                resources:
-                  - name: archive
-                    type: s3
-                    bucket: \(world.bucket)
-                    path: vault
-                    endpoint: http://\(world.server.endpoint.host):\(world.server.endpoint.port ?? 80)
-                    region: us-east-1
-                    credentials: \(credentials)
-                """.write(toFile: world.world.home.subpath("config.yaml"), atomically: true, encoding: .utf8)
+            try Self.configureArchive(world)
             _ = try TreeBuilder.write(world.world.source.path, "a.txt", "to the bucket")
             _ = try TreeBuilder.write(world.world.source.path, "sub/b.txt", "b")
             let options = ["start", world.world.source.path, world.world.target, "--operation", "PUT_SYNC", "--to_resource", "archive",
@@ -221,6 +209,64 @@ extension CommandLineTests {
             // Both files and both collections unchanged; not a byte sent again.
             #expect(counters["entries.unchanged"] as? Int == 4, "\(counters)")
             #expect(counters["bytes.copied"] == nil, "\(counters)")
+        }
+
+        /// Configures the s3 resource `archive` under the prefix `vault` of the world's bucket.
+        static func configureArchive(_ world: BucketWorld) throws {
+            let credentials = world.world.home.subpath("s3-keys")
+            try "\(world.server.credentials.accessKeyID)\n\(world.server.credentials.secretAccessKey)\n".write(
+                toFile: credentials, atomically: true, encoding: .utf8)
+            try """
+                resources:
+                  - name: archive
+                    type: s3
+                    bucket: \(world.bucket)
+                    path: vault
+                    endpoint: http://\(world.server.endpoint.host):\(world.server.endpoint.port ?? 80)
+                    region: us-east-1
+                    credentials: \(credentials)
+                """.write(toFile: world.world.home.subpath("config.yaml"), atomically: true, encoding: .utf8)
+        }
+
+        /// A worker killed while it uploads a large file's parts leaves no object under the real key;
+        /// the task is delivered again, its new upload aborts the one left behind, and completes.
+        @Test func aWorkerKilledMidMultipartLeavesNoHalfObjectAndTheRerunCompletes() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            try Self.configureArchive(world)
+            let size = 160 << 20
+            let bytes = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+            try Data(bytes).write(to: URL(fileURLWithPath: world.world.source.subpath("big.bin")))
+            let key = "vault" + world.world.target + "/big.bin"
+            let started = try await world.world.ingest.run([
+                "start", world.world.source.path, world.world.target, "--operation", "PUT_SYNC", "--to_resource", "archive", "--job_name", "big",
+            ])
+            #expect(started.status == 0, "\(started.stderr)")
+
+            let doomed = try world.world.ingest.launch(["worker", "-c", "2", "--lease_seconds", "1"])
+            let deadline = Date().addingTimeInterval(120)
+            var partsSeen = 0
+            while Date() < deadline, partsSeen == 0 {
+                if let upload = try await world.client.listMultipartUploads(bucket: world.bucket).first(where: { $0.key == key }) {
+                    partsSeen = try await world.client.listParts(bucket: world.bucket, key: key, uploadID: upload.uploadID).count
+                }
+                if partsSeen == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            }
+            doomed.stop(with: SIGKILL)
+            #expect(partsSeen > 0, "the worker must be killed while its upload is under way")
+            #expect(try await world.client.headObject(bucket: world.bucket, key: key) == nil, "no object under the real key")
+            #expect(try await world.client.listMultipartUploads(bucket: world.bucket).contains { $0.key == key }, "the cut-off upload is left")
+
+            let survivor = try world.world.ingest.launch(["worker", "-c", "2", "--lease_seconds", "1"])
+            let status = try await world.world.waitForJob("big") { $0.state.isTerminal }
+            survivor.stop(with: SIGTERM)
+
+            #expect(status.state == .completed, "\(status)")
+            let stored = try #require(try await world.client.headObject(bucket: world.bucket, key: key))
+            #expect(stored.size == Int64(size))
+            #expect(try await world.client.listMultipartUploads(bucket: world.bucket).isEmpty, "the cut-off upload was aborted")
+            let download = try await world.client.getObject(bucket: world.bucket, key: key).body.collect(upTo: size)
+            #expect(download == bytes)
         }
 
         @Test func wrongKeysAreRefusedAtStartNamingTheSettingAndQueueNothing() async throws {
