@@ -165,7 +165,7 @@ extension S3Client {
     public func copyObject(from source: S3ObjectID, to destination: S3ObjectID) async throws -> String {
         var request = S3Request(method: .PUT, operation: "CopyObject", bucket: destination.bucket, key: destination.key)
         request.headers = [("x-amz-copy-source", S3URIEncoding.encode("\(source.bucket)/\(source.key)", keepSlash: true))]
-        let root = try await xmlBody(try await send(request), request: request)
+        let root = try await xmlBody(try await send(request), request: request, expecting: "CopyObjectResult")
         guard let etag = S3Responses.copyETag(root) else { throw unexpected(request, root) }
         return etag
     }
@@ -188,7 +188,7 @@ extension S3Client {
             request.headers = [
                 ("content-type", "application/xml"), ("content-md5", Data(Insecure.MD5.hash(data: body)).base64EncodedString()),
             ]
-            let root = try await xmlBody(try await send(request), request: request)
+            let root = try await xmlBody(try await send(request), request: request, expecting: "DeleteResult")
             guard let batchFailures = S3Responses.deleteFailures(root) else { throw unexpected(request, root) }
             failures += batchFailures
         }

@@ -223,7 +223,8 @@ extension S3Client {
     }
 
     /// Reads a whole XML response and parses it, or reports the server as not S3.
-    func xmlBody(_ response: HTTPClientResponse, request: S3Request) async throws -> S3XMLElement {
+    /// - Parameter expecting: The root element of the answer, e.g. `ListBucketResult`.
+    func xmlBody(_ response: HTTPClientResponse, request: S3Request, expecting: String) async throws -> S3XMLElement {
         let buffer: ByteBuffer
         do {
             buffer = try await response.body.collect(upTo: 256 << 20)
@@ -238,11 +239,14 @@ extension S3Client {
             // CompleteMultipartUpload and CopyObject may fail after a 200 status, in the body.
             throw S3Error.from(status: 200, bucketRegion: nil, body: bytes, context: errorContext(request)).orService(document, request, self)
         }
+        guard root.isDocument(expecting) else {
+            throw S3Error.notS3(endpoint: endpoint.description, status: Int(response.status.code), firstBytes: S3Error.firstBytes(bytes))
+        }
         return root
     }
 
     func unexpected(_ request: S3Request, _ root: S3XMLElement) -> S3Error {
-        .invalidResponse(operation: request.operation, endpoint: endpoint.description, reason: "a <\(root.name)> document")
+        .invalidResponse(operation: request.operation, endpoint: endpoint.description, reason: "a <\(root.name)> document without the expected fields")
     }
 }
 

@@ -26,7 +26,8 @@ final class RawReplyServer: Sendable {
         init(reply: String) { self.reply = reply }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply))).whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply)), promise: nil)
+            context.close(promise: nil)
         }
     }
 }

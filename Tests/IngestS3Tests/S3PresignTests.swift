@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func aPresignedGetDownloadsWithoutCredentials() async throws {
-        try await S3TestServer.rgw().withBucket("presign") { client, bucket in
+        try await S3TestServer.rgw().withBucket("presign") { (client: S3Client, bucket: String) async throws in
             try await client.putObject(bucket: bucket, key: "shared/report 1+1.txt", bytes: Array("for your eyes".utf8))
             let url = client.presignedURL(bucket: bucket, key: "shared/report 1+1.txt", expires: 300)
             let answer = try await Self.fetch(url)
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func aTamperedPresignedURLIsRefused() async throws {
-        try await S3TestServer.rgw().withBucket("presign-tampered") { client, bucket in
+        try await S3TestServer.rgw().withBucket("presign-tampered") { (client: S3Client, bucket: String) async throws in
             try await client.putObject(bucket: bucket, key: "a", bytes: [1])
             try await client.putObject(bucket: bucket, key: "b", bytes: [2])
             let url = client.presignedURL(bucket: bucket, key: "a", expires: 300)
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func anUnsignedRequestIsRefused() async throws {
-        try await S3TestServer.rgw().withBucket("anonymous") { client, bucket in
+        try await S3TestServer.rgw().withBucket("anonymous") { (client: S3Client, bucket: String) async throws in
             try await client.putObject(bucket: bucket, key: "private", bytes: [1])
             #expect(try await Self.fetch("\(client.endpoint)/\(bucket)/private").status == 403)
         }
