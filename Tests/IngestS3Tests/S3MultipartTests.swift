@@ -105,3 +105,24 @@ import Testing
         }
     }
 }
+
+extension S3MultipartTests {
+    @Test func aCancelledUploadIsAborted() async throws {
+        try await S3TestServer.moto().withBucket("multipart-cancel") { (client: S3Client, bucket: String) async throws in
+            let started = AsyncStream<Void>.makeStream()
+            let uploader = S3MultipartUploader(
+                client: client,
+                configuration: .init(partSize: 5 << 20, concurrency: 2) { part, _ in
+                    if part == 2 { started.continuation.yield() }
+                })
+            let upload = Task {
+                try await uploader.upload(bucket: bucket, key: "cancelled", from: PatternSource(size: 200 << 20).chunks)
+            }
+            for await _ in started.stream { break }
+            upload.cancel()
+            await #expect(throws: (any Error).self) { _ = try await upload.value }
+            #expect(try await client.listMultipartUploads(bucket: bucket).isEmpty)
+            #expect(try await client.headObject(bucket: bucket, key: "cancelled") == nil)
+        }
+    }
+}
