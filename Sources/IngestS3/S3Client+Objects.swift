@@ -91,7 +91,10 @@ extension S3Client {
     /// An object's size, date, ETag, content type, metadata and stored SHA-256, or nil when there is no such key.
     public func headObject(bucket: String, key: String) async throws -> S3ObjectInfo? {
         do {
-            return Self.objectInfo(try await sendForHeaders(S3Request(method: .HEAD, operation: "HeadObject", bucket: bucket, key: key)))
+            var request = S3Request(method: .HEAD, operation: "HeadObject", bucket: bucket, key: key)
+            // Without it AWS leaves out the stored checksum.
+            request.headers = [("x-amz-checksum-mode", "ENABLED")]
+            return Self.objectInfo(try await sendForHeaders(request))
         } catch S3Error.noSuchKey {
             return nil
         }
@@ -210,7 +213,11 @@ extension S3Client {
     static func objectHeaders(contentType: String?, metadata: [String: String], checksumSHA256: String?) -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = [("content-type", contentType ?? "application/octet-stream")]
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(name.lowercased())", value)) }
-        if let checksumSHA256 { headers.append(("x-amz-checksum-sha256", checksumSHA256)) }
+        if let checksumSHA256 {
+            // The SDKs name the algorithm too; moto keeps the checksum only then.
+            headers.append(("x-amz-sdk-checksum-algorithm", "SHA256"))
+            headers.append(("x-amz-checksum-sha256", checksumSHA256))
+        }
         return headers
     }
 

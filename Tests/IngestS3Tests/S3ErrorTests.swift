@@ -11,10 +11,10 @@ import Testing
     static let quick = S3Client.Configuration(retry: S3RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(5), maxDelay: .milliseconds(20)))
 
     /// Runs `body` with a client of `url`, shutting it down whatever happens.
-    static func withClient(_ url: String, _ body: (S3Client) async throws -> Void) async throws {
+    static func withClient(_ url: String, configuration: S3Client.Configuration = quick, _ body: (S3Client) async throws -> Void) async throws {
         let client = try S3Client(
             endpoint: S3Endpoint(url: url), credentials: S3Credentials(accessKeyID: "AKIDTEST", secretAccessKey: "SECRETTEST"),
-            configuration: quick, logger: Logger(label: "test"))
+            configuration: configuration, logger: Logger(label: "test"))
         do {
             try await body(client)
         } catch {
@@ -161,5 +161,20 @@ import Testing
             #expect(server.requests == ["PUT /b/a%20b/c%2Bd%25e"])
         }
         try await server.stop()
+    }
+
+    @Test func aSilentServerTimesOutAfterTheRetries() async throws {
+        let silent = try await RawReplyServer(reply: nil)
+        var configuration = Self.quick
+        configuration.requestTimeout = .milliseconds(300)
+        let start = ContinuousClock.now
+        try await Self.withClient("http://127.0.0.1:\(silent.port)", configuration: configuration) { client in
+            let error = try await #require(throws: S3Error.self) { try await client.headBucket("b") }
+            #expect(error == .timedOut(operation: "HeadBucket", endpoint: "http://127.0.0.1:\(silent.port)"))
+            #expect(error.description.contains("timed out"))
+        }
+        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(silent.connections >= 1)
+        silent.stop()
     }
 }
