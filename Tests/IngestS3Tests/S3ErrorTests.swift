@@ -89,14 +89,16 @@ import Testing
         let redisLike = try await RawReplyServer(reply: "-ERR wrong number of arguments for 'get' command\r\n")
         try await Self.withClient("http://127.0.0.1:\(redisLike.port)") { client in
             let error = try await #require(throws: S3Error.self) { try await client.headBucket("b") }
-            #expect(error.description.contains("http://127.0.0.1:\(redisLike.port)"))
-            #expect(error.description.contains("does not answer like an S3 server") || error.description.contains("cannot reach"))
+            #expect(
+                error.description
+                    == "http://127.0.0.1:\(redisLike.port) does not answer like an S3 server (the answer is not HTTP); check the S3 endpoint")
         }
         redisLike.stop()
     }
 
     @Test func aRefusedConnectionNamesTheEndpoint() async throws {
         let port = try TestServers.freeLoopbackPort()
+        let start = ContinuousClock.now
         try await Self.withClient("http://127.0.0.1:\(port)") { client in
             let error = try await #require(throws: S3Error.self) { try await client.headBucket("b") }
             guard case .unreachable(let endpoint, _) = error else {
@@ -104,8 +106,9 @@ import Testing
                 return
             }
             #expect(endpoint == "http://127.0.0.1:\(port)")
-            #expect(error.description.hasPrefix("cannot reach the S3 endpoint http://127.0.0.1:\(port)"))
+            #expect(error.description.hasPrefix("cannot reach the S3 endpoint http://127.0.0.1:\(port) (connection refused); check"))
         }
+        #expect(ContinuousClock.now - start < .seconds(5))
     }
 
     @Test func aServiceUnavailableAnswerIsRetriedUntilItSucceeds() async throws {
@@ -176,5 +179,16 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(10))
         #expect(silent.connections >= 1)
         silent.stop()
+    }
+
+    @Test func aSkewedClockIsReportedAsSuch() async throws {
+        let server = try S3TestServer.rgw()
+        var configuration = Self.quick
+        configuration.clock = { Date().addingTimeInterval(-3600) }
+        let client = try server.client(configuration: configuration)
+        let error = await #expect(throws: S3Error.self) { try await client.listObjectsV2(bucket: "any-bucket") }
+        try await client.shutdown()
+        #expect(error == .clockSkew(endpoint: server.endpoint.description))
+        #expect(error?.description.contains("fix the clock") == true)
     }
 }
