@@ -47,6 +47,7 @@ public struct S3ObjectDownload: Sendable {
 public struct S3ObjectBody: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
     let response: HTTPClientResponse.Body
+    let endpoint: String
     let mapError: @Sendable (any Error) -> any Error
 
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -71,7 +72,7 @@ public struct S3ObjectBody: AsyncSequence, Sendable {
         var bytes: [UInt8] = []
         for try await chunk in self {
             guard bytes.count + chunk.readableBytes <= limit else {
-                throw S3Error.invalidResponse(operation: "GetObject", endpoint: "", reason: "the body is larger than \(limit) bytes")
+                throw S3Error.invalidResponse(operation: "GetObject", endpoint: endpoint, reason: "the body is larger than \(limit) bytes")
             }
             bytes += chunk.readableBytesView
         }
@@ -109,7 +110,8 @@ extension S3Client {
         let operation = request.operation
         return S3ObjectDownload(
             info: Self.objectInfo(response.headers),
-            body: S3ObjectBody(response: response.body, mapError: { [self] in transportError($0, operation: operation) }))
+            body: S3ObjectBody(
+                response: response.body, endpoint: endpoint.description, mapError: { [self] in transportError($0, operation: operation) }))
     }
 
     /// Uploads an object held in memory, signed with its SHA-256 (the server checks the body against it).

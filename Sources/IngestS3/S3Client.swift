@@ -110,8 +110,6 @@ struct S3Request: Sendable {
 }
 
 extension S3Client {
-    var regionContext: String { endpoint.region }
-
     func errorContext(_ request: S3Request) -> S3ErrorContext {
         S3ErrorContext(
             operation: request.operation, bucket: request.bucket, key: request.key, uploadID: request.uploadID, endpoint: endpoint.description,
