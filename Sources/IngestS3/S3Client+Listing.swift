@@ -21,7 +21,7 @@ extension S3Client {
         if let startAfter, !startAfter.isEmpty { query.append(("start-after", startAfter)) }
         if let maxKeys { query.append(("max-keys", String(maxKeys))) }
         let request = S3Request(method: .GET, operation: "ListObjectsV2", bucket: bucket, query: query)
-        let root = try await xmlBody(try await send(request), request: request)
+        let root = try await xmlBody(try await send(request), request: request, expecting: "ListBucketResult")
         let encoded = root.string("EncodingType") == "url"
         guard let page = S3Responses.listPage(root, urlEncoded: encoded) else { throw unexpected(request, root) }
         return page

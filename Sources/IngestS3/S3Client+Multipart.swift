@@ -8,7 +8,7 @@ extension S3Client {
     ) async throws -> String {
         var request = S3Request(method: .POST, operation: "CreateMultipartUpload", bucket: bucket, key: key, query: [("uploads", "")])
         request.headers = Self.objectHeaders(contentType: contentType, metadata: metadata, checksumSHA256: nil)
-        let root = try await xmlBody(try await send(request), request: request)
+        let root = try await xmlBody(try await send(request), request: request, expecting: "InitiateMultipartUploadResult")
         guard let id = S3Responses.uploadID(root) else { throw unexpected(request, root) }
         return id
     }
@@ -40,7 +40,7 @@ extension S3Client {
             method: .POST, operation: "CompleteMultipartUpload", bucket: bucket, key: key, uploadID: uploadID, query: [("uploadId", uploadID)])
         request.body = .bytes(ByteBuffer(string: xml))
         request.headers = [("content-type", "application/xml")]
-        let root = try await xmlBody(try await send(request), request: request)
+        let root = try await xmlBody(try await send(request), request: request, expecting: "CompleteMultipartUploadResult")
         guard let etag = S3Responses.completedETag(root) else { throw unexpected(request, root) }
         return etag
     }
@@ -65,7 +65,7 @@ extension S3Client {
                 query.append(("upload-id-marker", markers.uploadID))
             }
             let request = S3Request(method: .GET, operation: "ListMultipartUploads", bucket: bucket, query: query)
-            let root = try await xmlBody(try await send(request), request: request)
+            let root = try await xmlBody(try await send(request), request: request, expecting: "ListMultipartUploadsResult")
             guard let page = S3Responses.multipartUploads(root) else { throw unexpected(request, root) }
             uploads += page.uploads
             if let key = page.nextKeyMarker, let id = page.nextUploadIDMarker, markers.map({ $0 != (key, id) }) ?? true {
@@ -85,7 +85,7 @@ extension S3Client {
             var query: [(name: String, value: String)] = [("uploadId", uploadID)]
             if let marker { query.append(("part-number-marker", String(marker))) }
             let request = S3Request(method: .GET, operation: "ListParts", bucket: bucket, key: key, uploadID: uploadID, query: query)
-            let root = try await xmlBody(try await send(request), request: request)
+            let root = try await xmlBody(try await send(request), request: request, expecting: "ListPartsResult")
             guard let page = S3Responses.parts(root) else { throw unexpected(request, root) }
             parts += page.parts
             marker = page.nextMarker.flatMap { $0 > (marker ?? 0) ? $0 : nil }

@@ -47,6 +47,7 @@ public struct S3ObjectDownload: Sendable {
 public struct S3ObjectBody: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
     let response: HTTPClientResponse.Body
+    let endpoint: String
     let mapError: @Sendable (any Error) -> any Error
 
     public struct AsyncIterator: AsyncIteratorProtocol {
@@ -71,7 +72,7 @@ public struct S3ObjectBody: AsyncSequence, Sendable {
         var bytes: [UInt8] = []
         for try await chunk in self {
             guard bytes.count + chunk.readableBytes <= limit else {
-                throw S3Error.invalidResponse(operation: "GetObject", endpoint: "", reason: "the body is larger than \(limit) bytes")
+                throw S3Error.invalidResponse(operation: "GetObject", endpoint: endpoint, reason: "the body is larger than \(limit) bytes")
             }
             bytes += chunk.readableBytesView
         }
@@ -91,7 +92,10 @@ extension S3Client {
     /// An object's size, date, ETag, content type, metadata and stored SHA-256, or nil when there is no such key.
     public func headObject(bucket: String, key: String) async throws -> S3ObjectInfo? {
         do {
-            return Self.objectInfo(try await sendForHeaders(S3Request(method: .HEAD, operation: "HeadObject", bucket: bucket, key: key)))
+            var request = S3Request(method: .HEAD, operation: "HeadObject", bucket: bucket, key: key)
+            // Without it AWS leaves out the stored checksum.
+            request.headers = [("x-amz-checksum-mode", "ENABLED")]
+            return Self.objectInfo(try await sendForHeaders(request))
         } catch S3Error.noSuchKey {
             return nil
         }
@@ -106,7 +110,8 @@ extension S3Client {
         let operation = request.operation
         return S3ObjectDownload(
             info: Self.objectInfo(response.headers),
-            body: S3ObjectBody(response: response.body, mapError: { [self] in transportError($0, operation: operation) }))
+            body: S3ObjectBody(
+                response: response.body, endpoint: endpoint.description, mapError: { [self] in transportError($0, operation: operation) }))
     }
 
     /// Uploads an object held in memory, signed with its SHA-256 (the server checks the body against it).
@@ -165,7 +170,7 @@ extension S3Client {
     public func copyObject(from source: S3ObjectID, to destination: S3ObjectID) async throws -> String {
         var request = S3Request(method: .PUT, operation: "CopyObject", bucket: destination.bucket, key: destination.key)
         request.headers = [("x-amz-copy-source", S3URIEncoding.encode("\(source.bucket)/\(source.key)", keepSlash: true))]
-        let root = try await xmlBody(try await send(request), request: request)
+        let root = try await xmlBody(try await send(request), request: request, expecting: "CopyObjectResult")
         guard let etag = S3Responses.copyETag(root) else { throw unexpected(request, root) }
         return etag
     }
@@ -188,7 +193,7 @@ extension S3Client {
             request.headers = [
                 ("content-type", "application/xml"), ("content-md5", Data(Insecure.MD5.hash(data: body)).base64EncodedString()),
             ]
-            let root = try await xmlBody(try await send(request), request: request)
+            let root = try await xmlBody(try await send(request), request: request, expecting: "DeleteResult")
             guard let batchFailures = S3Responses.deleteFailures(root) else { throw unexpected(request, root) }
             failures += batchFailures
         }
@@ -210,7 +215,11 @@ extension S3Client {
     static func objectHeaders(contentType: String?, metadata: [String: String], checksumSHA256: String?) -> [(name: String, value: String)] {
         var headers: [(name: String, value: String)] = [("content-type", contentType ?? "application/octet-stream")]
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-\(name.lowercased())", value)) }
-        if let checksumSHA256 { headers.append(("x-amz-checksum-sha256", checksumSHA256)) }
+        if let checksumSHA256 {
+            // The SDKs name the algorithm too; moto keeps the checksum only then.
+            headers.append(("x-amz-sdk-checksum-algorithm", "SHA256"))
+            headers.append(("x-amz-checksum-sha256", checksumSHA256))
+        }
         return headers
     }
 

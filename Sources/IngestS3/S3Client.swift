@@ -25,12 +25,14 @@ public final class S3Client: Sendable {
         public var credentialHint: String
         /// Named in errors about the region.
         public var regionHint: String
+        /// Where signing times come from; a test shifts it to see how a skewed clock is reported.
+        public var clock: @Sendable () -> Date
 
         public init(
             retry: S3RetryPolicy = S3RetryPolicy(), connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(120),
             idleTimeout: Duration = .seconds(60), maxConnections: Int = 16,
             credentialHint: String = "--s3_keypair FILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-            regionHint: String = "--s3_region_name"
+            regionHint: String = "--s3_region_name", clock: @escaping @Sendable () -> Date = { Date() }
         ) {
             self.retry = retry
             self.connectTimeout = connectTimeout
@@ -39,6 +41,7 @@ public final class S3Client: Sendable {
             self.maxConnections = maxConnections
             self.credentialHint = credentialHint
             self.regionHint = regionHint
+            self.clock = clock
         }
     }
 
@@ -71,6 +74,9 @@ public final class S3Client: Sendable {
             timeout: .init(connect: configuration.connectTimeout.timeAmount, read: configuration.idleTimeout.timeAmount),
             proxy: endpoint.proxy.map { .server(host: $0.host, port: $0.port) })
         http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = configuration.maxConnections
+        // AsyncHTTPClient would retry a refused connection until the connect timeout; the retry
+        // policy does that here, so a server that is down is reported in milliseconds, not minutes.
+        http.connectionPool.retryConnectionEstablishment = false
         http.httpVersion = .http1Only
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http, backgroundActivityLogger: logger)
     }
@@ -104,8 +110,6 @@ struct S3Request: Sendable {
 }
 
 extension S3Client {
-    var regionContext: String { endpoint.region }
-
     func errorContext(_ request: S3Request) -> S3ErrorContext {
         S3ErrorContext(
             operation: request.operation, bucket: request.bucket, key: request.key, uploadID: request.uploadID, endpoint: endpoint.description,
@@ -157,7 +161,7 @@ extension S3Client {
         }
         let signed = signer.sign(
             SigV4Request(method: request.method.rawValue, path: location.path, query: request.query, headers: headers), payload: payload,
-            date: Date())
+            date: configuration.clock())
         var httpRequest = HTTPClientRequest(url: location.url(query: request.query))
         httpRequest.method = request.method
         for header in signed { httpRequest.headers.add(name: header.name, value: header.value) }
@@ -204,8 +208,11 @@ extension S3Client {
             default: break
             }
         }
+        if let error = error as? IOError {
+            return S3Error.unreachable(endpoint: endpoint.description, reason: String(cString: strerror(error.errnoCode)).lowercased())
+        }
         if error is HTTPParserError {
-            return S3Error.notS3(endpoint: endpoint.description, status: nil, firstBytes: "not an HTTP response")
+            return S3Error.notS3(endpoint: endpoint.description, status: nil, firstBytes: "")
         }
         return S3Error.unreachable(endpoint: endpoint.description, reason: "\(error)")
     }
@@ -223,7 +230,8 @@ extension S3Client {
     }
 
     /// Reads a whole XML response and parses it, or reports the server as not S3.
-    func xmlBody(_ response: HTTPClientResponse, request: S3Request) async throws -> S3XMLElement {
+    /// - Parameter expecting: The root element of the answer, e.g. `ListBucketResult`.
+    func xmlBody(_ response: HTTPClientResponse, request: S3Request, expecting: String) async throws -> S3XMLElement {
         let buffer: ByteBuffer
         do {
             buffer = try await response.body.collect(upTo: 256 << 20)
@@ -238,11 +246,14 @@ extension S3Client {
             // CompleteMultipartUpload and CopyObject may fail after a 200 status, in the body.
             throw S3Error.from(status: 200, bucketRegion: nil, body: bytes, context: errorContext(request)).orService(document, request, self)
         }
+        guard root.isDocument(expecting) else {
+            throw S3Error.notS3(endpoint: endpoint.description, status: Int(response.status.code), firstBytes: S3Error.firstBytes(bytes))
+        }
         return root
     }
 
     func unexpected(_ request: S3Request, _ root: S3XMLElement) -> S3Error {
-        .invalidResponse(operation: request.operation, endpoint: endpoint.description, reason: "a <\(root.name)> document")
+        .invalidResponse(operation: request.operation, endpoint: endpoint.description, reason: "a <\(root.name)> document without the expected fields")
     }
 }
 

@@ -14,6 +14,11 @@ public struct S3Endpoint: Sendable, Equatable, CustomStringConvertible {
     public struct Proxy: Sendable, Equatable {
         public var host: String
         public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
     }
 
     /// `http` or `https`.
@@ -134,10 +139,19 @@ public struct S3Location: Sendable, Equatable {
     /// Raw, not percent-encoded.
     public var path: String
 
-    /// The full URL with the path and query encoded by [S3URIEncoding].
+    public init(scheme: String, authority: String, path: String) {
+        self.scheme = scheme
+        self.authority = authority
+        self.path = path
+    }
+
+    /// The full URL with the path and query encoded by [S3URIEncoding], the query in the order given.
     public func url(query: [(name: String, value: String)] = []) -> String {
         var url = "\(scheme)://\(authority)\(S3URIEncoding.encode(path, keepSlash: true))"
-        if !query.isEmpty { url += "?" + SigV4Signer.canonicalQuery(query) }
+        if !query.isEmpty {
+            url += "?" + query.map { "\(S3URIEncoding.encode($0.name, keepSlash: false))=\(S3URIEncoding.encode($0.value, keepSlash: false))" }
+                .joined(separator: "&")
+        }
         return url
     }
 }

@@ -45,8 +45,8 @@ public enum S3Error: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(endpoint) says this machine's clock is more than 15 minutes off (RequestTimeTooSkewed); "
                 + "fix the clock (enable NTP) and retry"
         case .notS3(let endpoint, let status, let firstBytes):
-            let statusText = status.map { "HTTP \($0)" } ?? "not HTTP"
-            return "\(endpoint) does not answer like an S3 server (\(statusText), first bytes: \(firstBytes)); check the S3 endpoint"
+            guard let status else { return "\(endpoint) does not answer like an S3 server (the answer is not HTTP); check the S3 endpoint" }
+            return "\(endpoint) does not answer like an S3 server (HTTP \(status), first bytes: \(firstBytes)); check the S3 endpoint"
         case .unreachable(let endpoint, let reason):
             return "cannot reach the S3 endpoint \(endpoint) (\(reason)); check the endpoint and that its server runs"
         case .timedOut(let operation, let endpoint):

@@ -1,11 +1,19 @@
 import Foundation
 
+extension S3XMLElement {
+    /// Whether this is the root element `name`; moto names some of them `...Response` where S3
+    /// says `...Result` (`ListPartsResponse`, `CompleteMultipartUploadResponse`).
+    func isDocument(_ name: String) -> Bool {
+        self.name == name || (name.hasSuffix("Result") && self.name == name.dropLast("Result".count) + "Response")
+    }
+}
+
 /// Decoders from S3's XML response documents to values; each returns nil when the document is
 /// not the one expected, which the client reports as a response that is not S3's.
 enum S3Responses {
     /// `ListBucketResult` of `ListObjectsV2`; keys and prefixes decoded when `urlEncoded`.
     static func listPage(_ root: S3XMLElement, urlEncoded: Bool) -> S3ListPage? {
-        guard root.name == "ListBucketResult" else { return nil }
+        guard root.isDocument("ListBucketResult") else { return nil }
         func decode(_ text: String) -> String { urlEncoded ? S3URIEncoding.decodeListingKey(text) : text }
         var objects: [S3ObjectSummary] = []
         for element in root.children("Contents") {
@@ -23,18 +31,18 @@ enum S3Responses {
     }
 
     static func uploadID(_ root: S3XMLElement) -> String? {
-        guard root.name == "InitiateMultipartUploadResult", let id = root.string("UploadId"), !id.isEmpty else { return nil }
+        guard root.isDocument("InitiateMultipartUploadResult"), let id = root.string("UploadId"), !id.isEmpty else { return nil }
         return id
     }
 
     /// The ETag of `CompleteMultipartUploadResult`; empty when the server left it empty (Ceph RGW 16).
     static func completedETag(_ root: S3XMLElement) -> String? {
-        guard root.name == "CompleteMultipartUploadResult" else { return nil }
+        guard root.isDocument("CompleteMultipartUploadResult") else { return nil }
         return (root.string("ETag") ?? "").unquotedETag
     }
 
     static func multipartUploads(_ root: S3XMLElement) -> (uploads: [S3MultipartUpload], nextKeyMarker: String?, nextUploadIDMarker: String?)? {
-        guard root.name == "ListMultipartUploadsResult" else { return nil }
+        guard root.isDocument("ListMultipartUploadsResult") else { return nil }
         let uploads = root.children("Upload").compactMap { element -> S3MultipartUpload? in
             guard let key = element.string("Key"), let id = element.string("UploadId") else { return nil }
             return S3MultipartUpload(key: key, uploadID: id, initiated: element.string("Initiated").flatMap(S3Dates.iso8601))
@@ -44,7 +52,7 @@ enum S3Responses {
     }
 
     static func parts(_ root: S3XMLElement) -> (parts: [S3UploadedPart], nextMarker: Int?)? {
-        guard root.name == "ListPartsResult" else { return nil }
+        guard root.isDocument("ListPartsResult") else { return nil }
         let parts = root.children("Part").compactMap { element -> S3UploadedPart? in
             guard let number = element.string("PartNumber").flatMap({ Int($0) }) else { return nil }
             return S3UploadedPart(
@@ -55,20 +63,20 @@ enum S3Responses {
     }
 
     static func deleteFailures(_ root: S3XMLElement) -> [S3DeleteFailure]? {
-        guard root.name == "DeleteResult" else { return nil }
+        guard root.isDocument("DeleteResult") else { return nil }
         return root.children("Error").map {
             S3DeleteFailure(key: $0.string("Key") ?? "", code: $0.string("Code") ?? "", message: $0.string("Message") ?? "")
         }
     }
 
     static func copyETag(_ root: S3XMLElement) -> String? {
-        guard root.name == "CopyObjectResult" else { return nil }
+        guard root.isDocument("CopyObjectResult") else { return nil }
         return (root.string("ETag") ?? "").unquotedETag
     }
 
     /// The fields of an `<Error>` document.
     static func error(_ root: S3XMLElement) -> S3ErrorDocument? {
-        guard root.name == "Error", let code = root.string("Code") else { return nil }
+        guard root.isDocument("Error"), let code = root.string("Code") else { return nil }
         return S3ErrorDocument(
             code: code, message: root.string("Message") ?? "", requestID: root.string("RequestId"),
             region: root.string("Region"), bucket: root.string("BucketName"))

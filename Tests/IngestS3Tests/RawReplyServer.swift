@@ -1,15 +1,29 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// A loopback TCP server that answers any bytes with one fixed reply and closes, like a Redis
-/// server spoken to in HTTP.
+/// server spoken to in HTTP; or, without a reply, accepts connections and never answers.
 final class RawReplyServer: Sendable {
     let port: Int
     private let channel: any Channel
+    private let accepted = Counter()
 
-    init(reply: String) async throws {
+    /// Connections accepted so far.
+    var connections: Int { accepted.value.load(ordering: .relaxed) }
+
+    private final class Counter: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    init(reply: String?) async throws {
+        let accepted = accepted
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { channel in channel.pipeline.addHandler(Replier(reply: reply)) }
+            .childChannelInitializer { channel in
+                accepted.value.wrappingAdd(1, ordering: .relaxed)
+                guard let reply else { return channel.eventLoop.makeSucceededVoidFuture() }
+                return channel.pipeline.addHandler(Replier(reply: reply))
+            }
             .bind(host: "127.0.0.1", port: 0).get()
         port = channel.localAddress!.port!
     }
@@ -26,7 +40,8 @@ final class RawReplyServer: Sendable {
         init(reply: String) { self.reply = reply }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply))).whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: reply)), promise: nil)
+            context.close(promise: nil)
         }
     }
 }

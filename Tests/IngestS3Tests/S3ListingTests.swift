@@ -31,7 +31,7 @@ import Testing
     }
 
     @Test(arguments: ["moto", "rgw"]) func twoThousandFiveHundredKeysListAcrossPagesAndPrefixes(server: String) async throws {
-        try await S3TestServer.named(server).withBucket("list-2500") { client, bucket in
+        try await S3TestServer.named(server).withBucket("list-2500") { (client: S3Client, bucket: String) async throws in
             try await Self.fill(client, bucket)
 
             let all = try await Self.listAll(client, bucket, maxKeys: 1000)
@@ -53,14 +53,14 @@ import Testing
     }
 
     @Test func startAfterSkipsTheKeysBefore() async throws {
-        try await S3TestServer.moto().withBucket("start-after") { client, bucket in
+        try await S3TestServer.moto().withBucket("start-after") { (client: S3Client, bucket: String) async throws in
             for key in ["a", "b", "c"] { try await client.putObject(bucket: bucket, key: key, bytes: []) }
             #expect(try await client.listObjectsV2(bucket: bucket, startAfter: "a").objects.map(\.key) == ["b", "c"])
         }
     }
 
     @Test func prefixesArePagedOneAtATime() async throws {
-        try await S3TestServer.rgw().withBucket("prefix-paging") { client, bucket in
+        try await S3TestServer.rgw().withBucket("prefix-paging") { (client: S3Client, bucket: String) async throws in
             for key in ["x/1", "y/1", "z/1"] { try await client.putObject(bucket: bucket, key: key, bytes: []) }
             let listed = try await Self.listAll(client, bucket, delimiter: "/", maxKeys: 1)
             #expect(listed.prefixes == ["x/", "y/", "z/"])
@@ -69,7 +69,7 @@ import Testing
     }
 
     @Test func listingObjectsGivesSizeDateAndETag() async throws {
-        try await S3TestServer.moto().withBucket("list-fields") { client, bucket in
+        try await S3TestServer.moto().withBucket("list-fields") { (client: S3Client, bucket: String) async throws in
             let etag = try await client.putObject(bucket: bucket, key: "f", bytes: Array(repeating: 1, count: 17))
             let object = try #require(try await client.listObjectsV2(bucket: bucket).objects.first)
             #expect(object.size == 17)

@@ -15,7 +15,7 @@ import Testing
             attempts.withLock { $0[part] = attempt }
             if part == 3 && attempt == 1 { throw InjectedFailure() }
         }
-        try await S3TestServer.named(server).withBucket("multipart-64") { client, bucket in
+        try await S3TestServer.named(server).withBucket("multipart-64") { (client: S3Client, bucket: String) async throws in
             let uploader = S3MultipartUploader(client: client, configuration: configuration)
             let result = try await uploader.upload(bucket: bucket, key: "big/object", size: Int64(source.size), from: source.chunks)
             #expect(attempts.withLock { $0[3] } == 2)
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test(arguments: ["moto", "rgw"]) func aFailingSourceAbortsTheUploadAndLeavesNoObject(server: String) async throws {
-        try await S3TestServer.named(server).withBucket("multipart-abort") { client, bucket in
+        try await S3TestServer.named(server).withBucket("multipart-abort") { (client: S3Client, bucket: String) async throws in
             let uploader = S3MultipartUploader(client: client, configuration: .init(partSize: 5 << 20, concurrency: 2))
             var served = 0
             await #expect(throws: InjectedFailure.self) {
@@ -53,7 +53,7 @@ import Testing
     }
 
     @Test func aSmallStreamGoesUpAsOnePut() async throws {
-        try await S3TestServer.moto().withBucket("multipart-small") { client, bucket in
+        try await S3TestServer.moto().withBucket("multipart-small") { (client: S3Client, bucket: String) async throws in
             let source = PatternSource(size: 100_000)
             let result = try await S3MultipartUploader(client: client).upload(bucket: bucket, key: "small", from: source.chunks)
             #expect(result.partCount == 1)
@@ -63,7 +63,7 @@ import Testing
     }
 
     @Test func anAnnouncedSizeThatTheStreamMissesFailsAndAborts() async throws {
-        try await S3TestServer.moto().withBucket("multipart-size") { client, bucket in
+        try await S3TestServer.moto().withBucket("multipart-size") { (client: S3Client, bucket: String) async throws in
             let source = PatternSource(size: 6 << 20)
             let uploader = S3MultipartUploader(client: client, configuration: .init(partSize: 5 << 20))
             await #expect(throws: S3UploadError.sizeMismatch(expected: 7 << 20, actual: 6 << 20)) {
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test(arguments: ["moto", "rgw"]) func theLowLevelCallsListPartsAndUploadsThenComplete(server: String) async throws {
-        try await S3TestServer.named(server).withBucket("multipart-calls") { client, bucket in
+        try await S3TestServer.named(server).withBucket("multipart-calls") { (client: S3Client, bucket: String) async throws in
             let id = try await client.createMultipartUpload(bucket: bucket, key: "assembled")
             let first = try await client.uploadPart(
                 bucket: bucket, key: "assembled", uploadID: id, partNumber: 1, body: ByteBuffer(repeating: 1, count: 5 << 20))
@@ -95,13 +95,34 @@ import Testing
     }
 
     @Test(arguments: ["moto", "rgw"]) func anAbortedUploadIsGoneAndNamedAsSuch(server: String) async throws {
-        try await S3TestServer.named(server).withBucket("multipart-aborted") { client, bucket in
+        try await S3TestServer.named(server).withBucket("multipart-aborted") { (client: S3Client, bucket: String) async throws in
             let id = try await client.createMultipartUpload(bucket: bucket, key: "dropped")
             _ = try await client.uploadPart(bucket: bucket, key: "dropped", uploadID: id, partNumber: 1, body: ByteBuffer(string: "x"))
             try await client.abortMultipartUpload(bucket: bucket, key: "dropped", uploadID: id)
             let error = try await #require(throws: S3Error.self) { try await client.listParts(bucket: bucket, key: "dropped", uploadID: id) }
             #expect(error == .noSuchUpload(bucket: bucket, key: "dropped", uploadID: id, endpoint: client.endpoint.description))
             #expect(try await client.headObject(bucket: bucket, key: "dropped") == nil)
+        }
+    }
+}
+
+extension S3MultipartTests {
+    @Test func aCancelledUploadIsAborted() async throws {
+        try await S3TestServer.moto().withBucket("multipart-cancel") { (client: S3Client, bucket: String) async throws in
+            let started = AsyncStream<Void>.makeStream()
+            let uploader = S3MultipartUploader(
+                client: client,
+                configuration: .init(partSize: 5 << 20, concurrency: 2) { part, _ in
+                    if part == 2 { started.continuation.yield() }
+                })
+            let upload = Task {
+                try await uploader.upload(bucket: bucket, key: "cancelled", from: PatternSource(size: 200 << 20).chunks)
+            }
+            for await _ in started.stream { break }
+            upload.cancel()
+            await #expect(throws: (any Error).self) { _ = try await upload.value }
+            #expect(try await client.listMultipartUploads(bucket: bucket).isEmpty)
+            #expect(try await client.headObject(bucket: bucket, key: "cancelled") == nil)
         }
     }
 }

@@ -16,20 +16,30 @@ struct PatternSource {
 
     private static let base: [UInt8] = (0..<chunkSize).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ ($0 >> 8)) }
 
-    /// The chunks in order.
-    var chunks: AsyncStream<ByteBuffer> {
-        let size = size
-        return AsyncStream { continuation in
+    /// The chunks in order, made as they are asked for.
+    var chunks: Chunks { Chunks(size: size) }
+
+    struct Chunks: AsyncSequence, Sendable {
+        typealias Element = ByteBuffer
+        let size: Int
+
+        struct AsyncIterator: AsyncIteratorProtocol {
+            let size: Int
             var offset = 0
             var index = 0
-            while offset < size {
-                let length = min(Self.chunkSize, size - offset)
-                continuation.yield(Self.chunk(index, length: length))
-                offset += length
-                index += 1
+
+            mutating func next() async -> ByteBuffer? {
+                guard offset < size else { return nil }
+                let length = Swift.min(PatternSource.chunkSize, size - offset)
+                defer {
+                    offset += length
+                    index += 1
+                }
+                return PatternSource.chunk(index, length: length)
             }
-            continuation.finish()
         }
+
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(size: size) }
     }
 
     /// Hex SHA-256 of the whole content.

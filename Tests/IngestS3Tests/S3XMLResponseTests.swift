@@ -49,6 +49,18 @@ import Testing
         #expect(S3Responses.completedETag(root) == "")
     }
 
+    @Test func motosResponseRootNamesAreAcceptedForResults() throws {
+        let complete = try Self.parse(
+            """
+            <CompleteMultipartUploadResponse xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Location>http://b.s3.amazonaws.com/big</Location>\
+            <Bucket>b</Bucket><Key>big</Key><ETag>"0fbd4a0a7e1e3b1c2e0e6f1d2a3b4c5d-8"</ETag></CompleteMultipartUploadResponse>
+            """)
+        #expect(S3Responses.completedETag(complete) == "0fbd4a0a7e1e3b1c2e0e6f1d2a3b4c5d-8")
+        let parts = try Self.parse("<ListPartsResponse><IsTruncated>false</IsTruncated></ListPartsResponse>")
+        #expect(S3Responses.parts(parts)?.parts == [])
+        #expect(S3Responses.parts(try Self.parse("<ListPartsOther/>")) == nil)
+    }
+
     @Test func multipartUploadsListKeysIdsAndDates() throws {
         let root = try Self.parse(
             """

@@ -14,21 +14,26 @@ final class ScriptedHTTPServer: Sendable {
 
     let port: Int
     private let channel: any Channel
-    private let state: Mutex<(responses: [Response], requests: [String])>
+    private let state: Script
 
     /// Each request as `METHOD URI`, in arrival order.
-    var requests: [String] { state.withLock { $0.requests } }
+    var requests: [String] { state.lock.withLock { $0.requests } }
+
+    private final class Script: Sendable {
+        let lock: Mutex<(responses: [Response], requests: [String])>
+        init(_ responses: [Response]) { lock = Mutex((responses, [])) }
+    }
 
     init(_ responses: [Response]) async throws {
-        let state = Mutex<(responses: [Response], requests: [String])>((responses, []))
+        let state = Script(responses)
         self.state = state
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(Handler(next: {
-                        state.withLock { value in
-                            value.requests.append($0)
+                    channel.pipeline.addHandler(Handler(next: { request in
+                        state.lock.withLock { value in
+                            value.requests.append(request)
                             return value.responses.count > 1 ? value.responses.removeFirst() : value.responses[0]
                         }
                     }))
