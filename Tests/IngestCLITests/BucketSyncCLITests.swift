@@ -19,8 +19,8 @@ extension CommandLineTests {
             let client: S3Client
             let bucket = S3TestServer.uniqueBucketName("sync")
 
-            init() async throws {
-                world = try CLIWorld()
+            init(backend: CLIWorld.Backend = .sqlite) async throws {
+                world = try CLIWorld(backend: backend)
                 server = try S3TestServer.moto()
                 client = try server.client()
                 try await client.createBucket(bucket)
@@ -244,6 +244,8 @@ extension CommandLineTests {
             #expect(started.status == 0, "\(started.stderr)")
 
             let doomed = try world.world.ingest.launch(["worker", "-c", "2", "--lease_seconds", "1"])
+            // Also when the test fails early: a worker left running would hold the test run's output open.
+            defer { doomed.stop(with: SIGKILL) }
             let deadline = Date().addingTimeInterval(120)
             var partsSeen = 0
             while Date() < deadline, partsSeen == 0 {
@@ -258,8 +260,9 @@ extension CommandLineTests {
             #expect(try await world.client.listMultipartUploads(bucket: world.bucket).contains { $0.key == key }, "the cut-off upload is left")
 
             let survivor = try world.world.ingest.launch(["worker", "-c", "2", "--lease_seconds", "1"])
+            defer { survivor.stop(with: SIGKILL) }
             let status = try await world.world.waitForJob("big") { $0.state.isTerminal }
-            survivor.stop(with: SIGTERM)
+            survivor.stopWorker()
 
             #expect(status.state == .completed, "\(status)")
             let stored = try #require(try await world.client.headObject(bucket: world.bucket, key: key))
@@ -267,6 +270,36 @@ extension CommandLineTests {
             #expect(try await world.client.listMultipartUploads(bucket: world.bucket).isEmpty, "the cut-off upload was aborted")
             let download = try await world.client.getObject(bucket: world.bucket, key: key).body.collect(upTo: size)
             #expect(download == bytes)
+        }
+
+        /// Two worker processes on Redis and PostgreSQL share a bucket's listing pages and batches.
+        @Test func twoWorkersOnRedisAndPostgreSQLSyncABucket() async throws {
+            try await PostgresTestDatabase.withFreshDatabase { catalogURL in
+                let world = try await BucketWorld(backend: .redis)
+                defer { Task { await world.close() } }
+                world.world.usePostgres(catalogURL)
+                let keys = (0..<1_300).map { "shared/d\($0 % 3)/f\($0)" } + (0..<20).map { "shared/top\($0)" }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for slice in keys.chunked(into: 170) {
+                        group.addTask { for key in slice { try await world.put(key, key) } }
+                    }
+                    try await group.waitForAll()
+                }
+                let started = try await world.world.ingest.run(
+                    ["start", "s3://\(world.bucket)/shared", world.world.target, "--job_name", "two", "--files_per_task", "25"]
+                        + world.endpointOptions)
+                #expect(started.status == 0, "\(started.stderr)")
+                let workers = try (0..<2).map { _ in try world.world.ingest.launch(["worker", "-c", "4"]) }
+                defer { for worker in workers { worker.stopWorker() } }
+
+                let status = try await world.world.waitForJob("two", timeout: 180) { $0.state.isTerminal }
+
+                #expect(status.state == .completed)
+                #expect(status.counter(Counter.entriesFailed) == 0)
+                let objects = try await world.world.objects(under: world.world.target)
+                #expect(objects.count == keys.count)
+                #expect(Set(objects.map(\.path)) == Set(keys.map { world.world.target + "/" + $0.dropFirst("shared/".count) }))
+            }
         }
 
         @Test func wrongKeysAreRefusedAtStartNamingTheSettingAndQueueNothing() async throws {
