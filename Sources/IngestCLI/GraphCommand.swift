@@ -48,13 +48,13 @@ struct GraphIngestCommand: AsyncParsableCommand {
     var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var connection: ConnectionOptions
-    @OptionGroup(title: "S3 inputs (EDGES, COMPONENTS or WATERSHED given as s3://BUCKET/PREFIX)") var s3: S3Options
+    @OptionGroup(title: "S3 inputs") var s3: S3InputOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
         // The kind reads the file again when it prepares the job; read here only to say what it ignores.
         let loaded = try? GraphDataset.load(path: dataset)
-        if let loaded, !loaded.readsBuckets, let option = (s3.given + (s3.keypair == nil ? [] : ["--s3_keypair"])).first {
+        if let loaded, !loaded.readsBuckets, let option = s3.given.first {
             throw ValidationError("\(option) applies to inputs in buckets, and \(dataset) has none; give EDGES, COMPONENTS or WATERSHED as s3://BUCKET/PREFIX, or leave \(option) out")
         }
         let access = try s3.access()

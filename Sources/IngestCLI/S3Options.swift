@@ -27,19 +27,27 @@ struct S3Options: ParsableArguments {
     /// - Throws: `ValidationError` for S3 options given with a directory source, naming the fix.
     func access(for source: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> S3Access? {
         guard S3Path.isURL(source) || keypair != nil else {
+            let given = [
+                ("--s3_endpoint_domain", endpointDomain != nil), ("--s3_region_name", regionName != nil), ("--s3_proxy_url", proxyURL != nil),
+                ("--s3_insecure_connection", insecureConnection), ("--s3_multipart_chunksize_in_mib", multipartChunkSizeMiB != nil),
+            ].filter(\.1).map(\.0)
             if let first = given.first {
                 throw ValidationError(
                     "\(first) applies to bucket sources; give the source as s3://BUCKET/PREFIX, or as /BUCKET/PREFIX with --s3_keypair FILE")
             }
             return nil
         }
-        return try access(environment: environment)
+        return try Self.access(
+            keypair: keypair, endpointDomain: endpointDomain, regionName: regionName, proxyURL: proxyURL, insecure: insecureConnection,
+            multipartChunkSizeMiB: multipartChunkSizeMiB, environment: environment)
     }
 
-    /// The settings of buckets named by `s3://` URLs (a dataset's inputs): the options, else the
-    /// environment's `AWS_ENDPOINT_URL` and `AWS_REGION`.
+    /// The settings the options give, else the environment's `AWS_ENDPOINT_URL` and `AWS_REGION`.
     /// - Throws: `ValidationError` for a keypair file that cannot be read.
-    func access(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> S3Access {
+    static func access(
+        keypair: String?, endpointDomain: String?, regionName: String?, proxyURL: String?, insecure: Bool, multipartChunkSizeMiB: Int?,
+        environment: [String: String]
+    ) throws -> S3Access {
         if let keypair, !FileManager.default.isReadableFile(atPath: keypair) {
             throw ValidationError("--s3_keypair '\(keypair)' is not a readable file; give a file with the access key on line 1 and the secret key on line 2")
         }
@@ -47,16 +55,8 @@ struct S3Options: ParsableArguments {
         return S3Access(
             endpoint: endpointDomain ?? nonEmpty("AWS_ENDPOINT_URL_S3") ?? nonEmpty("AWS_ENDPOINT_URL"),
             region: regionName ?? nonEmpty("AWS_REGION") ?? nonEmpty("AWS_DEFAULT_REGION"),
-            proxy: proxyURL, insecure: insecureConnection,
+            proxy: proxyURL, insecure: insecure,
             keypair: keypair.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
             multipartChunkSizeMiB: multipartChunkSizeMiB)
-    }
-
-    /// The S3 options given on the command line (other than `--s3_keypair`), by name.
-    var given: [String] {
-        [
-            ("--s3_endpoint_domain", endpointDomain != nil), ("--s3_region_name", regionName != nil), ("--s3_proxy_url", proxyURL != nil),
-            ("--s3_insecure_connection", insecureConnection), ("--s3_multipart_chunksize_in_mib", multipartChunkSizeMiB != nil),
-        ].filter(\.1).map(\.0)
     }
 }
