@@ -48,19 +48,25 @@ struct GraphIngestCommand: AsyncParsableCommand {
     var concurrency: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @OptionGroup var connection: ConnectionOptions
+    @OptionGroup(title: "S3 inputs") var s3: S3InputOptions
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
+        // The kind reads the file again when it prepares the job; read here only to say what it ignores.
+        let loaded = try? GraphDataset.load(path: dataset)
+        if let loaded, !loaded.readsBuckets, let option = s3.given.first {
+            throw ValidationError("\(option) applies to inputs in buckets, and \(dataset) has none; give EDGES, COMPONENTS or WATERSHED as s3://BUCKET/PREFIX, or leave \(option) out")
+        }
+        let access = try s3.access()
         let runtime = try connection.runtime()
         let broker = try runtime.openBroker()
         let logger = try logging.makeLogger(label: "ingest.graph", configuration: runtime.settings.configuration.logging)
-        // The kind reads the file again when it prepares the job; read here only to say what it ignores.
-        for warning in (try? GraphDataset.load(path: dataset))?.warnings ?? [] {
+        for warning in loaded?.warnings ?? [] {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
         let request = JobRequest(
             name: graphID, kind: GraphSpec.jobKind,
-            spec: try JSONEncoder().encode(GraphJobKind.Request(dataset: dataset, test: test, retry: retry)))
+            spec: try JSONEncoder().encode(GraphJobKind.Request(dataset: dataset, test: test, retry: retry, s3: access)))
         let (synchronous, concurrency, graphID) = (self.synchronous, self.concurrency, self.graphID)
         let outcome: (spec: GraphSpec, tasks: Int, status: JobStatus?) = try await runtime.withResources(logger: logger) { resources in
             let (job, tasks) = try await runtime.submit(request, broker: broker, resources: resources)

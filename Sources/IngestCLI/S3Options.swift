@@ -37,6 +37,17 @@ struct S3Options: ParsableArguments {
             }
             return nil
         }
+        return try Self.access(
+            keypair: keypair, endpointDomain: endpointDomain, regionName: regionName, proxyURL: proxyURL, insecure: insecureConnection,
+            multipartChunkSizeMiB: multipartChunkSizeMiB, environment: environment)
+    }
+
+    /// The settings the options give, else the environment's `AWS_ENDPOINT_URL` and `AWS_REGION`.
+    /// - Throws: `ValidationError` for a keypair file that cannot be read.
+    static func access(
+        keypair: String?, endpointDomain: String?, regionName: String?, proxyURL: String?, insecure: Bool, multipartChunkSizeMiB: Int?,
+        environment: [String: String]
+    ) throws -> S3Access {
         if let keypair, !FileManager.default.isReadableFile(atPath: keypair) {
             throw ValidationError("--s3_keypair '\(keypair)' is not a readable file; give a file with the access key on line 1 and the secret key on line 2")
         }
@@ -44,7 +55,7 @@ struct S3Options: ParsableArguments {
         return S3Access(
             endpoint: endpointDomain ?? nonEmpty("AWS_ENDPOINT_URL_S3") ?? nonEmpty("AWS_ENDPOINT_URL"),
             region: regionName ?? nonEmpty("AWS_REGION") ?? nonEmpty("AWS_DEFAULT_REGION"),
-            proxy: proxyURL, insecure: insecureConnection,
+            proxy: proxyURL, insecure: insecure,
             keypair: keypair.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
             multipartChunkSizeMiB: multipartChunkSizeMiB)
     }

@@ -58,6 +58,15 @@ public enum EdgeFile {
     /// - Returns: nil when the file does not exist.
     public static func readAll(path: String) throws -> (edges: [Edge], betweenStart: Int, crossStart: Int)? {
         guard let reader = try RecordFileReader(path: path) else { return nil }
+        return try readAll(reader)
+    }
+
+    /// `readAll(path:)` of a file already in memory (an object read from a bucket); `path` names it in errors.
+    public static func readAll(bytes: [UInt8], path: String) throws -> (edges: [Edge], betweenStart: Int, crossStart: Int) {
+        try readAll(RecordFileReader(bytes: bytes, path: path))
+    }
+
+    private static func readAll(_ reader: RecordFileReader) throws -> (edges: [Edge], betweenStart: Int, crossStart: Int) {
         let header = try reader.header(size: headerSize, magic: magic, format: "an edges file (INGEDGE1)")
         let counts = (0..<3).map { Int(clamping: header.loadLittleEndianUInt64(at: 8 + 8 * $0)) }
         try reader.expectRecords(counts.map(UInt64.init), recordSize: recordSize)
@@ -131,6 +140,15 @@ public enum ComponentsFile {
     /// The whole file as two parallel arrays; nil when the file does not exist.
     public static func readAll(path: String) throws -> (supervoxels: [UInt64], components: [UInt64])? {
         guard let reader = try RecordFileReader(path: path) else { return nil }
+        return try readAll(reader)
+    }
+
+    /// `readAll(path:)` of a file already in memory (an object read from a bucket); `path` names it in errors.
+    public static func readAll(bytes: [UInt8], path: String) throws -> (supervoxels: [UInt64], components: [UInt64]) {
+        try readAll(RecordFileReader(bytes: bytes, path: path))
+    }
+
+    private static func readAll(_ reader: RecordFileReader) throws -> (supervoxels: [UInt64], components: [UInt64]) {
         let header = try reader.header(size: headerSize, magic: magic, format: "a components file (INGCOMP1)")
         let count = header.loadLittleEndianUInt64(at: 8)
         try reader.expectRecords([count], recordSize: recordSize)
@@ -160,10 +178,14 @@ public enum ComponentsFile {
     }
 }
 
-/// Reads fixed-size records through a bounded buffer, checking the size the header promises first.
+/// Reads fixed-size records through a bounded buffer, checking the size the header promises first:
+/// from a local file, or from a whole object already in memory.
 final class RecordFileReader {
     let path: String
+    /// The open file, or -1 when the bytes are in `memory`.
     private let descriptor: Int32
+    private let memory: [UInt8]
+    private var memoryOffset = 0
     private let fileSize: Int
     private var dataStart = 0
     private var expectedRecords = 0
@@ -180,10 +202,18 @@ final class RecordFileReader {
         var info = stat()
         fstat(descriptor, &info)
         self.descriptor = descriptor
+        self.memory = []
         self.fileSize = Int(info.st_size)
     }
 
-    deinit { close(descriptor) }
+    init(bytes: [UInt8], path: String) {
+        self.path = path
+        self.descriptor = -1
+        self.memory = bytes
+        self.fileSize = bytes.count
+    }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
     func header(size: Int, magic: [UInt8], format: String) throws -> [UInt8] {
         var header = [UInt8](repeating: 0, count: size)
@@ -243,6 +273,13 @@ final class RecordFileReader {
     }
 
     private func readFully(into pointer: UnsafeMutableRawPointer, count: Int) -> Int {
+        guard descriptor >= 0 else {
+            let got = min(count, memory.count - memoryOffset)
+            guard got > 0 else { return 0 }
+            memory.withUnsafeBytes { pointer.copyMemory(from: $0.baseAddress! + memoryOffset, byteCount: got) }
+            memoryOffset += got
+            return got
+        }
         var total = 0
         while total < count {
             let got = Glibc.read(descriptor, pointer + total, count - total)

@@ -1,4 +1,5 @@
 import Foundation
+import IngestCore
 internal import Yams
 
 /// Where a graph's nodes are written (`backend_client`).
@@ -15,8 +16,9 @@ public enum GraphBackend: Codable, Sendable, Equatable {
 /// the graph goes. Every key is checked: an unknown or missing key is an error naming it.
 public struct GraphDataset: Sendable, Equatable {
     public var file: String
+    /// `EDGES` and `COMPONENTS`: local directories or `s3://bucket/prefix`.
     public var directories: DatasetDirectories
-    /// The directory holding the watershed's CloudVolume-style `info`.
+    /// The directory (or `s3://bucket/prefix`) holding the watershed's CloudVolume-style `info`.
     public var watershed: String
     public var chunkSize: [Int]
     public var fanout: Int
@@ -58,11 +60,19 @@ public struct GraphDataset: Sendable, Equatable {
         return try DatasetParser(file: file).dataset(from: root)
     }
 
-    /// Reads the watershed's `info` and derives the chunk grid from its scale-0 size and `CHUNK_SIZE`.
+    /// Whether any input is in a bucket (and so needs S3 settings).
+    public var readsBuckets: Bool { directories.readsBuckets || S3Path.isURL(watershed) }
+
+    /// Reads the watershed's `info` from its local directory and derives the chunk grid from it
+    /// (`geometry(info:)`); `GraphJob.prepare` reads an info file in a bucket too.
+    public func geometry() throws -> GraphGeometry {
+        try geometry(info: WatershedInfo.load(directory: watershed, datasetFile: file))
+    }
+
+    /// Derives the chunk grid from the watershed's scale-0 size and `CHUNK_SIZE`.
     /// - Throws: `GraphError.invalidDataset`; a grid too large for the ids or for one graph names
     ///   `CHUNK_SIZE`, the volume, the layers and a `CHUNK_SIZE` that fits, before anything is made.
-    public func geometry() throws -> GraphGeometry {
-        let info = try WatershedInfo.load(directory: watershed, datasetFile: file)
+    public func geometry(info: WatershedInfo) throws -> GraphGeometry {
         do {
             return try geometry(size: info.size, chunkSize: chunkSize)
         } catch GraphError.gridTooLarge(let grid, let layers, let fanout, let problem, let alternative) {
@@ -101,12 +111,16 @@ public struct WatershedInfo: Sendable, Equatable {
     public var resolution: [Double]
 
     public static func load(directory: String, datasetFile: String) throws -> WatershedInfo {
-        let path = directory + "/info"
+        try parse(FileManager.default.contents(atPath: directory + "/info"), path: directory + "/info", datasetFile: datasetFile)
+    }
+
+    /// Reads the bytes of an `info` file (nil: there is none at `path`, which names it in errors).
+    static func parse(_ data: Data?, path: String, datasetFile: String) throws -> WatershedInfo {
         func bad(_ reason: String) -> GraphError {
             GraphError.invalidDataset(file: datasetFile, key: "data_source.WATERSHED", reason: "\(path) \(reason)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw bad("does not exist; WATERSHED names a directory holding a CloudVolume info file")
+        guard let data else {
+            throw bad("does not exist; WATERSHED names a directory (or s3://BUCKET/PREFIX) holding a CloudVolume info file")
         }
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw bad("is not a JSON object") }
         guard let scales = json["scales"] as? [[String: Any]], let scale = scales.first else {
@@ -281,20 +295,28 @@ private final class DatasetParser {
         }
     }
 
-    func resolve(_ node: Yams.Node, key: String) throws -> String {
+    /// A local path, relative paths taken from the dataset file's directory.
+    /// - Parameter remote: what to say about a URL ingest cannot read there.
+    func resolve(_ node: Yams.Node, key: String, remote: String = "ingest keeps it in a local file, so give a local path") throws -> String {
         guard let value = node.string, !value.isEmpty else { throw fail(key, node, "must be a path") }
         if let scheme = ["gs://", "s3://", "http://", "https://", "file://"].first(where: { value.hasPrefix($0) }) {
             if scheme == "file://" { return String(value.dropFirst(7)) }
-            throw fail(key, node, "'\(value)' is remote; this build reads local directories, so copy the data locally and give its path")
+            throw fail(key, node, "'\(value)' is remote; \(remote)")
         }
         let base = (file as NSString).deletingLastPathComponent
         let absolute = value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
         return URL(fileURLWithPath: absolute).standardizedFileURL.path
     }
 
+    /// A local directory that exists, or an `s3://bucket/prefix` (checked when the job is prepared).
     func directory(_ node: Yams.Node?, key: String, what: String) throws -> String {
         guard let node else { throw fail(key, nil, "is missing; give \(what)") }
-        let path = try resolve(node, key: key)
+        if let value = node.string, S3Path.isURL(value) {
+            guard let bucket = S3Path(parsing: value) else { throw fail(key, node, "'\(value)' names no bucket; write s3://BUCKET/PREFIX") }
+            return bucket.description
+        }
+        let path = try resolve(
+            node, key: key, remote: "ingest reads local directories and s3://BUCKET/PREFIX, so copy the data to one of those and give its path")
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw fail(key, node, "\(path) is not a directory; give \(what)")

@@ -10,6 +10,8 @@ public enum GraphError: Error, CustomStringConvertible, Equatable {
     case gridTooLarge(grid: [Int], layers: Int, fanout: Int, problem: String, alternative: String?)
     /// A chunk's input file is malformed.
     case badChunkFile(path: String, reason: String)
+    /// An input in a bucket cannot be reached by this process (no client, no credentials).
+    case inputUnreachable(key: String, location: String, reason: String)
     /// A parent chunk was run before one of its children was built.
     case childNotBuilt(chunk: String, child: String)
     case graphExists(graph: String, store: String)
@@ -31,6 +33,8 @@ public enum GraphError: Error, CustomStringConvertible, Equatable {
                 + (alternative.map { ", or \($0)" } ?? "")
         case .badChunkFile(let path, let reason):
             "\(path): \(reason)"
+        case .inputUnreachable(let key, let location, let reason):
+            "\(key) is \(location), which this process cannot read: \(reason)"
         case .childNotBuilt(let chunk, let child):
             "chunk \(chunk) cannot be built before its child chunk \(child); build that first (`ingest chunk l\(child.split(separator: "_").first ?? "2") \(child.split(separator: "_").joined(separator: " "))`) or wait for it"
         case .graphExists(let graph, let store):

@@ -14,14 +14,20 @@ public struct GraphSpec: Codable, Sendable, Equatable {
     public var run: String
     public var test: Bool
     public var geometry: GraphGeometry
+    /// The S3 settings every worker reads the dataset's buckets with (no secret); nil when every
+    /// input is local. Chunk builds read them from the store's `GraphMeta`, next to the inputs.
+    public var s3: S3Access?
 
-    public init(graphID: String, datasetFile: String, store: GraphStoreLocation, run: String, test: Bool, geometry: GraphGeometry) {
+    public init(
+        graphID: String, datasetFile: String, store: GraphStoreLocation, run: String, test: Bool, geometry: GraphGeometry, s3: S3Access? = nil
+    ) {
         self.graphID = graphID
         self.datasetFile = datasetFile
         self.store = store
         self.run = run
         self.test = test
         self.geometry = geometry
+        self.s3 = s3
     }
 
     public static func decode(from status: JobStatus) -> GraphSpec? {
@@ -56,8 +62,9 @@ public enum GraphJob {
 
     /// The handlers a worker needs to build chunks and to queue them.
     /// - Parameter stores: how the worker opens the stores its tasks name; the default opens SQLite only.
-    public static func handlers(stores: GraphStores = GraphStores()) -> [any TaskHandler] {
-        [ChunkHandler(stores: stores), QueueChunksHandler()]
+    /// - Parameter objectStores: reads inputs in buckets (`s3://`) with the worker's credentials.
+    public static func handlers(stores: GraphStores = GraphStores(), objectStores: (any ObjectStores)? = nil) -> [any TaskHandler] {
+        [ChunkHandler(stores: stores, objectStores: objectStores), QueueChunksHandler()]
     }
 
     /// Checks the dataset, creates (or with `retry` reopens) the graph store, and returns the job and
@@ -68,10 +75,13 @@ public enum GraphJob {
     ///   - opener: opens the store `backend_client` names; a PostgreSQL one needs an opener that
     ///     reaches PostgreSQL (`PostgresGraphStoreOpener`).
     ///   - batchSize: chunk tasks per slice.
+    ///   - s3: how to reach the inputs in buckets; recorded for the workers when the dataset has any.
+    ///   - objectStores: reads those buckets here, to check them before anything is queued.
     /// - Throws: `GraphError` naming the key or file and the fix; nothing is queued then.
     public static func prepare(
         dataset: GraphDataset, graphID: String, test: Bool, retry: Bool, defaultStore: String,
-        opener: any GraphStoreOpener = SQLiteGraphStoreOpener(), batchSize: Int = defaultBatchSize
+        opener: any GraphStoreOpener = SQLiteGraphStoreOpener(), batchSize: Int = defaultBatchSize,
+        s3: S3Access = S3Access(), objectStores: (any ObjectStores)? = nil
     ) async throws -> (JobDefinition, [NewTask]) {
         guard !graphID.isEmpty, !graphID.contains("/") else {
             throw GraphError.invalidNode("GRAPH_ID '\(graphID)' cannot be used; give a name without '/'")
@@ -83,11 +93,13 @@ public enum GraphJob {
         case .postgres(let url):
             location = .postgres(url: url)
         }
-        let geometry = try dataset.geometry()
-        try checkInputs(dataset)
+        let access = dataset.readsBuckets ? s3 : nil
+        let inputs = try await DatasetInputs.open(dataset, access: access, objectStores: objectStores)
+        let geometry = try dataset.geometry(info: try await inputs.watershedInfo())
+        try await inputs.check()
         let store = try await open(location, graph: graphID, dataset: dataset, opener: opener)
         do {
-            try await claim(store, graph: graphID, geometry: geometry, dataset: dataset, retry: retry)
+            try await claim(store, graph: graphID, geometry: geometry, dataset: dataset, s3: access, retry: retry)
             await store.close()
         } catch {
             await store.close()
@@ -96,7 +108,7 @@ public enum GraphJob {
 
         let spec = GraphSpec(
             graphID: graphID, datasetFile: dataset.file, store: location, run: UUID().uuidString.lowercased(), test: test,
-            geometry: geometry)
+            geometry: geometry, s3: access)
         let job = JobDefinition(name: graphID, kind: GraphSpec.jobKind, spec: try JSONEncoder().encode(spec))
         guard !test else {
             return (job, tasks(for: geometry.children(of: geometry.testChunk) + [geometry.testChunk], spec: spec, dependOnChildren: true))
@@ -121,8 +133,10 @@ public enum GraphJob {
 
     /// Records the graph's meta in its store, refusing a store that holds a graph already unless
     /// `retry` asks to build the same graph again.
-    private static func claim(_ store: any GraphStore, graph: String, geometry: GraphGeometry, dataset: GraphDataset, retry: Bool) async throws {
-        let meta = GraphMeta(graphID: graph, geometry: geometry, directories: dataset.directories, datasetFile: dataset.file)
+    private static func claim(
+        _ store: any GraphStore, graph: String, geometry: GraphGeometry, dataset: GraphDataset, s3: S3Access?, retry: Bool
+    ) async throws {
+        let meta = GraphMeta(graphID: graph, geometry: geometry, directories: dataset.directories, datasetFile: dataset.file, s3: s3)
         if let existing = try await store.meta() {
             guard retry else { throw GraphError.graphExists(graph: graph, store: store.location) }
             guard existing.geometry == geometry, existing.graphID == graph else {
@@ -154,28 +168,13 @@ public enum GraphJob {
                 dependsOn: dependOnChildren ? geometry.children(of: chunk).map(\.key) : [])
         }
     }
-
-    /// A dataset whose directories hold none of the files this format names is almost surely a
-    /// wrong path: refuse it before anything is queued.
-    static func checkInputs(_ dataset: GraphDataset) throws {
-        for (key, directory, suffix) in [
-            ("data_source.EDGES", dataset.directories.edges, ".edges"),
-            ("data_source.COMPONENTS", dataset.directories.components, ".components"),
-        ] {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-            guard names.contains(where: { $0.hasSuffix(suffix) }) else {
-                throw GraphError.invalidDataset(
-                    file: dataset.file, key: key,
-                    reason: "\(directory) holds no X_Y_Z\(suffix) files; point it at the directory of per-chunk files (README: graph file format)")
-            }
-        }
-    }
 }
 
 /// Builds one chunk: layer 2 from its files, higher layers from their children's nodes.
 struct ChunkHandler: TaskHandler {
     var kind: String { GraphJob.taskKind }
     let stores: GraphStores
+    let objectStores: (any ObjectStores)?
 
     func handle(_ task: ClaimedTask, context: TaskContext) async throws -> TaskResult {
         let payload: ChunkTaskPayload
@@ -196,7 +195,8 @@ struct ChunkHandler: TaskHandler {
             let counted: Bool
             let build: ChunkBuild
             if chunk.layer == 2 {
-                build = try Layer2Builder(layout: layout, directories: meta.directories).build(chunk)
+                let inputs = try await ChunkInputs.open(meta.directories, access: meta.s3, objectStores: objectStores)
+                build = try await Layer2Builder(layout: layout, inputs: inputs).build(chunk)
             } else {
                 let children = meta.geometry.children(of: chunk)
                 if let missing = try await store.firstUnbuilt(children, layout: layout) {

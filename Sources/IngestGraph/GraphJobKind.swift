@@ -10,11 +10,15 @@ public struct GraphJobKind: JobKind {
         public var dataset: String
         public var test: Bool
         public var retry: Bool
+        /// How to reach inputs the dataset has in buckets (`--s3_*`, `AWS_ENDPOINT_URL`, `AWS_REGION`);
+        /// nil: AWS in us-east-1. Never a secret: workers bring their own credentials.
+        public var s3: S3Access?
 
-        public init(dataset: String, test: Bool = false, retry: Bool = false) {
+        public init(dataset: String, test: Bool = false, retry: Bool = false, s3: S3Access? = nil) {
             self.dataset = dataset
             self.test = test
             self.retry = retry
+            self.s3 = s3
         }
     }
 
@@ -36,7 +40,7 @@ public struct GraphJobKind: JobKind {
     }
 
     public func handlers(_ resources: JobResources) -> [any TaskHandler] {
-        GraphJob.handlers(stores: resources.service(GraphStores.self) ?? GraphStores())
+        GraphJob.handlers(stores: resources.service(GraphStores.self) ?? GraphStores(), objectStores: resources.objectStores)
     }
 
     public func prepare(_ request: JobRequest, resources: JobResources) async throws -> (JobDefinition, [NewTask]) {
@@ -49,7 +53,8 @@ public struct GraphJobKind: JobKind {
         let dataset = try GraphDataset.load(path: asked.dataset)
         return try await GraphJob.prepare(
             dataset: dataset, graphID: request.name, test: asked.test, retry: asked.retry,
-            defaultStore: defaultStorePath(request.name), opener: (resources.service(GraphStores.self) ?? GraphStores()).opener)
+            defaultStore: defaultStorePath(request.name), opener: (resources.service(GraphStores.self) ?? GraphStores()).opener,
+            s3: asked.s3 ?? S3Access(), objectStores: resources.objectStores)
     }
 
     /// Graph layers highest first: a parent released by its last child runs next, so the build's

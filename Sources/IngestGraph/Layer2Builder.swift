@@ -1,6 +1,7 @@
 import Foundation
+import IngestCore
 
-/// Where a dataset's layer-2 inputs live.
+/// Where a dataset's layer-2 inputs live: each a local directory or an `s3://bucket/prefix`.
 public struct DatasetDirectories: Codable, Sendable, Equatable {
     public var edges: String
     public var components: String
@@ -12,6 +13,9 @@ public struct DatasetDirectories: Codable, Sendable, Equatable {
 
     public func edgesPath(_ chunk: ChunkCoordinate) -> String { edges + "/" + EdgeFile.name(chunk) }
     public func componentsPath(_ chunk: ChunkCoordinate) -> String { components + "/" + ComponentsFile.name(chunk) }
+
+    /// Whether either input is in a bucket.
+    public var readsBuckets: Bool { S3Path.isURL(edges) || S3Path.isURL(components) }
 }
 
 /// Builds the nodes of one layer-2 chunk from its files: keeps the active edges, joins the
@@ -19,19 +23,24 @@ public struct DatasetDirectories: Codable, Sendable, Equatable {
 /// leaves the chunk under the layer where it becomes internal.
 public struct Layer2Builder: Sendable {
     public let layout: NodeIDLayout
-    public let directories: DatasetDirectories
+    public let inputs: ChunkInputs
 
-    public init(layout: NodeIDLayout, directories: DatasetDirectories) {
+    public init(layout: NodeIDLayout, inputs: ChunkInputs) {
         self.layout = layout
-        self.directories = directories
+        self.inputs = inputs
+    }
+
+    /// A builder reading local directories.
+    public init(layout: NodeIDLayout, directories: DatasetDirectories) {
+        self.init(layout: layout, inputs: ChunkInputs(localDirectories: directories))
     }
 
     /// The chunk's nodes, ordered by id, and the roots of the objects that lie wholly inside it;
     /// the same files always give the same nodes.
     /// - Throws: `GraphError.badChunkFile` naming the file, the record and the problem.
-    public func build(_ chunk: ChunkCoordinate) throws -> ChunkBuild {
-        let componentsPath = directories.componentsPath(chunk)
-        let (supervoxels, components) = try ComponentsFile.readAll(path: componentsPath) ?? ([], [])
+    public func build(_ chunk: ChunkCoordinate) async throws -> ChunkBuild {
+        let componentsPath = inputs.componentsPath(chunk)
+        let (supervoxels, components) = try await inputs.components(chunk) ?? ([], [])
         var index = IDIndexMap(capacity: supervoxels.count)
         for (position, supervoxel) in supervoxels.enumerated() {
             try checkInChunk(supervoxel, chunk, path: componentsPath, role: "supervoxel")
@@ -40,8 +49,8 @@ public struct Layer2Builder: Sendable {
             }
         }
 
-        let edgesPath = directories.edgesPath(chunk)
-        let (edges, betweenStart, crossStart) = try EdgeFile.readAll(path: edgesPath) ?? ([], 0, 0)
+        let edgesPath = inputs.edgesPath(chunk)
+        let (edges, betweenStart, crossStart) = try await inputs.edges(chunk) ?? ([], 0, 0)
         var sets = UnionFind(count: supervoxels.count)
         // Edges leaving the chunk: (index of the local supervoxel, the remote supervoxel).
         var between: [(Int, UInt64)] = []
@@ -66,7 +75,7 @@ public struct Layer2Builder: Sendable {
                 if kind == .crossChunk { leaving.append((first, edge.second)) } else { between.append((first, edge.second)) }
             }
         }
-        leaving += try activeBetweenEdges(between, components: components, edgesPath: edgesPath)
+        leaving += try await activeBetweenEdges(between, components: components, edgesPath: edgesPath)
 
         var groups = sets.groups()
         for i in groups.indices { groups[i] = groups[i].sorted { supervoxels[$0] < supervoxels[$1] } }
@@ -103,7 +112,7 @@ public struct Layer2Builder: Sendable {
 
     /// Between-chunk edges whose two supervoxels share a component, reading each neighbour's
     /// components file once and keeping only the supervoxels asked for.
-    private func activeBetweenEdges(_ edges: [(Int, UInt64)], components: [UInt64], edgesPath: String) throws -> [(Int, UInt64)] {
+    private func activeBetweenEdges(_ edges: [(Int, UInt64)], components: [UInt64], edgesPath: String) async throws -> [(Int, UInt64)] {
         guard !edges.isEmpty else { return [] }
         var byChunk: [ChunkCoordinate: [Int]] = [:]
         for (position, edge) in edges.enumerated() {
@@ -115,8 +124,8 @@ public struct Layer2Builder: Sendable {
             var wanted = IDIndexMap(capacity: positions.count)
             for (slot, position) in positions.enumerated() { wanted.insert(edges[position].1, slot) }
             var found = [UInt64?](repeating: nil, count: positions.count)
-            let path = directories.componentsPath(neighbour)
-            if let (supervoxels, components) = try ComponentsFile.readAll(path: path) {
+            let path = inputs.componentsPath(neighbour)
+            if let (supervoxels, components) = try await inputs.components(neighbour) {
                 for (position, supervoxel) in supervoxels.enumerated() {
                     if let slot = wanted.get(supervoxel) { found[slot] = components[position] }
                 }

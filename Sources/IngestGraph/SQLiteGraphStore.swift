@@ -10,12 +10,16 @@ public struct GraphMeta: Codable, Sendable, Equatable {
     public var directories: DatasetDirectories
     /// The dataset file the graph was started from, for messages.
     public var datasetFile: String
+    /// How chunk builds reach inputs in buckets (no secret: each worker brings its own credentials);
+    /// nil when every input is local.
+    public var s3: S3Access?
 
-    public init(graphID: String, geometry: GraphGeometry, directories: DatasetDirectories, datasetFile: String) {
+    public init(graphID: String, geometry: GraphGeometry, directories: DatasetDirectories, datasetFile: String, s3: S3Access? = nil) {
         self.graphID = graphID
         self.geometry = geometry
         self.directories = directories
         self.datasetFile = datasetFile
+        self.s3 = s3
     }
 
     public var layout: NodeIDLayout { NodeIDLayout(geometry) }

@@ -89,11 +89,28 @@ import Testing
         #expect(try files.error(Self.valid.replacingOccurrences(of: "  WATERSHED: ws\n", with: "")).contains("data_source.WATERSHED"))
     }
 
+    @Test func inputsMayBeBucketPrefixesMixedWithLocalDirectories() throws {
+        let files = try Files()
+        let yaml = Self.valid
+            .replacingOccurrences(of: "EDGES: edges", with: "EDGES: s3://lab-data/fly/edges/")
+            .replacingOccurrences(of: "WATERSHED: ws", with: "WATERSHED: S3://lab-data//fly/ws")
+        let dataset = try GraphDataset.load(path: try files.write(yaml))
+        #expect(dataset.directories.edges == "s3://lab-data/fly/edges")
+        #expect(dataset.directories.components == files.directory.subpath("components"))
+        #expect(dataset.watershed == "s3://lab-data/fly/ws")
+        #expect(dataset.readsBuckets)
+        #expect(try !GraphDataset.load(path: try files.write(Self.valid)).readsBuckets)
+    }
+
     @Test func badValuesNameTheKeyAndTheFix() throws {
         let files = try Files()
         #expect(try files.error(Self.valid.replacingOccurrences(of: "FANOUT: 2", with: "FANOUT: 1")).contains("graph_config.FANOUT (line 8): must be a whole number of at least 2"))
         #expect(try files.error(Self.valid.replacingOccurrences(of: "[256, 256, 64]", with: "[256, 256]")).contains("must be a list of three numbers"))
-        #expect(try files.error(Self.valid.replacingOccurrences(of: "EDGES: edges", with: "EDGES: gs://bucket/edges")).contains("copy the data locally"))
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "EDGES: edges", with: "EDGES: gs://bucket/edges"))
+            .contains("'gs://bucket/edges' is remote; ingest reads local directories and s3://BUCKET/PREFIX, so copy the data to one of those"))
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "EDGES: edges", with: "EDGES: s3://")).contains("data_source.EDGES (line 2): 's3://' names no bucket"))
+        #expect(try files.error(Self.valid.replacingOccurrences(of: "TYPE: sqlite\n  CONFIG:", with: "TYPE: sqlite\n  CONFIG:\n    PATH: s3://b/g.sqlite"))
+            .contains("backend_client.CONFIG.PATH (line 12): 's3://b/g.sqlite' is remote; ingest keeps it in a local file"))
         #expect(try files.error(Self.valid.replacingOccurrences(of: "EDGES: edges", with: "EDGES: nowhere")).contains("is not a directory"))
         #expect(try files.error(Self.valid.replacingOccurrences(of: "TYPE: sqlite", with: "TYPE: bigtable")).contains("'bigtable' is not supported; use sqlite"))
         #expect(try files.error(Self.valid.replacingOccurrences(of: "WATERSHED: ws", with: "WATERSHED: edges")).contains("edges/info does not exist"))
