@@ -20,6 +20,8 @@ public struct S3MultipartUploader: Sendable {
         public var partAttempts: Int
         /// Hash the whole stream with SHA-256 as it is read.
         public var computeSHA256: Bool
+        /// Send a single-part object's SHA-256 (`x-amz-checksum-sha256`) for the server to check and keep.
+        public var sendsSHA256 = false
         public var contentType: String?
         public var metadata: [String: String]
         /// Called before every attempt of every part; an error it throws fails that attempt.
@@ -73,8 +75,10 @@ public struct S3MultipartUploader: Sendable {
 
         let first = try await source.nextPart()
         if source.finished {
+            let body = first ?? ByteBuffer()
             let etag = try await client.putObject(
-                bucket: bucket, key: key, body: first ?? ByteBuffer(), contentType: configuration.contentType, metadata: configuration.metadata)
+                bucket: bucket, key: key, body: body, contentType: configuration.contentType, metadata: configuration.metadata,
+                checksumSHA256: configuration.sendsSHA256 ? S3Checksum.sha256Base64(body.readableBytesView) : nil)
             return try finish(etag: etag, source: source, expected: size, parts: 1)
         }
         let uploadID = try await client.createMultipartUpload(

@@ -54,8 +54,11 @@ public struct S3Source: Source {
     }
 
     public func read(_ path: String) async throws -> ByteChunks {
-        let download = try await client.getObject(bucket: root.bucket, key: key(of: path))
-        return Self.chunks(of: download.body)
+        do {
+            return Self.chunks(of: try await client.getObject(bucket: root.bucket, key: key(of: path)).body)
+        } catch S3Error.noSuchKey {
+            throw EntryNotFound(location: physicalPath(of: path))
+        }
     }
 
     /// An object body as byte chunks, pulled as they are consumed.

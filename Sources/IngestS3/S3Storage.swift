@@ -28,7 +28,11 @@ public struct S3Storage: Storage {
             _ = try await abortUploads(under: objectKey(key)) { $0.key == objectKey(key) }
         }
         let hashing = CheckedChunks(body: body, algorithm: options.checksum, expectedSize: size)
-        let uploader = S3MultipartUploader(client: client, configuration: uploads)
+        var configuration = uploads
+        // Sent with a single-part object for the server to check and keep (`x-amz-checksum-sha256`);
+        // `stat` reads it back, so `verify` needs no download.
+        configuration.sendsSHA256 = options.checksum == .sha256
+        let uploader = S3MultipartUploader(client: client, configuration: configuration)
         let stored = try await uploader.upload(bucket: root.bucket, key: objectKey(key), size: size, from: hashing.buffers())
         return StoredObject(size: stored.size, mtimeNanos: S3Source.nanos(Date()), checksum: hashing.checksum(), etag: stored.etag)
     }
@@ -45,11 +49,17 @@ public struct S3Storage: Storage {
 
     public func stat(_ key: String) async throws -> StoredObject? {
         guard let info = try await client.headObject(bucket: root.bucket, key: objectKey(key)) else { return nil }
-        return StoredObject(size: info.size, mtimeNanos: info.lastModified.map(S3Source.nanos) ?? 0, etag: info.etag)
+        return StoredObject(
+            size: info.size, mtimeNanos: info.lastModified.map(S3Source.nanos) ?? 0, checksum: info.checksumSHA256.map { "sha2:" + $0 },
+            etag: info.etag)
     }
 
     public func read(_ key: String) async throws -> ByteChunks {
-        S3Source.chunks(of: try await client.getObject(bucket: root.bucket, key: objectKey(key)).body)
+        do {
+            return S3Source.chunks(of: try await client.getObject(bucket: root.bucket, key: objectKey(key)).body)
+        } catch S3Error.noSuchKey {
+            throw EntryNotFound(location: physicalPath(of: key))
+        }
     }
 
     public func remove(_ key: String) async throws {

@@ -98,6 +98,12 @@ private struct ObjectChecker {
                 let key = String(replica.physicalPath.dropFirst(root.count + 1))
                 guard let stored = try await storage.stat(key) else { return "missing: the object does not exist" }
                 (size, etag, read) = (stored.size, stored.etag, { try await storage.read(key) })
+                if let kept = stored.checksum, let checksum = replica.checksum, StreamingChecksum.algorithm(of: checksum) == .sha256 {
+                    // The server checked and kept the SHA-256 sent with the object: no read needed.
+                    guard size == replica.size else { return "size differs: \(size) bytes stored, \(replica.size) in the catalog" }
+                    report.checksumsVerified += 1
+                    return kept == checksum ? nil : "checksum differs: \(kept) stored, \(checksum) in the catalog"
+                }
             } else {
                 guard let location = S3Path(parsing: replica.physicalPath), !location.prefix.isEmpty else {
                     return "unreadable: \(replica.physicalPath) names no object"

@@ -302,6 +302,35 @@ extension CommandLineTests {
             }
         }
 
+        @Test func verifyChecksCopiesInAnS3ResourceAndObjectsRegisteredFromABucket() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            try Self.configureArchive(world)
+            _ = try TreeBuilder.write(world.world.source.path, "same.txt", "same bytes")
+            _ = try TreeBuilder.write(world.world.source.path, "tampered.txt", "original!")
+            let copied = try await world.world.ingest.run([
+                "start", world.world.source.path, world.world.target + "/copies", "--operation", "PUT_SYNC", "--to_resource", "archive",
+                "--checksum", "sha256", "--synchronous",
+            ])
+            #expect(copied.status == 0, "\(copied.stderr)")
+            try await world.put("reg/kept.txt", "kept")
+            try await world.put("reg/gone.txt", "gone")
+            _ = try await world.sync("s3://\(world.bucket)/reg", ["--job_name", "reg"])
+            let clean = try await world.world.ingest.run(["verify", world.world.target] + world.endpointOptions)
+            #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
+            #expect(clean.stdout.contains("4 replicas"), "\(clean.stdout)")
+
+            try await world.put("vault" + world.world.target + "/copies/tampered.txt", "changed!!")
+            try await world.client.deleteObject(bucket: world.bucket, key: "reg/gone.txt")
+            let dirty = try await world.world.ingest.run(["verify", world.world.target] + world.endpointOptions)
+
+            #expect(dirty.status == 1)
+            #expect(dirty.stdout.contains("copies/tampered.txt [archive]"), "\(dirty.stdout)")
+            #expect(dirty.stdout.contains("checksum differs"), "\(dirty.stdout)")
+            #expect(dirty.stdout.contains("gone.txt") && dirty.stdout.contains("missing"), "\(dirty.stdout)")
+            #expect(!dirty.stdout.contains("same.txt"), "\(dirty.stdout)")
+        }
+
         @Test func wrongKeysAreRefusedAtStartNamingTheSettingAndQueueNothing() async throws {
             let world = try await BucketWorld()
             defer { Task { await world.close() } }
