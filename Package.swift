@@ -121,7 +121,9 @@ let package = Package(
             // the test bundle, which links this target's settings) stay dynamic.
             linkerSettings: [.unsafeFlags([
                 "-static-stdlib", "-use-ld=lld", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization", "-lFoundationEssentials",
-                "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-Xlinker", "--end-group",
+                "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections",
+                // FoundationXML (the S3 client's XML answers) and the libxml2 under it (libxml2-dev).
+                "-lFoundationXML", "-l_CFXMLInterface", "-lxml2", "-Xlinker", "--end-group",
             ], .when(platforms: [.linux], configuration: .release))]
         ),
         .executableTarget(

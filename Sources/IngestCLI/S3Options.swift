@@ -20,7 +20,7 @@ struct S3Options: ParsableArguments {
     @Flag(name: [.customLong("s3_insecure_connection"), .customLong("s3-insecure-connection")], help: "Talk to the S3 endpoint over plain HTTP.")
     var insecureConnection = false
 
-    @Option(name: [.customLong("s3_multipart_chunksize_in_mib"), .customLong("s3-multipart-chunksize-in-mib")], help: "Part size of multipart transfers, 5 to 5120 MiB (default: 8).")
+    @Option(name: [.customLong("s3_multipart_chunksize_in_mib"), .customLong("s3-multipart-chunksize-in-mib")], help: "Part size of multipart transfers, 5 to 5120 MiB, as iRODS automated ingest takes it; checked and kept with the job (objects are read as streams, and uploads into s3 resources use 8 MiB parts).")
     var multipartChunkSizeMiB: Int?
 
     /// The settings of a bucket source, or nil for a directory.
@@ -48,6 +48,10 @@ struct S3Options: ParsableArguments {
         keypair: String?, endpointDomain: String?, regionName: String?, proxyURL: String?, insecure: Bool, multipartChunkSizeMiB: Int?,
         environment: [String: String]
     ) throws -> S3Access {
+        if let proxyURL, let authority = proxyURL.split(separator: "://", maxSplits: 1).last, authority.prefix(while: { $0 != "/" }).contains("@") {
+            // The proxy URL is kept with the job: a password in it would travel with every task.
+            throw ValidationError("--s3_proxy_url must not hold a user or password (it is stored with the job); give http://HOST:PORT")
+        }
         if let keypair, !FileManager.default.isReadableFile(atPath: keypair) {
             throw ValidationError("--s3_keypair '\(keypair)' is not a readable file; give a file with the access key on line 1 and the secret key on line 2")
         }

@@ -54,11 +54,8 @@ public struct ResourceDefinition: Sendable, Equatable, Codable {
         case .vault:
             return StorageResource(name: name, type: type.rawValue, path: path)
         case .s3:
-            var location = "s3://\(bucket ?? "")"
-            if let prefix = path?.drop(while: { $0 == "/" }), !prefix.isEmpty {
-                location += "/\(prefix)"
-            }
-            return StorageResource(name: name, type: type.rawValue, path: location)
+            // One spelling (`S3Path`: no leading, trailing or doubled `/`), the one `S3Storage.location` has.
+            return StorageResource(name: name, type: type.rawValue, path: S3Path(bucket: bucket ?? "", prefix: path ?? "").description)
         }
     }
 }

@@ -51,13 +51,12 @@ public struct S3Access: Codable, Sendable, Equatable {
 /// A bucket and key prefix, from `s3://bucket/prefix` or upstream's `/bucket/prefix`.
 public struct S3Path: Sendable, Equatable, CustomStringConvertible {
     public var bucket: String
-    /// Without leading or trailing `/`; empty for the whole bucket.
+    /// Without leading, trailing or doubled `/`; empty for the whole bucket.
     public var prefix: String
 
     public init(bucket: String, prefix: String) {
         self.bucket = bucket
-        self.prefix = prefix.split(separator: "/", omittingEmptySubsequences: false).drop { $0.isEmpty }.joined(separator: "/")
-        while self.prefix.hasSuffix("/") { self.prefix.removeLast() }
+        self.prefix = prefix.split(separator: "/").joined(separator: "/")
     }
 
     /// Reads `s3://bucket/prefix`, or `/bucket/prefix` when `slashForm` (upstream's spelling with `--s3_keypair`).
@@ -92,7 +91,8 @@ public protocol ObjectStores: Sendable {
     /// Checks before a job is queued that `location` can be listed with this process's credentials:
     /// a missing bucket, wrong keys, a wrong region or an endpoint that is not S3 fail here, naming
     /// the setting to fix.
-    func checkSource(_ location: S3Path, access: S3Access) async throws
+    /// - Returns: whether anything is under `location` (an empty prefix may be a typo).
+    func checkSource(_ location: S3Path, access: S3Access) async throws -> Bool
 
     /// The storage of the resource `name` (of type s3), as this process's configuration defines it.
     /// - Throws: an error naming the resource and the setting it lacks.

@@ -30,9 +30,10 @@ public final class S3ObjectStores: ObjectStores {
         S3Source(client: try client(for: access), root: location)
     }
 
-    public func checkSource(_ location: S3Path, access: S3Access) async throws {
-        _ = try await client(for: access).listObjectsV2(
+    public func checkSource(_ location: S3Path, access: S3Access) async throws -> Bool {
+        let page = try await client(for: access).listObjectsV2(
             bucket: location.bucket, prefix: location.prefix.isEmpty ? nil : location.prefix + "/", delimiter: "/", maxKeys: 1)
+        return !page.objects.isEmpty || !page.commonPrefixes.isEmpty
     }
 
     public func storage(resource name: String) async throws -> any Storage {
@@ -69,7 +70,7 @@ public final class S3ObjectStores: ObjectStores {
         do {
             credentials = try access.keypair.map { try S3Credentials.keypairFile($0) } ?? S3Credentials.environment(environment)
         } catch {
-            throw S3SettingsError("no S3 credentials for \(endpoint): \(error)")
+            throw S3SettingsError("no S3 credentials for \(endpoint) (set \(credentialHint)): \(error)")
         }
         let cacheKey = "\(endpoint)|\(endpoint.region)|\(endpoint.proxy.map { "\($0.host):\($0.port)" } ?? "")|\(credentials.accessKeyID)|\(access.keypair ?? "env")"
         if let cached = clients.withLock({ $0[cacheKey] }) { return cached }

@@ -25,7 +25,8 @@ public struct S3Storage: Storage {
         if size.map({ $0 > Int64(uploads.partSize) }) ?? true {
             // A multipart upload of this key that a killed worker left: aborted now, as the write that
             // replaces it starts (one listing per large object).
-            _ = try await abortUploads(under: objectKey(key)) { $0.key == objectKey(key) }
+            // Best effort: a key that may write but not list uploads still writes.
+            _ = try? await abortUploads(under: objectKey(key)) { $0.key == objectKey(key) }
         }
         let hashing = CheckedChunks(body: body, algorithm: options.checksum, expectedSize: size)
         var configuration = uploads

@@ -98,6 +98,11 @@ struct StreamedEntry {
     }
 
     func action(storage: StorageTarget, existing replica: Replica?) async throws -> FileHandler.EntryAction {
+        if let target = entry.linkTarget, case .directory(let reader) = input {
+            // A link that is not followed is recorded where it is, as on the vault path: no bytes to copy.
+            let file = FileHandler.ListedFile(entry: entry, payload: payload, reader: reader, cancellation: cancellation, decision: decision)
+            return try await BlockingIO.run(cancellation: cancellation) { try file.registerLink(target: target) }
+        }
         switch spec.operation {
         case .noOp:
             return .leave(counter: Counter.entriesSkipped)

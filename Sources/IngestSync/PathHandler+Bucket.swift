@@ -49,6 +49,9 @@ extension PathHandler {
     static func bucketSlice(_ page: SourcePage, payload: DirectoryTaskPayload, exclusions: CompiledExclusions) -> ListingSlice {
         var slice = ListingSlice()
         slice.ended = true
+        // A bucket may hold both `p/a` and keys under `p/a/`; a collection and a data object cannot
+        // share a name, so the prefix is synced and the object recorded as failed, saying why.
+        let prefixes = Set(page.entries.filter { $0.kind == .directory }.map { ExactName($0.name) })
         for entry in page.entries {
             let name = entry.name
             slice.entriesSeen += 1
@@ -68,6 +71,12 @@ extension PathHandler {
                 }
                 slice.items.append(.directory(Subdirectory(name: name, rawName: nil, nameBytes: Array(name.utf8))))
             case .file:
+                if prefixes.contains(ExactName(name)) {
+                    let error = "\(fullPath) is an object and also a prefix (\(fullPath)/...); a data object and a collection cannot share a "
+                        + "name: rename the object or the keys under the prefix"
+                    slice.items.append(.failed(FileEntry(name: name, size: entry.size, mtimeNanos: entry.mtimeNanos), error: error))
+                    continue
+                }
                 if exclusions.excludes(type: .regular) || exclusions.excludesFile(fullPath) {
                     slice.items.append(.skipped(reason: "excluded"))
                     continue

@@ -110,12 +110,15 @@ struct PathHandler: TaskHandler {
             // A bucket's prefix is listed one page per task; the next page is a task of its own.
             let page = try await listPage(of: bucket, payload: payload)
             lister = .bucket(page)
-            pageRange = ClosedRangeOfKeys(after: payload.page?.after, through: page.cursor == nil ? nil : page.entries.last?.listingKey)
-            if page.cursor != nil, let last = page.entries.last {
+            // A page's share of the collection ends at its last entry; an empty page that is not the last
+            // (servers return them) covers nothing and deletes nothing.
+            let lastKey = page.entries.last.map { String(decoding: $0.listingKey, as: UTF8.self) } ?? payload.page?.after
+            pageRange = ClosedRangeOfKeys(after: payload.page?.after, through: page.cursor == nil ? nil : Array((lastKey ?? "").utf8))
+            if page.cursor != nil {
                 var next = payload
-                next.page = ListingPage(cursor: page.cursor, after: String(decoding: last.listingKey, as: UTF8.self))
+                next.page = ListingPage(cursor: page.cursor, after: lastKey)
                 result.spawned.append(NewTask(
-                    job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: "\(payload.directory) (after \(last.name))",
+                    job: task.job, queue: spec.queues.path, kind: SyncTaskKind.path, key: "\(payload.directory) (after \(lastKey ?? "the start"))",
                     payload: PayloadCoding.encode(next), retry: spec.retry))
             }
         } else {

@@ -39,7 +39,7 @@ public enum SyncJob {
         spec.target = try LogicalPath.normalize(spec.target).get()
         try refuseReservedTarget(spec.target)
         if let access = spec.s3 {
-            spec.source = try await validatedBucket(spec.source, access: access, objectStores: objectStores, followSymlinks: spec.followSymlinks).description
+            spec.source = try await validatedBucket(spec, access: access, objectStores: objectStores).description
         } else if S3Path.isURL(spec.source) {
             throw IngestError.invalidSource(path: spec.source, reason: "it is an s3:// URL, but the job has no S3 settings; start it with `ingest start`, which reads --s3_* options")
         } else {
@@ -80,6 +80,9 @@ public enum SyncJob {
                 _ = try await objectStores.storage(resource: name)
             }
             if resource.type == "vault", let vault = resource.path, spec.s3 == nil { try refuseOverlap(source: spec.source, vault: vault, resource: name) }
+            if resource.type == ResourceType.s3.rawValue, let root = resource.path, let bucket = spec.bucketSource, let copies = S3Path(parsing: root) {
+                try refuseOverlap(source: bucket, copies: copies, resource: name)
+            }
             resourceToRecord = resource
         } else if spec.operation.copiesData {
             throw IngestError.invalidOption(
@@ -172,13 +175,18 @@ public enum SyncJob {
 
     /// A bucket source: `s3://bucket/prefix` or upstream's `/bucket/prefix`, listable with this
     /// process's credentials (checked here, so that wrong keys or a missing bucket queue nothing).
-    static func validatedBucket(
-        _ source: String, access: S3Access, objectStores: (any ObjectStores)?, followSymlinks: Bool
-    ) async throws -> S3Path {
+    static func validatedBucket(_ spec: SyncSpec, access: S3Access, objectStores: (any ObjectStores)?) async throws -> S3Path {
+        let source = spec.source
         guard let location = S3Path(parsing: source, slashForm: true) else {
             throw IngestError.invalidSource(path: source, reason: "it names no bucket; give s3://BUCKET/PREFIX or, with --s3_keypair, /BUCKET/PREFIX")
         }
-        if followSymlinks {
+        if spec.policy != nil && spec.deleteMode != .doNotDelete {
+            // A page of a bucket deletes what its own range of names no longer holds; a policy's renamed
+            // catalog names fall outside the range of the page that lists them.
+            throw IngestError.invalidOption(
+                name: "--delete_mode", reason: "\(spec.deleteMode.rawValue) cannot be combined with a policy on a bucket source yet; use DO_NOT_DELETE")
+        }
+        if spec.followSymlinks {
             throw IngestError.invalidOption(name: "--follow_symlinks", reason: "a bucket has no symbolic links; leave the option out for \(location)")
         }
         if let chunk = access.multipartChunkSizeMiB, !(5...5120).contains(chunk) {
@@ -188,14 +196,33 @@ public enum SyncJob {
         guard let objectStores else {
             throw IngestError.invalidSource(path: source, reason: "this ingest was built without an S3 client")
         }
+        let holdsAnything: Bool
         do {
-            try await objectStores.checkSource(location, access: access)
+            holdsAnything = try await objectStores.checkSource(location, access: access)
         } catch let error as IngestError {
             throw error
         } catch {
             throw IngestError.invalidSource(path: location.description, reason: String(describing: error))
         }
+        if !holdsAnything && spec.deleteMode != .doNotDelete {
+            // A mistyped prefix would otherwise delete everything the job synced before.
+            throw IngestError.invalidSource(
+                path: location.description,
+                reason: "nothing is under it, and with --delete_mode \(spec.deleteMode.rawValue) that would delete every entry synced from it; check the prefix")
+        }
         return location
+    }
+
+    /// A bucket source and an s3 resource in the same bucket whose prefixes nest would sync the
+    /// copies as sources (deeper on every pass), or make sources look like removable copies.
+    static func refuseOverlap(source: S3Path, copies: S3Path, resource: String) throws {
+        guard source.bucket == copies.bucket else { return }
+        let nests = { (outer: String, inner: String) in outer.isEmpty || inner == outer || inner.hasPrefix(outer + "/") }
+        if nests(source.prefix, copies.prefix) || nests(copies.prefix, source.prefix) {
+            throw IngestError.invalidSource(
+                path: source.description,
+                reason: "resource '\(resource)' keeps its copies at \(copies), which overlaps it; sync another prefix, or give the resource a prefix outside the source")
+        }
     }
 
     static func validatedSource(_ source: String) throws -> String {
@@ -230,8 +257,13 @@ struct RestartHandler: TaskHandler {
         if spec.operation.copiesData, let name = spec.resource, let objectStores,
             try await catalog.resource(named: name)?.type == ResourceType.s3.rawValue
         {
-            let removed = try await objectStores.storage(resource: name).removeAbandonedWrites(olderThan: Self.abandonedUploadAge)
-            if removed > 0 { context.logger.info("aborted \(removed) multipart uploads to resource \(name) that no worker finished") }
+            // Best effort: a key allowed to write but not to list uploads must not stop the pass.
+            do {
+                let removed = try await objectStores.storage(resource: name).removeAbandonedWrites(olderThan: Self.abandonedUploadAge)
+                if removed > 0 { context.logger.info("aborted \(removed) multipart uploads to resource \(name) that no worker finished") }
+            } catch {
+                context.logger.warning("could not look for unfinished multipart uploads in resource \(name): \(error)")
+            }
         }
         var result = TaskResult()
         result.add(1, to: Counter.entriesSeen)

@@ -23,7 +23,13 @@ extension CommandLineTests {
                 world = try CLIWorld(backend: backend)
                 server = try S3TestServer.moto()
                 client = try server.client()
-                try await client.createBucket(bucket)
+                do {
+                    try await client.createBucket(bucket)
+                } catch {
+                    // A client dropped without shutdown stops a debug process.
+                    try? await client.shutdown()
+                    throw error
+                }
                 world.ingest.extraEnvironment["AWS_ACCESS_KEY_ID"] = server.credentials.accessKeyID
                 world.ingest.extraEnvironment["AWS_SECRET_ACCESS_KEY"] = server.credentials.secretAccessKey
             }
@@ -148,6 +154,74 @@ extension CommandLineTests {
             let children = try await world.catalog().children(of: world.world.target)
             #expect(children.objects == ["keep.txt"])
             #expect(children.collections.isEmpty)
+        }
+
+        @Test func anObjectThatIsAlsoAPrefixIsRecordedAsFailedAndThePrefixSynced() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            try await world.put("k/a", "object named like the prefix")
+            try await world.put("k/a/inner.txt", "inner")
+            try await world.put("k/b.txt", "b")
+
+            let result = try await world.world.ingest.run(
+                ["start", "s3://\(world.bucket)/k", world.world.target, "--synchronous", "--job_name", "both"] + world.endpointOptions)
+
+            #expect(result.status != 0, "the job ends with a failed entry")
+            let catalog = try world.catalog()
+            #expect(try await catalog.kind(of: world.world.target + "/a") == .collection)
+            #expect(try await catalog.dataObject(at: world.world.target + "/a/inner.txt") != nil)
+            #expect(try await catalog.dataObject(at: world.world.target + "/b.txt") != nil)
+            let failed = try await world.world.ingest.run(["failed", "both"])
+            #expect(failed.stdout.contains("is an object and also a prefix"), "\(failed.stdout)")
+        }
+
+        /// Each page deletes only within its own range of names: objects deleted on the first and on
+        /// the last page of a prefix vanish from the catalog, and nothing else does.
+        @Test func deletionsAcrossPagesRemoveExactlyTheDeletedObjects() async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            let keys = (0..<1_060).map { String(format: "pg/f%04d", $0) } + ["pg/sub/x"]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for slice in keys.chunked(into: 140) {
+                    group.addTask { for key in slice { try await world.put(key, "v") } }
+                }
+                try await group.waitForAll()
+            }
+            _ = try await world.sync("s3://\(world.bucket)/pg", ["--delete_mode", "UNREGISTER"])
+            #expect(try await world.catalog().children(of: world.world.target).objects.count == 1_060)
+            let deleted = ["pg/f0000", "pg/f0500", "pg/f0999", "pg/f1000", "pg/f1059"]
+            for key in deleted { try await world.client.deleteObject(bucket: world.bucket, key: key) }
+
+            _ = try await world.sync("s3://\(world.bucket)/pg", ["--delete_mode", "UNREGISTER"])
+
+            let children = try await world.catalog().children(of: world.world.target)
+            #expect(children.objects.count == 1_060 - deleted.count)
+            #expect(Set(children.objects).isDisjoint(with: deleted.map { String($0.dropFirst(3)) }))
+            #expect(children.collections == ["sub"])
+        }
+
+        @Test(arguments: ["TRASH", "NO_TRASH"])
+        func aVanishedFilesCopyInAnS3ResourceIsTrashedOrRemoved(_ mode: String) async throws {
+            let world = try await BucketWorld()
+            defer { Task { await world.close() } }
+            try Self.configureArchive(world)
+            _ = try TreeBuilder.write(world.world.source.path, "gone.txt", "bytes to keep or drop")
+            _ = try TreeBuilder.write(world.world.source.path, "kept.txt", "k")
+            let options = ["start", world.world.source.path, world.world.target, "--operation", "PUT_SYNC", "--to_resource", "archive",
+                           "--delete_mode", mode, "--synchronous", "--job_name", "del"]
+            #expect(try await world.world.ingest.run(options).status == 0)
+            try FileManager.default.removeItem(atPath: world.world.source.subpath("gone.txt"))
+
+            let second = try await world.world.ingest.run(options)
+
+            #expect(second.status == 0, "\(second.stderr)")
+            let keys = try await world.client.listObjectsV2(bucket: world.bucket).objects.map(\.key)
+            let copy = "vault" + world.world.target + "/gone.txt"
+            #expect(!keys.contains(copy), "\(keys)")
+            #expect(keys.contains("vault" + world.world.target + "/kept.txt"))
+            let trashed = keys.filter { $0.hasPrefix("vault/tempZone/trash/") && $0.hasSuffix("/gone.txt") }
+            #expect(trashed.count == (mode == "TRASH" ? 1 : 0), "\(keys)")
+            #expect(try await world.catalog().dataObject(at: world.world.target + "/gone.txt") == nil)
         }
 
         @Test func unregisterRemovesObjectsDeletedFromTheBucket() async throws {
@@ -289,8 +363,9 @@ extension CommandLineTests {
                     ["start", "s3://\(world.bucket)/shared", world.world.target, "--job_name", "two", "--files_per_task", "25"]
                         + world.endpointOptions)
                 #expect(started.status == 0, "\(started.stderr)")
-                let workers = try (0..<2).map { _ in try world.world.ingest.launch(["worker", "-c", "4"]) }
+                var workers: [Process] = []
                 defer { for worker in workers { worker.stopWorker() } }
+                for _ in 0..<2 { workers.append(try world.world.ingest.launch(["worker", "-c", "4"])) }
 
                 let status = try await world.world.waitForJob("two", timeout: 180) { $0.state.isTerminal }
 

@@ -30,13 +30,27 @@ extension CommandLineTests {
             #expect(object.stdout.contains("a.txt") && object.stdout.contains("1 replica(s)") && object.stdout.contains(" 3  "), "\(object.stdout)")
         }
 
-        @Test(arguments: ["s3://bucket/prefix", "S3://bucket", "https://example.org/data"])
-        func anObjectStoreSourceIsAnsweredNotTakenForAMissingDirectory(_ source: String) async throws {
+        @Test(arguments: ["https://example.org/data", "gs://bucket/prefix"])
+        func aURLSourceIsAnsweredNotTakenForAMissingDirectory(_ source: String) async throws {
             let world = try CLIWorld()
             let refused = try await world.ingest.run(["start", source, world.target])
             #expect(refused.status != 0)
-            #expect(refused.stderr.contains("syncs directories only"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("ingest syncs directories and S3 buckets"), "\(refused.stderr)")
             #expect(!refused.stderr.contains("No such file"))
+        }
+
+        /// A bucket source needs keys; without any, `start` says where they come from and queues nothing.
+        @Test(arguments: ["s3://bucket/prefix", "S3://bucket"])
+        func aBucketSourceWithoutKeysNamesWhereKeysComeFrom(_ source: String) async throws {
+            let world = try CLIWorld()
+            world.ingest.extraEnvironment["AWS_ACCESS_KEY_ID"] = ""
+            world.ingest.extraEnvironment["AWS_SECRET_ACCESS_KEY"] = ""
+            let refused = try await world.ingest.run(["start", source, world.target])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("AWS_ACCESS_KEY_ID") && refused.stderr.contains("--s3_keypair"), "\(refused.stderr)")
+            #expect(!refused.stderr.contains("No such file"))
+            let jobs = try #require(try await world.ingest.json(["list", "--json"]) as? [[String: Any]])
+            #expect(jobs.isEmpty)
         }
     }
 }

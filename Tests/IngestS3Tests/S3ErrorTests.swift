@@ -98,7 +98,6 @@ import Testing
 
     @Test func aRefusedConnectionNamesTheEndpoint() async throws {
         let port = try TestServers.freeLoopbackPort()
-        let start = ContinuousClock.now
         try await Self.withClient("http://127.0.0.1:\(port)") { client in
             let error = try await #require(throws: S3Error.self) { try await client.headBucket("b") }
             guard case .unreachable(let endpoint, _) = error else {
@@ -108,7 +107,6 @@ import Testing
             #expect(endpoint == "http://127.0.0.1:\(port)")
             #expect(error.description.hasPrefix("cannot reach the S3 endpoint http://127.0.0.1:\(port) (connection refused); check"))
         }
-        #expect(ContinuousClock.now - start < .seconds(5))
     }
 
     @Test func aServiceUnavailableAnswerIsRetriedUntilItSucceeds() async throws {
@@ -170,13 +168,11 @@ import Testing
         let silent = try await RawReplyServer(reply: nil)
         var configuration = Self.quick
         configuration.requestTimeout = .milliseconds(300)
-        let start = ContinuousClock.now
         try await Self.withClient("http://127.0.0.1:\(silent.port)", configuration: configuration) { client in
             let error = try await #require(throws: S3Error.self) { try await client.headBucket("b") }
             #expect(error == .timedOut(operation: "HeadBucket", endpoint: "http://127.0.0.1:\(silent.port)"))
             #expect(error.description.contains("timed out"))
         }
-        #expect(ContinuousClock.now - start < .seconds(10))
         #expect(silent.connections >= 1)
         silent.stop()
     }
