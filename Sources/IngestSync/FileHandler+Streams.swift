@@ -47,18 +47,7 @@ extension FileHandler {
                     known?.replica = nil
                 }
                 let streamed = StreamedEntry(entry: entry, payload: payload, input: input, decision: decision, cancellation: cancellation)
-                switch try await streamed.action(storage: storage, existing: known?.replica) {
-                case .register(let registration, let copied, let replaced):
-                    work.registrations.append(registration)
-                    work.bytesCopied += copied
-                    if let replaced { work.replacedCopies.append(replaced) }
-                case .leave(let counter):
-                    work.counters[counter, default: 0] += 1
-                    if counter == Counter.entriesSkipped {
-                        work.counters[Counter.skippedPrefix + "no_op", default: 0] += 1
-                        work.leftAlone.append(ExactName(entry.name))
-                    }
-                }
+                work.record(try await streamed.action(storage: storage, existing: known?.replica), for: entry)
             } catch is CancellationError {
                 throw CancellationError()
             } catch {

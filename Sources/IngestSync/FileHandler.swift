@@ -121,6 +121,22 @@ struct FileHandler: TaskHandler {
         var firstError: String?
         /// Entries the operation left as they are (NO_OP): their hooks still fire.
         var leftAlone: [ExactName] = []
+
+        /// Adds what one entry came to, whichever path (file system or streamed) it took.
+        mutating func record(_ action: EntryAction, for entry: FileEntry) {
+            switch action {
+            case .register(let registration, let copied, let replaced):
+                registrations.append(registration)
+                bytesCopied += copied
+                if let replaced { replacedCopies.append(replaced) }
+            case .leave(let counter):
+                counters[counter, default: 0] += 1
+                if counter == Counter.entriesSkipped {
+                    counters[Counter.skippedPrefix + "no_op", default: 0] += 1
+                    leftAlone.append(ExactName(entry.name))
+                }
+            }
+        }
     }
 
     /// Opens the batch's directory and vault directory and performs the operation on every entry;
@@ -159,21 +175,11 @@ struct FileHandler: TaskHandler {
                     known?.replica = nil
                 }
                 let decision = payload.decisions.flatMap { index < $0.count ? $0[index] : nil }
-                switch try action(
-                    for: entry, decision: decision, payload: payload, reader: reader, copyDirectory: copyDirectory, existing: known,
-                    cancellation: cancellation)
-                {
-                case .register(let registration, let copied, let replaced):
-                    work.registrations.append(registration)
-                    work.bytesCopied += copied
-                    if let replaced { work.replacedCopies.append(replaced) }
-                case .leave(let counter):
-                    work.counters[counter, default: 0] += 1
-                    if counter == Counter.entriesSkipped {
-                        work.counters[Counter.skippedPrefix + "no_op", default: 0] += 1
-                        work.leftAlone.append(ExactName(entry.name))
-                    }
-                }
+                work.record(
+                    try action(
+                        for: entry, decision: decision, payload: payload, reader: reader, copyDirectory: copyDirectory, existing: known,
+                        cancellation: cancellation),
+                    for: entry)
             } catch let error as FileSystemError {
                 work.firstError = work.firstError ?? error.description
                 work.failedEntries.append(singleEntryTask(entry, payload: payload, task: task, error: error.description))
