@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "IngestGraphPostgres", targets: ["IngestGraphPostgres"]),
         .library(name: "IngestRuntime", targets: ["IngestRuntime"]),
         .library(name: "IngestS3", targets: ["IngestS3"]),
+        .library(name: "IngestServer", targets: ["IngestServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -27,6 +28,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -105,9 +109,18 @@ let package = Package(
             ]
         ),
         .target(
+            name: "IngestServer",
+            dependencies: [
+                "IngestCore", "IngestEngine", "IngestRuntime", "IngestGraph", "IngestSync",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"), .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .target(
             name: "IngestCLI",
             dependencies: [
-                "IngestCore", "IngestEngine", "IngestRuntime", "IngestSync", "IngestGraph",
+                "IngestCore", "IngestEngine", "IngestRuntime", "IngestSync", "IngestGraph", "IngestServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -192,6 +205,14 @@ let package = Package(
         .testTarget(
             name: "IngestRuntimeTests",
             dependencies: ["IngestCore", "IngestEngine", "IngestRuntime", "IngestSync", "IngestTesting", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "IngestServerTests",
+            dependencies: [
+                "IngestServer", "IngestRuntime", "IngestCore", "IngestEngine", "IngestSync", "IngestTesting",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "IngestCLITests",
