@@ -9,7 +9,7 @@ public struct IngestCommand: AsyncParsableCommand {
         abstract: "Automated data ingest: sync trees into a catalog, with workers sharing embedded SQLite state.",
         version: "0.1.0",
         subcommands: [
-            StartCommand.self, WorkerCommand.self, WorkersCommand.self, ListCommand.self, WatchCommand.self, StopCommand.self, ForgetCommand.self,
+            StartCommand.self, WorkerCommand.self, WorkersCommand.self, ServeCommand.self, ListCommand.self, WatchCommand.self, StopCommand.self, ForgetCommand.self,
             FailedCommand.self, RequeueCommand.self, FlushCommand.self,
             LsCommand.self, StatCommand.self, ResourceCommand.self, VerifyCommand.self, HistoryCommand.self,
             ProfileCommand.self,

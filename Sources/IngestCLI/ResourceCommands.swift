@@ -55,7 +55,7 @@ struct VerifyCommand: AsyncParsableCommand {
         guard try await catalog.kind(of: path) != nil else { throw IngestError.notFoundInCatalog(path) }
         let interactive = isatty(STDERR_FILENO) == 1
         let runtime = try connection.runtime()
-        let access = try s3.access(for: "s3://") ?? S3Access()
+        let access = try s3.startOptions.access(for: "s3://") ?? S3Access()
         let objectStores = runtime.objectStores()
         let report: ReplicaVerifier.Report
         do {

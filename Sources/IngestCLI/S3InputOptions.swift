@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestCore
+import IngestRuntime
 
 /// The S3 options of `ingest graph`, for a dataset's `s3://` inputs: iRODS automated ingest's names,
 /// without what only syncs use (part sizes, `/BUCKET/PREFIX` sources).
@@ -32,8 +33,13 @@ struct S3InputOptions: ParsableArguments {
     /// `AWS_ENDPOINT_URL` and `AWS_REGION`.
     /// - Throws: `ValidationError` for a keypair file that cannot be read.
     func access(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> S3Access {
-        try S3Options.access(
-            keypair: keypair, endpointDomain: endpointDomain, regionName: regionName, proxyURL: proxyURL, insecure: insecureConnection,
-            multipartChunkSizeMiB: nil, environment: environment)
+        var options = S3StartOptions()
+        (options.keypair, options.endpointDomain, options.regionName) = (keypair, endpointDomain, regionName)
+        (options.proxyURL, options.insecureConnection) = (proxyURL, insecureConnection)
+        do {
+            return try options.access(environment: environment)
+        } catch let error as InvalidRequest {
+            throw ValidationError(error.message)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngestCore
+import IngestRuntime
 
 /// iRODS automated ingest's S3 options: a bucket source is `s3://BUCKET/PREFIX`, or `/BUCKET/PREFIX`
 /// with `--s3_keypair` (upstream's spelling).
@@ -23,44 +24,11 @@ struct S3Options: ParsableArguments {
     @Option(name: [.customLong("s3_multipart_chunksize_in_mib"), .customLong("s3-multipart-chunksize-in-mib")], help: "Part size of multipart transfers, 5 to 5120 MiB, as iRODS automated ingest takes it; checked and kept with the job (objects are read as streams, and uploads into s3 resources use 8 MiB parts).")
     var multipartChunkSizeMiB: Int?
 
-    /// The settings of a bucket source, or nil for a directory.
-    /// - Throws: `ValidationError` for S3 options given with a directory source, naming the fix.
-    func access(for source: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> S3Access? {
-        guard S3Path.isURL(source) || keypair != nil else {
-            let given = [
-                ("--s3_endpoint_domain", endpointDomain != nil), ("--s3_region_name", regionName != nil), ("--s3_proxy_url", proxyURL != nil),
-                ("--s3_insecure_connection", insecureConnection), ("--s3_multipart_chunksize_in_mib", multipartChunkSizeMiB != nil),
-            ].filter(\.1).map(\.0)
-            if let first = given.first {
-                throw ValidationError(
-                    "\(first) applies to bucket sources; give the source as s3://BUCKET/PREFIX, or as /BUCKET/PREFIX with --s3_keypair FILE")
-            }
-            return nil
-        }
-        return try Self.access(
-            keypair: keypair, endpointDomain: endpointDomain, regionName: regionName, proxyURL: proxyURL, insecure: insecureConnection,
-            multipartChunkSizeMiB: multipartChunkSizeMiB, environment: environment)
-    }
-
-    /// The settings the options give, else the environment's `AWS_ENDPOINT_URL` and `AWS_REGION`.
-    /// - Throws: `ValidationError` for a keypair file that cannot be read.
-    static func access(
-        keypair: String?, endpointDomain: String?, regionName: String?, proxyURL: String?, insecure: Bool, multipartChunkSizeMiB: Int?,
-        environment: [String: String]
-    ) throws -> S3Access {
-        if let proxyURL, let authority = proxyURL.split(separator: "://", maxSplits: 1).last, authority.prefix(while: { $0 != "/" }).contains("@") {
-            // The proxy URL is kept with the job: a password in it would travel with every task.
-            throw ValidationError("--s3_proxy_url must not hold a user or password (it is stored with the job); give http://HOST:PORT")
-        }
-        if let keypair, !FileManager.default.isReadableFile(atPath: keypair) {
-            throw ValidationError("--s3_keypair '\(keypair)' is not a readable file; give a file with the access key on line 1 and the secret key on line 2")
-        }
-        let nonEmpty = { (name: String) in environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        return S3Access(
-            endpoint: endpointDomain ?? nonEmpty("AWS_ENDPOINT_URL_S3") ?? nonEmpty("AWS_ENDPOINT_URL"),
-            region: regionName ?? nonEmpty("AWS_REGION") ?? nonEmpty("AWS_DEFAULT_REGION"),
-            proxy: proxyURL, insecure: insecure,
-            keypair: keypair.map { URL(fileURLWithPath: $0).standardizedFileURL.path },
-            multipartChunkSizeMiB: multipartChunkSizeMiB)
+    /// The options as the runtime checks them.
+    var startOptions: S3StartOptions {
+        var options = S3StartOptions()
+        (options.keypair, options.endpointDomain, options.regionName) = (keypair, endpointDomain, regionName)
+        (options.proxyURL, options.insecureConnection, options.multipartChunkSizeMiB) = (proxyURL, insecureConnection, multipartChunkSizeMiB)
+        return options
     }
 }

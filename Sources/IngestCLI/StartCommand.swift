@@ -110,19 +110,16 @@ struct StartCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        if let scheme = ["gs://", "http://", "https://"].first(where: { source.lowercased().hasPrefix($0) }) {
-            throw ValidationError(
-                "source '\(source)' is a \(scheme) URL, and ingest syncs directories and S3 buckets (s3://BUCKET/PREFIX); copy the "
-                    + "objects into a directory or a bucket first and sync that")
+        do {
+            _ = try s3.startOptions.access(for: source)
+            try options(policy: nil, s3: nil, profilePath: nil).check()
+        } catch let error as InvalidRequest {
+            throw ValidationError(error.message)
         }
-        _ = try s3.access(for: source)
         try checkArgumentsAreUTF8()
         if progress && !synchronous {
             throw ValidationError("--progress needs --synchronous; to follow a queued job run `ingest watch JOB`")
         }
-        if maxRetries < 0 { throw ValidationError("--max_retries must be 0 or more, got \(maxRetries)") }
-        try Self.checkSeconds(timeout, option: "--timeout", allowsZero: false)
-        try Self.checkSeconds(delay, option: "--delay", allowsZero: true)
         if let leaseSeconds { try Self.checkSeconds(leaseSeconds, option: "--lease_seconds", allowsZero: false) }
         // Options of the in-process worker would do nothing for a queued job: say so rather than ignore them.
         for (option, given) in [("--lease_seconds", leaseSeconds != nil), ("-c/--concurrency", concurrency != nil)] where given && !synchronous {
@@ -132,29 +129,24 @@ struct StartCommand: AsyncParsableCommand {
         }
         if let concurrency, concurrency < 1 { throw ValidationError("-c must be at least 1, got \(concurrency)") }
         if let jobName { try Self.checkJobName(jobName) }
-        if SyncOperation(userValue: operation) == nil {
-            throw ValidationError("--operation '\(operation)' is not one of \(SyncOperation.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if DeleteMode(userValue: deleteMode) == nil {
-            throw ValidationError("--delete_mode '\(deleteMode)' is not one of \(DeleteMode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let checksum, ChecksumAlgorithm(rawValue: checksum.lowercased()) == nil {
-            throw ValidationError("--checksum '\(checksum)' is not one of sha256, md5")
-        }
-        if interval != nil && cron != nil { throw ValidationError("give --interval or --cron, not both") }
         if eventHandler != nil && policy != nil {
             throw ValidationError("give --event_handler or --policy, not both; a YAML policy and a Python handler cannot both decide an entry")
         }
-        if let interval { try Self.checkSeconds(interval, option: "--interval", allowsZero: false) }
-        if let cron {
-            // As a ValidationError, so that it exits 64 like every other malformed option value
-            // (ArgumentParser wraps other errors thrown here, and they would exit 1).
-            do {
-                _ = try CronSchedule(cron).firstRun(after: Date())
-            } catch {
-                throw ValidationError("\(error)")
-            }
-        }
+    }
+
+    /// The request as the runtime checks it, from the flags.
+    private func options(policy: PolicyDocument?, s3: S3Access?, profilePath: String?) -> SyncStartOptions {
+        var options = SyncStartOptions(source: source, target: target)
+        options.filesPerTask = filesPerTask
+        (options.restartQueue, options.pathQueue, options.fileQueue) = (restartQueue, pathQueue, fileQueue)
+        (options.ignoreCache, options.initialIngest) = (ignoreCache, initialIngest)
+        (options.maxRetries, options.delay, options.timeout) = (maxRetries, delay, timeout)
+        (options.operation, options.toResource, options.checksum) = (operation, toResource, checksum)
+        (options.excludeFileType, options.excludeFileName, options.excludeDirectoryName) = (excludeFileType, excludeFileName, excludeDirectoryName)
+        (options.followSymlinks, options.deleteMode) = (followSymlinks, deleteMode)
+        (options.interval, options.cron) = (interval, cron)
+        (options.policy, options.s3, options.profileFilename) = (policy, s3, profilePath)
+        return options
     }
 
     /// Refuses a source, target or option value that is not valid UTF-8 before Swift's repaired
@@ -188,24 +180,20 @@ struct StartCommand: AsyncParsableCommand {
         }
     }
 
-    /// Seconds become durations and deadlines in every worker that runs the job's tasks: a value
-    /// out of range would crash them (and leave their leases held), so it is refused here.
+    /// `SyncStartOptions.checkSeconds` for the commands' own options, as a usage error.
     static func checkSeconds(_ value: Double, option: String, allowsZero: Bool) throws {
-        if let problem = SecondsSetting.problem(with: value, allowsZero: allowsZero) {
-            throw ValidationError("\(option): \(problem)")
+        do {
+            try SyncStartOptions.checkSeconds(value, option: option, allowsZero: allowsZero)
+        } catch let error as InvalidRequest {
+            throw ValidationError(error.message)
         }
     }
 
-    /// A job name is typed in later commands, shown in tables and logs and used in file names, where an
-    /// empty name or control characters (a newline, an escape sequence) cannot be typed or would garble the output.
     static func checkJobName(_ name: String) throws {
-        if name.isEmpty {
-            throw ValidationError("--job_name is empty; give a name such as nightly, or leave the option out for a generated one")
-        }
-        if let control = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
-            let code = String(format: "U+%04X", control.value)
-            throw ValidationError(
-                "--job_name \(name.debugDescription) contains the control character \(code); give a name of printable characters such as nightly")
+        do {
+            try SyncStartOptions.checkJobName(name)
+        } catch let error as InvalidRequest {
+            throw ValidationError(error.message)
         }
     }
 
@@ -231,32 +219,16 @@ struct StartCommand: AsyncParsableCommand {
         return PolicyDocument(language: language, filename: (path as NSString).lastPathComponent, text: text)
     }
 
-    private func schedule() throws -> JobSchedule? {
-        if let interval { return .interval(seconds: interval) }
-        if let cron { return .cron(try CronSchedule(cron)) }
-        return nil
-    }
-
     func run() async throws {
         let runtime = try connection.runtime(python: python)
         let logger = try logging.makeLogger(label: "ingest.start", configuration: runtime.settings.configuration.logging)
         let broker = try runtime.openBroker()
         let name = jobName ?? UUID().uuidString.lowercased()
-        let queues = SyncQueues(restart: restartQueue, path: pathQueue, file: fileQueue)
-        let spec = SyncSpec(
-            source: source, target: target, filesPerTask: filesPerTask, ignoreCache: ignoreCache,
-            initialIngest: initialIngest, queues: queues,
-            retry: RetryPolicy(maxRetries: maxRetries, delay: delay, timeout: timeout),
-            operation: SyncOperation(userValue: operation)!, resource: toResource,
-            checksum: checksum.flatMap { ChecksumAlgorithm(rawValue: $0.lowercased()) },
-            exclusions: ExclusionRules(fileTypes: excludeFileType, fileNamePatterns: excludeFileName, directoryNamePatterns: excludeDirectoryName),
-            followSymlinks: followSymlinks, deleteMode: DeleteMode(userValue: deleteMode)!, policy: try policyDocument(),
-            s3: try s3.access(for: source))
         let profilePath = profile || profileFilename != nil
             ? URL(fileURLWithPath: profileFilename ?? runtime.settings.defaultProfilePath(job: name)).path
             : nil
-        let request = JobRequest(
-            name: name, kind: SyncSpec.jobKind, spec: try JSONEncoder().encode(spec), schedule: try schedule(), profileFilename: profilePath)
+        let request = try options(policy: try policyDocument(), s3: try s3.startOptions.access(for: source), profilePath: profilePath)
+            .jobRequest(name: name)
         if let earlier = try await broker.job(named: name), earlier.state.isTerminal {
             // Said before anything runs: the earlier run's counters and failures are about to go.
             print("job \(name) replaces the ended job of that name (\(earlier.state.rawValue)); its counters and failed entries are dropped")

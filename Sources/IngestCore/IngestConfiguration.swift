@@ -108,6 +108,8 @@ public struct IngestConfiguration: Sendable, Equatable {
     public var defaultResource: String?
     public var resources: [ResourceDefinition]
     public var logging: LoggingConfiguration?
+    /// `ingest serve`'s tokens and TLS files (the `server:` section).
+    public var server = ServerSettings()
 
     /// An empty configuration: what applies when there is no file.
     public init() {
@@ -300,7 +302,10 @@ private struct ConfigurationReader {
     let source: String
     let homeDirectory: String
 
-    private static let topLevelKeys = ["broker", "catalog", "key_prefix", "default_resource", "resources", "logging"]
+    private static let topLevelKeys = ["broker", "catalog", "key_prefix", "default_resource", "resources", "logging", "server"]
+    private static let serverKeys = ["tokens", "metrics_token", "metrics_token_file", "tls"]
+    private static let tokenKeys = ["token", "token_file", "role", "name"]
+    private static let tlsKeys = ["certificate", "key"]
     private static let resourceKeys = ["name", "type", "path", "bucket", "endpoint", "region", "credentials"]
     private static let s3OnlyKeys = ["bucket", "endpoint", "region", "credentials"]
     private static let loggingKeys = ["filename", "level", "when", "interval"]
@@ -326,6 +331,7 @@ private struct ConfigurationReader {
         configuration.defaultResource = try string(top, "default_resource")
         configuration.resources = try resources(top)
         configuration.logging = try logging(top)
+        configuration.server = try server(top)
         if let name = configuration.defaultResource, !configuration.resources.contains(where: { $0.name == name }) {
             throw ConfigurationError.undefinedDefaultResource(
                 name: name, at: location(top["default_resource"]), defined: configuration.resources.map(\.name))
@@ -452,6 +458,74 @@ private struct ConfigurationReader {
                 reason: "the log rolls over every `interval` units of `when`, so it must be at least 1 and at most \(LogSettings.maximumRotationInterval)")
         }
         return configuration
+    }
+
+    private func server(_ top: Section) throws -> ServerSettings {
+        var settings = ServerSettings()
+        guard let node = top["server"], !isNull(node) else { return settings }
+        let entry = try section(node, path: "server", expected: "a mapping of server settings", allowed: Self.serverKeys)
+        if let tokens = entry["tokens"], !isNull(tokens) {
+            guard case .sequence(let items) = tokens else {
+                throw wrongType("server.tokens", tokens, expected: "a list of tokens (lines starting with '- token:' or '- token_file:', each with a role)")
+            }
+            for (index, item) in items.enumerated() {
+                let path = "server.tokens[\(index)]"
+                let token = try section(item, path: path, expected: "a mapping with token (or token_file) and role", allowed: Self.tokenKeys)
+                let secret = try secretValue(token, inline: "token", file: "token_file", node: item)
+                guard let secret else {
+                    throw ConfigurationError.missingKey(
+                        key: token.keyPath("token"), at: location(item), reason: "every token needs its value; add `token: ...` or `token_file: /path`")
+                }
+                guard let roleText = try string(token, "role") else {
+                    throw ConfigurationError.missingKey(
+                        key: token.keyPath("role"), at: location(item), reason: "say what the token may do: `role: read` or `role: operate`")
+                }
+                guard let role = ServerSettings.Role(rawValue: roleText) else {
+                    throw ConfigurationError.invalidValue(
+                        key: token.keyPath("role"), value: roleText, at: location(token["role"]),
+                        reason: "use read (look only) or operate (also submit, stop and requeue jobs)")
+                }
+                settings.tokens.append(ServerSettings.Token(name: try string(token, "name") ?? "token \(index + 1)", secret: secret, role: role))
+            }
+        }
+        settings.metricsToken = try secretValue(entry, inline: "metrics_token", file: "metrics_token_file", node: node)
+        if let tlsNode = entry["tls"], !isNull(tlsNode) {
+            let tls = try section(tlsNode, path: "server.tls", expected: "a mapping with certificate and key", allowed: Self.tlsKeys)
+            guard let certificate = try string(tls, "certificate"), let key = try string(tls, "key") else {
+                throw ConfigurationError.missingKey(
+                    key: tls.keyPath("certificate"), at: location(tlsNode),
+                    reason: "TLS needs both files: `certificate: /path/cert.pem` and `key: /path/key.pem` (PEM)")
+            }
+            settings.tlsCertificate = expandingTilde(certificate)
+            settings.tlsKey = expandingTilde(key)
+        }
+        return settings
+    }
+
+    /// A secret given inline or as a file to read (a Kubernetes secret mounted as a file); a
+    /// file's trailing newline is not part of it. Never echoed in messages.
+    private func secretValue(_ section: Section, inline: String, file: String, node: Yams.Node) throws -> String? {
+        let value = try string(section, inline)
+        let path = try string(section, file).map(expandingTilde)
+        if value != nil && path != nil {
+            throw ConfigurationError.invalidValue(
+                key: section.keyPath(file), value: path!, at: location(section[file]), reason: "give \(inline) or \(file), not both")
+        }
+        if let path {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigurationError.invalidValue(
+                    key: section.keyPath(file), value: path, at: location(section[file]), reason: "it is not a readable UTF-8 file; give the path of the file holding the token")
+            }
+            let secret = text.trimmingCharacters(in: .newlines)
+            guard !secret.isEmpty else {
+                throw ConfigurationError.invalidValue(key: section.keyPath(file), value: path, at: location(section[file]), reason: "the file is empty")
+            }
+            return secret
+        }
+        if let value, value.isEmpty {
+            throw ConfigurationError.invalidValue(key: section.keyPath(inline), value: "", at: location(section[inline]), reason: "an empty token would let anyone in; give a long random value")
+        }
+        return value
     }
 
     // MARK: Primitives

@@ -161,6 +161,33 @@ public struct IngestRuntime: Sendable {
         return summaries
     }
 
+    /// One job as `GET /job/{name}` shows it, with its queue counts in its kind's report.
+    /// - Throws: `IngestError.jobNotFound`.
+    public func jobSummary(named name: String, broker: any Broker) async throws -> JobSummary {
+        guard let status = try await broker.job(named: name) else { throw IngestError.jobNotFound(name) }
+        var summary = JobSummary(status, report: await report(for: status, broker: broker))
+        summary.queuesWithoutWorkers = try await queuesWithoutWorkers(job: status, broker: broker)
+        return summary
+    }
+
+    /// One page of jobs by name: those after `after`, at most `limit`, optionally of one state or kind.
+    public func jobSummaries(
+        broker: any Broker, after: String?, limit: Int, state: JobState? = nil, kind: String? = nil
+    ) async throws -> (jobs: [JobSummary], next: String?) {
+        let matching = try await broker.jobs()
+            .filter { (state == nil || $0.state == state) && (kind == nil || $0.kind == kind) && (after == nil || $0.name > after!) }
+            .sorted { $0.name < $1.name }
+        let page = matching.prefix(limit)
+        let workers = try await broker.liveWorkers()
+        var summaries: [JobSummary] = []
+        for status in page {
+            var summary = JobSummary(status, report: kinds.report(status))
+            summary.queuesWithoutWorkers = try await queuesWithoutWorkers(job: status, broker: broker, workers: workers)
+            summaries.append(summary)
+        }
+        return (summaries, matching.count > limit ? page.last?.name : nil)
+    }
+
     /// The queues holding ready tasks of `job` that no live worker listens to: the job waits there
     /// until a worker is started for them.
     public func queuesWithoutWorkers(job: JobStatus, broker: any Broker, workers: [WorkerRecord]? = nil) async throws -> [String] {

@@ -13,7 +13,7 @@ extension IngestRuntime {
             case .invalidURL, .invalidOption, .invalidSource, .invalidTarget: true
             default: false
             }
-        case is RedisURLError: true
+        case is RedisURLError, is InvalidRequest: true
         case let error as GraphError:
             switch error {
             case .invalidDataset, .invalidDatasetKeys, .invalidGeometry, .gridTooLarge: true

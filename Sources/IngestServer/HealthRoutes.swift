@@ -7,7 +7,7 @@ struct HealthRoutes: Sendable {
     let broker: any Broker
     let catalog: any Catalog
 
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: Router<ServerContext>) {
         router.get("healthz") { _, _ in "ok\n" }
         router.get("readyz") { _, _ -> Response in
             do {

@@ -1,0 +1,24 @@
+import Hummingbird
+import IngestCore
+
+/// Per request: the role its bearer token grants, set by `BearerAuthMiddleware`.
+public struct ServerContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// nil until authenticated; `.operate` for every request when no token is configured.
+    public var role: ServerSettings.Role?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// Job documents are small (a handler file is a few KiB): a larger body is refused before it
+    /// is read into memory.
+    public var maxUploadSize: Int { ServerLimits.maximumBodyBytes }
+}
+
+public enum ServerLimits {
+    public static let maximumBodyBytes = 1 << 20
+    /// The most items one page of a list holds.
+    public static let maximumPageSize = 1000
+    public static let defaultPageSize = 100
+}
