@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Logging
 import IngestCore
 import IngestGraph
@@ -53,6 +54,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             var problem = problem
             problem.instance = problem.instance ?? path
             return problem
+        case is NIOTooManyBytesError:
+            return Problem(.contentTooLarge, "the body is larger than \(ServerLimits.maximumBodyBytes) bytes; a job document is a few KiB", instance: path)
         case let error as HTTPError:
             let detail: String =
                 switch error.status {
