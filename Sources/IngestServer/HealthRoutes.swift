@@ -8,15 +8,19 @@ struct HealthRoutes: Sendable {
     let catalog: any Catalog
 
     func register(on router: Router<ServerContext>) {
-        router.get("healthz") { _, _ in "ok\n" }
+        router.get("healthz") { _, _ in Self.text(.ok, "ok\n") }
         router.get("readyz") { _, _ -> Response in
             do {
                 _ = try await broker.jobs()
                 _ = try await catalog.kind(of: "/")
-                return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+                return Self.text(.ok, "ready\n")
             } catch {
-                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "not ready: \(error)\n")))
+                return Self.text(.serviceUnavailable, "not ready: \(error)\n")
             }
         }
+    }
+
+    static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

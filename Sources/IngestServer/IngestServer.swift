@@ -26,13 +26,24 @@ public struct IngestServer: Sendable {
     public var settings: ServerSettings { runtime.settings.configuration.server }
 
     public func router() -> Router<ServerContext> {
+        // Routes are added twice: first to learn each path's methods (for 405 answers), then behind the middleware.
+        let table = Router(context: ServerContext.self)
+        addRoutes(to: table)
+        let routes = RouteTable(table.routes.map { ("\($0.path)", $0.method.rawValue) })
         let router = Router(context: ServerContext.self)
-        router.add(middleware: ProblemMiddleware<ServerContext>(logger: logger))
+        router.add(middleware: ProblemMiddleware<ServerContext>(logger: logger, routes: routes))
         router.add(middleware: BearerAuthMiddleware(tokens: settings.tokens, logger: logger))
+        addRoutes(to: router)
+        return router
+    }
+
+    private func addRoutes(to router: Router<ServerContext>) {
         HealthRoutes(broker: broker, catalog: resources.catalog).register(on: router)
+        router.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
         JobRoutes(runtime: runtime, broker: broker, resources: resources, logger: logger).register(on: router)
         ViewRoutes(runtime: runtime, broker: broker, catalog: resources.catalog).register(on: router)
-        return router
     }
 
     /// The application listening on `host:port`, over TLS when the configuration names a

@@ -14,6 +14,8 @@ struct SubmitDocument {
     static let ignoredKeys = ["all"]
 
     private var values: [String: DocumentValue]
+    /// YAML is typed by hand: `target: 2024` means the text "2024" there, while JSON's types are exact.
+    private let lenient: Bool
     private var used: Set<String> = []
 
     /// - Throws: `InvalidRequest` naming the problem and the fix.
@@ -40,6 +42,7 @@ struct SubmitDocument {
         default:
             throw InvalidRequest("Content-Type '\(type)' is not taken; send application/x-yaml (upstream's submit document) or application/json")
         }
+        lenient = type != "application/json"
         guard case .mapping(let mapping) = parsed else {
             throw InvalidRequest("the body must be a mapping of keys (root: ..., target: ...), not \(parsed.description)")
         }
@@ -191,12 +194,12 @@ struct SubmitDocument {
         return value
     }
 
-    /// Text; a number is taken as its text (`target: 2024` is the collection "2024").
+    /// Text; in YAML a number is taken as its text (`target: 2024` is the collection "2024").
     private mutating func string(_ key: String) throws -> String? {
         switch value(key) {
         case nil: return nil
         case .string(let text): return text
-        case .number(let number): return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .number(let number) where lenient: return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
         case let other?: throw InvalidRequest("\(key) must be text, got \(other.description)")
         }
     }
@@ -213,7 +216,7 @@ struct SubmitDocument {
         switch value(key) {
         case nil: return nil
         case .number(let number): return number
-        case .string(let text) where Double(text) != nil: return Double(text)
+        case .string(let text) where lenient && Double(text) != nil: return Double(text)
         case let other?: throw InvalidRequest("\(key) must be a number, got \(other.description)")
         }
     }

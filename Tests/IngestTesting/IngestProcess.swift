@@ -57,6 +57,39 @@ public struct IngestProcess: Sendable {
         return process
     }
 
+    /// A running `ingest serve`, with the port it printed and what it has written so far.
+    public struct Server: @unchecked Sendable {
+        public let process: Process
+        public let port: Int
+        fileprivate let outputFile: TemporaryFile
+        public var baseURL: String { "http://127.0.0.1:\(port)" }
+        public func output() -> String { outputFile.contents() }
+    }
+
+    /// Launches `ingest serve --port 0 ARGS` and returns once it listens (its `serving http://HOST:PORT` line).
+    public func launchServer(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> Server {
+        let outputFile = try TemporaryFile()
+        let process = makeProcess(["serve", "--port", "0"] + arguments)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = outputFile.handle
+        process.standardError = outputFile.handle
+        try ChildProcesses.launch(process)
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let text = outputFile.contents()
+            if let range = text.range(of: #"serving https?://[^ ]+:(\d+)"#, options: .regularExpression),
+                let port = Int(text[range].split(separator: ":").last ?? "")
+            {
+                return Server(process: process, port: port, outputFile: outputFile)
+            }
+            guard process.isRunning, ContinuousClock.now < deadline else {
+                if process.isRunning { process.terminate() }
+                throw WorkerDidNotStart(log: text)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
     /// Runs `ingest ARGS` to its end and captures its output; the wait holds no thread.
     @discardableResult
     public func run(_ arguments: [String], input: String? = nil) async throws -> Result {
