@@ -37,7 +37,18 @@ public struct IngestServer: Sendable {
         return router
     }
 
+    /// The REST API's routes as `METHOD /path/{capture}`, which the OpenAPI document must describe.
+    public var apiRoutes: [String] {
+        let router = Router(context: ServerContext.self)
+        addAPIRoutes(to: router)
+        return router.routes.map { "\($0.method.rawValue) \($0.path)" }
+    }
+
     private func addRoutes(to router: Router<ServerContext>) {
+        addAPIRoutes(to: router)
+    }
+
+    private func addAPIRoutes(to router: Router<ServerContext>) {
         HealthRoutes(broker: broker, catalog: resources.catalog).register(on: router)
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
