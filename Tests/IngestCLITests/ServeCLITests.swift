@@ -65,6 +65,39 @@ import FoundationNetworking
         #expect(status == 200)
     }
 
+    @Test func tlsFromTheConfigurationServesHTTPSWithTokens() async throws {
+        let home = try TemporaryDirectory()
+        let certificates = try TestCertificates()
+        let configuration = home.subpath("config.yaml")
+        try Data("""
+            server:
+              tokens:
+                - token: operate-token-abcdef
+                  role: operate
+              tls:
+                certificate: \(certificates.serverCertificate)
+                key: \(certificates.serverKey)
+            """.utf8).write(to: URL(fileURLWithPath: configuration))
+        let server = try await IngestProcess(home: home.path).launchServer(["--config", configuration, "--host", "0.0.0.0"])
+        defer { server.process.terminate(); server.process.waitUntilExit() }
+        #expect(server.output().contains("serving https://0.0.0.0:"))
+        func curl(_ arguments: [String]) async throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            process.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", certificates.caCertificate] + arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try await process.runToExit()
+            return String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        #expect(try await curl(["https://127.0.0.1:\(server.port)/job"]) == "401")
+        #expect(try await curl(["-H", "Authorization: Bearer operate-token-abcdef", "https://127.0.0.1:\(server.port)/job"]) == "200")
+        // Plain HTTP to the TLS port gets no answer it could read.
+        #expect(try await curl(["http://127.0.0.1:\(server.port)/healthz"]) != "200")
+        #expect(!server.output().contains("operate-token-abcdef"))
+    }
+
     /// schemathesis (PyPI) sends generated valid and invalid requests to every route and checks
     /// each answer against /openapi.json: status codes, content types, bodies, never a 5xx.
     @Test func everyRouteAnswersAsTheOpenAPIDocumentSays() async throws {
