@@ -20,7 +20,8 @@ extension IngestRuntime {
         for name in try await broker.queueNames() {
             byQueue[name] = QueueSummary(queue: name, ready: 0, blocked: 0, running: 0, failed: 0, jobs: [], workers: 0)
         }
-        for job in try await broker.jobs() {
+        // An ended job holds tasks only in the failed registry: the others are skipped unread.
+        for job in try await broker.jobs() where !job.state.isTerminal || job.tasksFailed > 0 {
             for (queue, counts) in try await broker.queueCounts(job: job.name) {
                 var summary = byQueue[queue] ?? QueueSummary(queue: queue, ready: 0, blocked: 0, running: 0, failed: 0, jobs: [], workers: 0)
                 summary.ready += counts.ready
