@@ -45,6 +45,8 @@ enum MetricDefinitions {
         "ingest_queue_ready_tasks", "Tasks waiting on the queue, including those waiting out a retry delay.")
     static let queueRunning = Definition("ingest_queue_running_tasks", "Tasks of the queue held by a worker.")
     static let queueFailed = Definition("ingest_queue_failed_tasks", "Tasks of the queue in the failed registry.")
+    // No `ingest_queue_delayed_tasks`: both brokers count a task waiting out a retry delay (or a
+    // periodic job's next pass) as ready, and `QueueCounts` has no delayed count to report.
     static let queueBlocked = Definition("ingest_queue_blocked_tasks", "Tasks of the queue waiting for the tasks they depend on.")
     static let jobs = Definition("ingest_jobs", "Jobs in the broker's registry, by state.")
     static let jobEntriesDone = Definition(
