@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import IngestEngine
 import IngestRuntime
+import IngestServer
 import ServiceLifecycle
 
 /// `ingest worker [-Q restart,path,file] -c N`: process queued tasks until SIGTERM or SIGINT.
@@ -25,6 +26,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "The Python interpreter that runs jobs' --event_handler files (default: $INGEST_PYTHON, or python3 on PATH).")
     var python: String?
 
+    @OptionGroup var metrics: WorkerMetricsOptions
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var logging: LoggingOptions
 
@@ -49,13 +51,18 @@ struct WorkerCommand: AsyncParsableCommand {
         print(
             "worker \(configuration.workerID): \(queuesText), \(concurrency) at once\(burst ? ", until the queues are empty" : ""); "
                 + "broker \(try runtime.settings.brokerDescription()), catalog \(runtime.settings.catalogDescription)")
+        let metricsEndpoint = try metrics.endpoint()
+        if let metricsEndpoint { print("metrics on \(metricsEndpoint.url)") }
         fflush(nil)  // all output streams: stdout is fully buffered when piped
         try await runtime.withResources(logger: logger) { resources in
-            let worker = try await runtime.worker(broker: broker, resources: resources, configuration: configuration, logger: logger)
+            let worker = try await runtime.worker(
+                broker: broker, resources: resources, configuration: configuration, observers: metricsEndpoint?.observers ?? [], logger: logger)
             // A worker returns by itself only with --burst, once its queues are empty: the process ends then.
             let service = ServiceGroupConfiguration.ServiceConfiguration(service: worker, successTerminationBehavior: .gracefullyShutdownGroup)
+            // Started before the worker, so stopped after it: scrapes see the drain to its end.
+            let metricsServices = metricsEndpoint?.services(broker: broker, catalog: resources.catalog, logger: logger) ?? []
             let group = ServiceGroup(configuration: .init(
-                services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: metricsServices + [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
     }
@@ -92,5 +99,50 @@ struct WorkersCommand: AsyncParsableCommand {
                     "\(Format.duration(max(0, now - worker.lastHeartbeat))) ago",
                 ]
             }))
+    }
+}
+
+/// `--metrics-port` and its companions: a worker's own Prometheus endpoint.
+struct WorkerMetricsOptions: ParsableArguments {
+    @Option(
+        name: [.customLong("metrics_port"), .customLong("metrics-port")],
+        help: "Serve this worker's Prometheus metrics at /metrics (and /healthz) on this port (default: no HTTP server).")
+    var metricsPort: Int?
+
+    @Option(name: [.customLong("metrics_host"), .customLong("metrics-host")], help: "The address the metrics server listens on.")
+    var metricsHost = "127.0.0.1"
+
+    @Option(
+        name: [.customLong("metrics_token_file"), .customLong("metrics-token-file")],
+        help: "A file holding the bearer token scrapes must present (default: none; kept off the command line so that ps does not show it).")
+    var metricsTokenFile: String?
+
+    func validate() throws {
+        if let metricsPort, !(1...65535).contains(metricsPort) {
+            throw ValidationError("--metrics_port must be from 1 to 65535, got \(metricsPort)")
+        }
+        if metricsPort == nil && metricsTokenFile != nil {
+            throw ValidationError("--metrics_token_file needs --metrics_port: without it there is no metrics server")
+        }
+    }
+
+    /// The endpoint the options ask for, nil without `--metrics-port`. Installs its registry as the
+    /// process's swift-metrics backend, so libraries' metrics are served too.
+    func endpoint() throws -> MetricsEndpoint? {
+        guard let metricsPort else { return nil }
+        var token: MetricsToken?
+        if let metricsTokenFile {
+            let text: String
+            do {
+                text = try String(contentsOfFile: metricsTokenFile, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read --metrics_token_file \(metricsTokenFile): \(error.localizedDescription)")
+            }
+            guard let read = MetricsToken(text) else { throw ValidationError("--metrics_token_file \(metricsTokenFile) is empty") }
+            token = read
+        }
+        let endpoint = MetricsEndpoint(host: metricsHost, port: metricsPort, token: token)
+        endpoint.metrics.bootstrapMetricsSystem()
+        return endpoint
     }
 }

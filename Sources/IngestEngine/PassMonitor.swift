@@ -69,11 +69,11 @@ public struct PassTracker: Sendable {
             guard let baseline = readings else { continue }
             let before = baseline[job.name] ?? Reading(ended: 0, started: 0)
             if let last, now.ended > before.ended {
-                if now.ended > before.started { events.append(.passStarted(job: job.name, pass: now.ended)) }
-                events.append(.passEnded(job: job.name, pass: now.ended, state: last.state))
+                if now.ended > before.started { events.append(.passStarted(job: job.name, kind: job.kind, pass: now.ended)) }
+                events.append(.passEnded(job: job.name, kind: job.kind, pass: now.ended, state: last.state))
             }
             if running, job.pass > max(before.started, now.ended) {
-                events.append(.passStarted(job: job.name, pass: job.pass))
+                events.append(.passStarted(job: job.name, kind: job.kind, pass: job.pass))
             }
         }
         readings = current

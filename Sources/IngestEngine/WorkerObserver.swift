@@ -18,10 +18,11 @@ public enum WorkerEvent: Sendable {
     /// Tasks of workers that stopped renewing were put back on their queues.
     case reaped(count: Int)
     /// A job's pass began running (its first task was claimed); a one-shot job has one pass.
-    /// Reported by a `PassMonitor`, once per pass, whichever worker ran it.
-    case passStarted(job: String, pass: Int)
+    /// Reported by a `PassMonitor`, once per pass, whichever worker ran it. `kind` is the job's kind,
+    /// so that an observer can label the pass without reading the job registry again.
+    case passStarted(job: String, kind: String, pass: Int)
     /// A job's pass ended (`state` completed, failed or stopped); reported by a `PassMonitor`.
-    case passEnded(job: String, pass: Int, state: JobState)
+    case passEnded(job: String, kind: String, pass: Int, state: JobState)
 }
 
 /// How a task ended, with its times.

@@ -33,8 +33,8 @@ private final class RecordingObserver: WorkerObserver {
         case .started(let task): "started \(task.key)"
         case .ended(let end): "ended \(end.task.key) \(end.result.rawValue)"
         case .reaped(let count): "reaped \(count)"
-        case .passStarted(let job, let pass): "pass \(job) \(pass) started"
-        case .passEnded(let job, let pass, let state): "pass \(job) \(pass) \(state.rawValue)"
+        case .passStarted(let job, _, let pass): "pass \(job) \(pass) started"
+        case .passEnded(let job, _, let pass, let state): "pass \(job) \(pass) \(state.rawValue)"
         }
         events.withLock { $0.append(line) }
     }
@@ -101,8 +101,8 @@ private final class RecordingObserver: WorkerObserver {
     private static func text(_ events: [WorkerEvent]) -> [String] {
         events.map { event in
             switch event {
-            case .passStarted(let job, let pass): "\(job) \(pass) started"
-            case .passEnded(let job, let pass, let state): "\(job) \(pass) \(state.rawValue)"
+            case .passStarted(let job, _, let pass): "\(job) \(pass) started"
+            case .passEnded(let job, _, let pass, let state): "\(job) \(pass) \(state.rawValue)"
             default: "other"
             }
         }
