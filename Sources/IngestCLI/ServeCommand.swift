@@ -72,10 +72,15 @@ struct ServeCommand: AsyncParsableCommand {
                     + "catalog \(runtime.settings.catalogDescription))\(workerEnabled ? "; with a worker, \(concurrency) at once" : "")")
                 fflush(nil)
             }
-            var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: application)]
+            server.metrics.bootstrapMetricsSystem()
+            // The worker is last, so that it stops first and drains while the server still answers.
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] =
+                ([application] + server.backgroundServices).map { .init(service: $0) }
             if workerEnabled {
                 let configuration = WorkerConfiguration(queues: queueList, concurrency: concurrency, leaseDuration: leaseSeconds)
-                let worker = try await runtime.worker(broker: broker, resources: resources, configuration: configuration, logger: logger)
+                let worker = try await runtime.worker(
+                    broker: broker, resources: resources, configuration: configuration, observers: [MetricsObserver(metrics: server.metrics)],
+                    logger: logger)
                 services.append(.init(service: worker))
             }
             let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -6,6 +6,7 @@ import NIOSSL
 import IngestCore
 import IngestRuntime
 import Logging
+import ServiceLifecycle
 
 /// `ingest serve`'s HTTP application: the job API, the views, health probes, and the parts other
 /// files register (metrics, dashboard). Built from an open broker and resources, so that tests
@@ -15,12 +16,23 @@ public struct IngestServer: Sendable {
     public let broker: any Broker
     public let resources: JobResources
     public let logger: Logger
+    /// What `/metrics` serves; the server's own collector keeps its broker gauges current.
+    public let metrics: IngestMetrics
+    public let collector: BrokerMetricsCollector
 
-    public init(runtime: IngestRuntime, broker: any Broker, resources: JobResources, logger: Logger) {
+    public init(runtime: IngestRuntime, broker: any Broker, resources: JobResources, metrics: IngestMetrics = IngestMetrics(), logger: Logger) {
         self.runtime = runtime
         self.broker = broker
         self.resources = resources
         self.logger = logger
+        self.metrics = metrics
+        collector = BrokerMetricsCollector(broker: broker, catalog: resources.catalog, metrics: metrics, logger: logger)
+    }
+
+    /// What runs beside the HTTP application: the gauge collector, and the pass monitor that counts
+    /// every job's passes once (workers do not, or each would count them again).
+    public var backgroundServices: [any Service] {
+        [collector, runtime.passMonitor(broker: broker, observers: [MetricsObserver(metrics: metrics)], logger: logger)]
     }
 
     public var settings: ServerSettings { runtime.settings.configuration.server }
@@ -50,6 +62,7 @@ public struct IngestServer: Sendable {
 
     private func addAPIRoutes(to router: Router<ServerContext>) {
         HealthRoutes(broker: broker, catalog: resources.catalog).register(on: router)
+        MetricsRoutes(metrics: metrics, token: settings.metricsToken.flatMap(MetricsToken.init), collector: collector).register(on: router)
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }

@@ -938,11 +938,11 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No bearer token, or not one of server.tokens.",
+            "description": "server.metrics_token is set and the request does not carry it.",
             "content": {
-              "application/problem+json": {
+              "text/plain": {
                 "schema": {
-                  "$ref": "#/components/schemas/Problem"
+                  "type": "string"
                 }
               }
             }
