@@ -192,7 +192,12 @@ password survives upgrades), else a new random one. Returns it base64-encoded.
 {{/* INGEST_SERVER_TOKEN_FILES for ingest-launch: ROLE=FILE for each token. Takes .Values.server. */}}
 {{- define "ingest.tokenFiles" -}}
 {{- $files := list }}
+{{- $names := dict }}
 {{- range .tokens }}
+{{- if hasKey $names .name }}
+{{- fail (printf "server.tokens: the name %s is used twice; each token needs its own (it names the Secret key token-NAME)" .name) }}
+{{- end }}
+{{- $_ := set $names .name true }}
 {{- $files = append $files (printf "%s=/etc/ingest/secret/%s" .role (include "ingest.tokenKey" .)) }}
 {{- end }}
 {{- join "," $files }}
