@@ -78,13 +78,13 @@ import Testing
         }
         #expect(exposition.value("ingest_jobs", ["state": "completed"]) == 1)
         for job in jobs {
-            let labels = ["job": job.name, "kind": job.kind]
+            let labels = ["job_name": job.name, "kind": job.kind]
             #expect(exposition.value("ingest_job_tasks_remaining", labels) == Double(job.pendingTasks + job.blockedTasks), "\(job.name)")
             #expect(exposition.value("ingest_job_entries_done", labels) == Double(job.entriesDone), "\(job.name)")
         }
-        #expect(exposition.value("ingest_job_entries_done", ["job": "c", "kind": "sync"]) == 7)
-        #expect(exposition.value("ingest_job_bytes_done", ["job": "c", "kind": "sync"]) == 1234)
-        #expect(exposition.value("ingest_job_tasks_remaining", ["job": "b", "kind": "graph"]) == 2, "one ready, one blocked")
+        #expect(exposition.value("ingest_job_entries_done", ["job_name": "c", "kind": "sync"]) == 7)
+        #expect(exposition.value("ingest_job_bytes_done", ["job_name": "c", "kind": "sync"]) == 1234)
+        #expect(exposition.value("ingest_job_tasks_remaining", ["job_name": "b", "kind": "graph"]) == 2, "one ready, one blocked")
     }
 
     @Test func aForgottenJobTakesItsGaugesWithIt() async throws {
@@ -97,13 +97,13 @@ import Testing
         let metrics = IngestMetrics()
         let collector = BrokerMetricsCollector(broker: broker, metrics: metrics, logger: quietLogger())
         #expect(await collector.collectOnce())
-        #expect(Exposition(metrics.exposition()).value("ingest_job_tasks_remaining", ["job": "gone"]) == 0, "there while the broker holds it")
+        #expect(Exposition(metrics.exposition()).value("ingest_job_tasks_remaining", ["job_name": "gone"]) == 0, "there while the broker holds it")
 
         try await broker.forget(job: "gone")
         #expect(await collector.collectOnce())
         let exposition = Exposition(metrics.exposition())
-        #expect(exposition.samples.filter { $0.labels["job"] == "gone" }.isEmpty, "\(exposition.text)")
-        #expect(exposition.value("ingest_job_tasks_remaining", ["job": "kept", "kind": "sync"]) == 1)
+        #expect(exposition.samples.filter { $0.labels["job_name"] == "gone" }.isEmpty, "\(exposition.text)")
+        #expect(exposition.value("ingest_job_tasks_remaining", ["job_name": "kept", "kind": "sync"]) == 1)
         #expect(exposition.value("ingest_jobs", ["state": "completed"]) == 0)
     }
 

@@ -171,7 +171,8 @@ public final class BrokerMetricsCollector: Service {
 
     private func makeJobGauges(job: String, kind: String) -> JobGauges {
         let registry = metrics.registry
-        let labels = [("job", job), ("kind", kind)]
+        // `job_name`, not `job`: Prometheus keeps `job` for the scrape target (ours would become `exported_job`).
+        let labels = [("job_name", job), ("kind", kind)]
         return JobGauges(
             kind: kind,
             entriesDone: registry.makeGauge(descriptor: MetricDefinitions.jobEntriesDone.descriptor, labels: labels),
