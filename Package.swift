@@ -145,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "ingest-queue-bench",
             dependencies: [
-                "IngestCore", "IngestEngine", "IngestRedis",
+                "IngestCore", "IngestEngine", "IngestRedis", "IngestSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

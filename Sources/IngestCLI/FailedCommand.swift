@@ -13,6 +13,9 @@ struct FailedCommand: AsyncParsableCommand {
     @Option(help: "Show at most this many.")
     var limit: Int = 1000
 
+    @Option(help: ArgumentHelp("Show only entries with a higher task id: the `task_id` of the last entry --json printed (default: from the first).", valueName: "id"))
+    var after: Int64?
+
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
@@ -20,7 +23,7 @@ struct FailedCommand: AsyncParsableCommand {
 
     func run() async throws {
         let runtime = try connection.runtime()
-        let failed = try await runtime.failedEntries(jobOrQueue: job, limit: limit, broker: runtime.openBroker(readOnly: true))
+        let failed = try await runtime.failedEntries(jobOrQueue: job, after: after, limit: limit, broker: runtime.openBroker(readOnly: true)).entries
         if json {
             print(try Output.json(failed))
             return

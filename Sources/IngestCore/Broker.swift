@@ -58,8 +58,18 @@ public protocol Broker: Sendable {
     @discardableResult
     func stop(job name: String) async throws -> JobStatus
 
-    /// The failed registry, oldest first, optionally for one job or one queue.
-    func failedTasks(job: String?, queue: String?, limit: Int) async throws -> [FailedTask]
+    /// One page of the failed registry, optionally for one job or one queue, in task id order
+    /// (the order tasks were queued in).
+    ///
+    /// A page costs the same however deep into the registry it starts, and a filtered page what
+    /// that job or queue holds rather than the whole registry: the REST API and the dashboard page
+    /// through a million failures (`bench/failed-page`).
+    /// - Parameters:
+    ///   - after: The last task id of the previous page, nil for the first page; the page holds
+    ///     only ids past it in `order`.
+    ///   - limit: At most this many; none for 0 or less.
+    ///   - order: `.oldestFirst` (ids ascending) or `.newestFirst` (descending).
+    func failedTasks(job: String?, queue: String?, after: Int64?, limit: Int, order: FailedOrder) async throws -> [FailedTask]
 
     /// Puts failed tasks back on their queues and reopens their jobs.
     /// - Returns: how many tasks were requeued.
@@ -130,6 +140,25 @@ public protocol Broker: Sendable {
     /// that may evict keys), and checks that it answers.
     /// - Throws: an error naming the setting and the fix.
     func checkReady() async throws
+}
+
+extension Broker {
+    /// A page of the failed registry, oldest first: ids ascending, strictly after `after`.
+    public func failedTasks(job: String?, queue: String?, after: Int64?, limit: Int) async throws -> [FailedTask] {
+        try await failedTasks(job: job, queue: queue, after: after, limit: limit, order: .oldestFirst)
+    }
+
+    /// The first `limit` entries of the failed registry, oldest first.
+    public func failedTasks(job: String?, queue: String?, limit: Int) async throws -> [FailedTask] {
+        try await failedTasks(job: job, queue: queue, after: nil, limit: limit, order: .oldestFirst)
+    }
+}
+
+/// Which end of the failed registry a page starts from. Both follow task ids, so a cursor (the
+/// last id seen) stays valid while failures are added and requeued.
+public enum FailedOrder: Sendable, Hashable, CaseIterable {
+    case oldestFirst
+    case newestFirst
 }
 
 /// One key to claim with `Broker.claimFirst`, and who claims it.

@@ -287,9 +287,12 @@ public final class RedisBroker: Broker {
 
     // MARK: - Failed registry
 
-    public func failedTasks(job: String?, queue: String?, limit: Int) async throws -> [FailedTask] {
+    public func failedTasks(job: String?, queue: String?, after: Int64?, limit: Int, order: FailedOrder) async throws -> [FailedTask] {
+        // ZRANGEBYSCORE reads a LIMIT count below 0 as "all".
+        guard limit > 0 else { return [] }
         let reply = try await client.evalScript(
-            RedisBrokerScripts.failedTasks, arguments: [base, job ?? "", queue ?? "", limit])
+            RedisBrokerScripts.failedTasks,
+            arguments: [base, job ?? "", queue ?? "", after.map(String.init) ?? "", limit, order == .newestFirst ? "n" : "o"])
         return (reply.array ?? []).compactMap { value in
             guard let fields = value.array, fields.count == 8 else { return nil }
             return FailedTask(

@@ -12,6 +12,7 @@
 /// | `delayed` | sorted set | ready tasks that may not run before their score (retry delay, next periodic pass) |
 /// | `inflight` | sorted set | running tasks by lease deadline |
 /// | `failed` | sorted set | the failed registry, by task id |
+/// | `jf:LEN:NAME:QUEUE` | sorted set | job NAME's part of `failed` on QUEUE (LEN: the name's length in bytes), by task id: pages filtered by job or queue read these instead of all of `failed` |
 /// | `job:NAME` | hash | kind, spec, state, times, pending/running/blocked counts, schedule, pass, last pass |
 /// | `jc:NAME` | hash | the job's counters |
 /// | `jq:NAME` | hash | the job's unfinished tasks per queue: `r:`/`b:`/`u:`/`f:` + queue |
@@ -31,6 +32,12 @@
 /// | `finalizing` | set | jobs whose pass's own work is done and whose final tasks the Swift side must still queue |
 ///
 /// Task states: `r` ready, `d` delayed, `u` running (under lease), `f` failed, `b` blocked.
+///
+/// `jf:` sets are newer than the rest: a registry written by an earlier version has none, and a
+/// worker of an earlier version still running adds to `failed` alone. Every version keeps the
+/// `jq:NAME` `f:QUEUE` counts, so a page checks each set it reads against its count (one ZCARD)
+/// and rebuilds the job's sets from `jt:NAME` when they differ: a lazy migration, once per job,
+/// costing what that job holds (`failedRegistry`).
 /// Timestamps travel and are stored as the decimal text Swift sent, never computed on in Lua
 /// beyond comparisons, so no precision is lost to Lua's number formatting.
 enum RedisBrokerScripts {
@@ -40,6 +47,7 @@ enum RedisBrokerScripts {
         local nowText = ARGV[2]
         local now = tonumber(nowText)
 
+        """ + failedRegistry + """
         local function jkey(job) return B .. 'job:' .. job end
         local function tkey(id) return B .. 't:' .. id end
         local function depkey(job, key) return B .. 'deps:' .. #job .. ':' .. job .. ':' .. key end
@@ -246,7 +254,7 @@ enum RedisBrokerScripts {
             add_delta('c', job, 'tasks.queued', 1)
             if state == 'f' then
               redis.call('HSET', tkey(id), 'error', failedError, 'failed_at', nowText)
-              redis.call('ZADD', B .. 'failed', id, id)
+              add_failed(id, job, queue)
               add_delta('c', job, 'tasks.failed', 1)
               add_delta('c', job, 'entries.failed', entries)
               add_delta('q', job, 'f:' .. queue, 1)
@@ -361,7 +369,7 @@ enum RedisBrokerScripts {
             local taskPass = tonumber(t[2])
             if (t[1] == 'f' and taskPass < pass) or (t[1] == 'b' and taskPass <= pass) then
               if t[1] == 'f' then
-                redis.call('ZREM', B .. 'failed', id)
+                remove_failed(id, job, t[4])
                 qadd(job, t[4], 'f', -1)
               else
                 jobadd(job, 'blocked', -1)
@@ -388,6 +396,7 @@ enum RedisBrokerScripts {
             redis.call('ZREM', B .. 'inflight', id)
             redis.call('DEL', tkey(id), B .. 'tdeps:' .. id)
           end
+          drop_failed_sets(job)
           redis.call('DEL', jkey(job), B .. 'jt:' .. job, B .. 'jc:' .. job, B .. 'jq:' .. job, B .. 'jp:' .. job,
             B .. 'keys:' .. job, B .. 'fc:' .. job)
           redis.call('SREM', B .. 'unscheduled', job)
@@ -587,7 +596,7 @@ enum RedisBrokerScripts {
             elseif active then
               redis.call('HSET', tk, 'state', 'f', 'error', err, 'failed_at', nowText)
               redis.call('HDEL', tk, 'worker')
-              redis.call('ZADD', B .. 'failed', id, id)
+              add_failed(id, job, queue)
               jobadd(job, 'pending', -1)
               qadd(job, queue, 'f', 1)
               counter(job, 'tasks.failed', 1)
@@ -630,7 +639,7 @@ enum RedisBrokerScripts {
                 .. 'the task itself may be the cause'
               redis.call('HSET', tk, 'state', 'f', 'error', err, 'failed_at', nowText)
               redis.call('HDEL', tk, 'worker')
-              redis.call('ZADD', B .. 'failed', id, id)
+              add_failed(id, job, queue)
               jobadd(job, 'pending', -1)
               qadd(job, queue, 'f', 1)
               counter(job, 'tasks.failed', 1)
@@ -693,7 +702,7 @@ enum RedisBrokerScripts {
             local job, queue = t[1], t[2]
             local jobPass = redis.call('HGET', jkey(job), 'pass')
             if jobPass then
-              redis.call('ZREM', B .. 'failed', id)
+              remove_failed(id, job, queue)
               redis.call('HSET', tk, 'retries', 0, 'pass', jobPass)
               redis.call('HDEL', tk, 'error', 'failed_at')
               push_ready(id, queue, 0)
@@ -803,18 +812,143 @@ enum RedisBrokerScripts {
         return out
         """)
 
-    /// ARGV: base, job ('' for any), queue ('' for any), limit. Read-only: the failed registry,
-    /// oldest first, one array per task.
+    /// The failed registry's keys, for the prelude and `failedTasks`; needs `B`. `failed` holds
+    /// every failed task and `jf:` the same tasks split by job and queue: every script that adds
+    /// to or removes from one does the same to the other (`add_failed`, `remove_failed`), and
+    /// `purge_job` drops a job's sets with its tasks.
+    static let failedRegistry = """
+        local function fkey(job, queue) return B .. 'jf:' .. #job .. ':' .. job .. ':' .. queue end
+        local function add_failed(id, job, queue)
+          redis.call('ZADD', B .. 'failed', id, id)
+          redis.call('ZADD', fkey(job, queue), id, id)
+        end
+        local function remove_failed(id, job, queue)
+          redis.call('ZREM', B .. 'failed', id)
+          redis.call('ZREM', fkey(job, queue), id)
+        end
+        -- Every queue that ever held a task is in `queues`, so no set of the job is left behind.
+        local function drop_failed_sets(job)
+          for _, queue in ipairs(redis.call('SMEMBERS', B .. 'queues')) do redis.call('DEL', fkey(job, queue)) end
+        end
+        -- Rebuilds the job's `jf:` sets from its tasks (a failed task stays in `jt:` until it is
+        -- requeued or its job purged): what a registry written without them needs, once.
+        local function index_failed(job)
+          drop_failed_sets(job)
+          local byQueue = {}
+          for _, id in ipairs(redis.call('SMEMBERS', B .. 'jt:' .. job)) do
+            local t = redis.call('HMGET', B .. 't:' .. id, 'state', 'queue')
+            if t[1] == 'f' then
+              local members = byQueue[t[2]]
+              if not members then
+                members = {}
+                byQueue[t[2]] = members
+              end
+              members[#members + 1] = id
+              members[#members + 1] = id
+            end
+          end
+          -- Score and member pairs, 500 per ZADD.
+          for queue, members in pairs(byQueue) do
+            for s = 1, #members, 1000 do
+              redis.call('ZADD', fkey(job, queue), unpack(members, s, math.min(s + 999, #members)))
+            end
+          end
+        end
+        -- The job's sets to read, one per queue with failures (or just `queue` unless ''), as
+        -- { key, job, queue }. A set whose size is not the job's `f:` count of that queue was not
+        -- kept by whoever wrote the registry: the job's sets are rebuilt first.
+        local function failed_sets(job, queue)
+          local jq = B .. 'jq:' .. job
+          local counts = {}
+          if queue ~= '' then
+            counts[queue] = tonumber(redis.call('HGET', jq, 'f:' .. queue) or '0')
+          else
+            local fields = redis.call('HGETALL', jq)
+            for i = 1, #fields, 2 do
+              if string.sub(fields[i], 1, 2) == 'f:' then counts[string.sub(fields[i], 3)] = tonumber(fields[i + 1]) end
+            end
+          end
+          for q, count in pairs(counts) do
+            if redis.call('ZCARD', fkey(job, q)) ~= count then
+              index_failed(job)
+              break
+            end
+          end
+          local sets = {}
+          for q, count in pairs(counts) do
+            if count > 0 then sets[#sets + 1] = { fkey(job, q), job, q } end
+          end
+          return sets
+        end
+
+        """
+
+    /// ARGV: base, job ('' for any), queue ('' for any), cursor ('' for none), limit, order (`o`
+    /// oldest first, `n` newest first). The failed registry's page: up to `limit` tasks with ids
+    /// past the cursor, one array per task. Filtered by job, it reads that job's `jf:` sets; by
+    /// queue alone, each job's set of that queue (one HGET per job in `jobs`); so no page scans
+    /// `failed`. Writes only to rebuild `jf:` sets an earlier version did not keep.
     static let failedTasks = RedisScript("""
         local B = ARGV[1]
-        local wantJob, wantQueue, limit = ARGV[2], ARGV[3], tonumber(ARGV[4])
-        local out = {}
-        for _, id in ipairs(redis.call('ZRANGE', B .. 'failed', 0, -1)) do
-          if #out >= limit then break end
-          local t = redis.call('HMGET', B .. 't:' .. id, 'job', 'queue', 'kind', 'key', 'error', 'attempts', 'failed_at')
-          if t[1] and (wantJob == '' or t[1] == wantJob) and (wantQueue == '' or t[2] == wantQueue) then
-            out[#out + 1] = { tonumber(id), t[1], t[2], t[3], t[4], t[5] or '', t[6], t[7] or '0' }
+        local wantJob, wantQueue, after, limit = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+        local newest = ARGV[6] == 'n'
+
+        """ + failedRegistry + """
+        -- Up to `limit` ids past the cursor from one sorted set.
+        local function page(key)
+          if newest then
+            local from = '+inf'
+            if after ~= '' then from = '(' .. after end
+            return redis.call('ZREVRANGEBYSCORE', key, from, '-inf', 'LIMIT', 0, limit)
           end
+          local from = '-inf'
+          if after ~= '' then from = '(' .. after end
+          return redis.call('ZRANGEBYSCORE', key, from, '+inf', 'LIMIT', 0, limit)
+        end
+        -- The page's ids, each with the job and queue its set is for (none for `failed`).
+        local function collect()
+          local sets
+          if wantJob == '' and wantQueue == '' then
+            sets = { { B .. 'failed' } }
+          elseif wantJob ~= '' then
+            sets = failed_sets(wantJob, wantQueue)
+          else
+            sets = {}
+            for _, job in ipairs(redis.call('ZRANGE', B .. 'jobs', 0, -1)) do
+              for _, set in ipairs(failed_sets(job, wantQueue)) do sets[#sets + 1] = set end
+            end
+          end
+          local entries = {}
+          for _, set in ipairs(sets) do
+            for _, id in ipairs(page(set[1])) do entries[#entries + 1] = { tonumber(id), set[2], set[3] } end
+          end
+          if #sets > 1 then
+            if newest then
+              table.sort(entries, function(a, b) return a[1] > b[1] end)
+            else
+              table.sort(entries, function(a, b) return a[1] < b[1] end)
+            end
+          end
+          return entries
+        end
+        -- The page's tasks, and the jobs whose sets held a task that is not theirs or not failed.
+        local function read(entries)
+          local out, stale = {}, {}
+          for n = 1, math.min(limit, #entries) do
+            local id, job, queue = entries[n][1], entries[n][2], entries[n][3]
+            local t = redis.call('HMGET', B .. 't:' .. id, 'job', 'queue', 'kind', 'key', 'error', 'attempts', 'failed_at', 'state')
+            if t[1] and (not job or (t[8] == 'f' and t[1] == job and t[2] == queue)) then
+              out[#out + 1] = { id, t[1], t[2], t[3], t[4], t[5] or '', t[6], t[7] or '0' }
+            elseif job then
+              stale[job] = true
+            end
+          end
+          return out, stale
+        end
+        local out, stale = read(collect())
+        if next(stale) then
+          for job in pairs(stale) do index_failed(job) end
+          out = read(collect())
         end
         return out
         """)

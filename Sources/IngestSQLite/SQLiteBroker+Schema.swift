@@ -144,6 +144,17 @@ extension SQLiteBroker {
             ALTER TABLE jobs ADD COLUMN final_pass INTEGER;
             """
         ),
+        (
+            "v9: failed registry pages",
+            // Pages of the failed registry by id (`failedTasks(after:)`): without these a job's page
+            // sorts all of the job's failures (`tasks_by_job` orders by queue first) and an
+            // unfiltered page walks every task past the cursor. Partial, so only failed rows pay.
+            // The queue's page uses `tasks_failed`, a job's queue's `tasks_by_job`.
+            """
+            CREATE INDEX tasks_failed_by_job ON tasks (job, id) WHERE state = 2;
+            CREATE INDEX tasks_failed_by_id ON tasks (id) WHERE state = 2;
+            """
+        ),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -277,8 +277,8 @@ private final class GatedFinishBroker: Broker {
     func queueCounts(job name: String) async throws -> [String: QueueCounts] { try await inner.queueCounts(job: name) }
     func queueNames() async throws -> [String] { try await inner.queueNames() }
     func stop(job name: String) async throws -> JobStatus { try await inner.stop(job: name) }
-    func failedTasks(job: String?, queue: String?, limit: Int) async throws -> [FailedTask] {
-        try await inner.failedTasks(job: job, queue: queue, limit: limit)
+    func failedTasks(job: String?, queue: String?, after: Int64?, limit: Int, order: FailedOrder) async throws -> [FailedTask] {
+        try await inner.failedTasks(job: job, queue: queue, after: after, limit: limit, order: order)
     }
     func requeueFailed(job: String?, queue: String?) async throws -> Int { try await inner.requeueFailed(job: job, queue: queue) }
     func claimFirst(job: String, claims: [FirstClaim]) async throws -> [String] { try await inner.claimFirst(job: job, claims: claims) }

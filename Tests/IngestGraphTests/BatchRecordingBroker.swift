@@ -66,8 +66,8 @@ final class BatchRecordingBroker: Broker {
     func queueNames() async throws -> [String] { try await base.queueNames() }
     func stop(job name: String) async throws -> JobStatus { try await base.stop(job: name) }
 
-    func failedTasks(job: String?, queue: String?, limit: Int) async throws -> [FailedTask] {
-        try await base.failedTasks(job: job, queue: queue, limit: limit)
+    func failedTasks(job: String?, queue: String?, after: Int64?, limit: Int, order: FailedOrder) async throws -> [FailedTask] {
+        try await base.failedTasks(job: job, queue: queue, after: after, limit: limit, order: order)
     }
 
     func requeueFailed(job: String?, queue: String?) async throws -> Int { try await base.requeueFailed(job: job, queue: queue) }
