@@ -65,17 +65,11 @@ extension IngestRuntime {
     }
 }
 
-/// One page of a job's failed entries, oldest first; `next_cursor` fetches the next.
-public struct FailedEntryPage: Encodable, Sendable {
-    public var entries: [FailedEntrySummary]
-    @Nullable public var nextCursor: String?
-}
-
 extension IngestRuntime {
-    /// The failed entries of `job` after the task id `after`, at most `limit`.
-    public func failedEntryPage(job: String, after: Int64?, limit: Int, broker: any Broker) async throws -> FailedEntryPage {
-        let tasks = try await broker.failedTasks(job: job, queue: nil, limit: limit + 1).filter { after == nil || $0.taskID > after! }
-        let page = Array(tasks.prefix(limit))
-        return FailedEntryPage(entries: page.map(FailedEntrySummary.init), nextCursor: tasks.count > limit ? page.last.map { String($0.taskID) } : nil)
+    /// A page of `job`'s failed entries (the REST API's and the dashboard's).
+    public func failedEntryPage(
+        job: String, after: Int64?, limit: Int, order: FailedOrder = .oldestFirst, broker: any Broker
+    ) async throws -> FailedEntryPage {
+        try await failedEntries(jobOrQueue: job, after: after, limit: limit, order: order, broker: broker)
     }
 }

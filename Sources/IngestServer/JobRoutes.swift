@@ -68,7 +68,13 @@ struct JobRoutes: Sendable {
                 guard let id = Int64(text) else { throw Problem(.badRequest, "cursor '\(text)' is not one this API gave; start without it") }
                 return id
             }
-            return JSONBody.response(try await runtime.failedEntryPage(job: name, after: after, limit: page.limit, broker: broker))
+            let order: FailedOrder
+            switch request.uri.queryParameters.get("order") ?? "oldest" {
+            case "oldest": order = .oldestFirst
+            case "newest": order = .newestFirst
+            case let other: throw Problem(.badRequest, "order '\(other)' is not one of oldest, newest")
+            }
+            return JSONBody.response(try await runtime.failedEntryPage(job: name, after: after, limit: page.limit, order: order, broker: broker))
         }
         router.post("job/{name}/requeue") { _, context in
             let name = try context.parameters.require("name")

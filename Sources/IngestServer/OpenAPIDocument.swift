@@ -1457,7 +1457,19 @@ enum OpenAPIDocument {
             "in": "query",
             "description": "The `next_cursor` of the previous page.",
             "schema": {
-              "type": "string"
+              "type": "integer"
+            }
+          },
+          {
+            "name": "order",
+            "in": "query",
+            "description": "oldest (default) or newest first.",
+            "schema": {
+              "type": "string",
+              "enum": [
+                "oldest",
+                "newest"
+              ]
             }
           }
         ],
@@ -1477,7 +1489,7 @@ enum OpenAPIDocument {
                     },
                     "next_cursor": {
                       "type": [
-                        "string",
+                        "integer",
                         "null"
                       ]
                     }

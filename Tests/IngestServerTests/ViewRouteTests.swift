@@ -57,7 +57,7 @@ struct FailingKind: JobKind {
                 let entries = page.json["entries"] as? [[String: Any]] ?? []
                 keys += entries.compactMap { $0["key"] as? String }
                 #expect(entries.allSatisfy { ($0["error"] as? String)?.contains("<disk on fire>") == true })
-                cursor = page.json["next_cursor"] as? String
+                cursor = (page.json["next_cursor"] as? Int).map(String.init)
                 pages += 1
             } while cursor != nil && pages < 10
             #expect(pages == 3)
