@@ -18,10 +18,19 @@ public final class RedisBroker: Broker {
     /// How many times a task may lose its worker before it is recorded as failed (as in SQLite).
     static let maximumLostDeliveries = 3
 
-    public init(client: RedisClient, keyPrefix: String = "ingest:") {
+    /// Most tasks of a job one script reads to rebuild the job's failed sets (a registry written by
+    /// an earlier version): about 0.1 s of the server's time each, on a loaded machine.
+    let failedIndexStep: Int
+
+    public convenience init(client: RedisClient, keyPrefix: String = "ingest:") {
+        self.init(client: client, keyPrefix: keyPrefix, failedIndexStep: 10_000)
+    }
+
+    init(client: RedisClient, keyPrefix: String, failedIndexStep: Int) {
         self.client = client
         self.keyPrefix = keyPrefix
         self.base = keyPrefix + "{ingest}:"
+        self.failedIndexStep = failedIndexStep
     }
 
     /// A broker on a new client for `url`.
@@ -290,15 +299,39 @@ public final class RedisBroker: Broker {
     public func failedTasks(job: String?, queue: String?, after: Int64?, limit: Int, order: FailedOrder) async throws -> [FailedTask] {
         // ZRANGEBYSCORE reads a LIMIT count below 0 as "all".
         guard limit > 0 else { return [] }
-        let reply = try await client.evalScript(
-            RedisBrokerScripts.failedTasks,
-            arguments: [base, job ?? "", queue ?? "", after.map(String.init) ?? "", limit, order == .newestFirst ? "n" : "o"])
-        return (reply.array ?? []).compactMap { value in
-            guard let fields = value.array, fields.count == 8 else { return nil }
-            return FailedTask(
-                taskID: Int64(fields[0].int ?? 0), job: fields[1].string ?? "", queue: fields[2].string ?? "",
-                kind: fields[3].string ?? "", key: fields[4].string ?? "", error: fields[5].string ?? "",
-                attempts: fields[6].int ?? 0, failedAt: fields[7].double ?? 0)
+        let arguments: [any RESPArgument] = [
+            base, job ?? "", queue ?? "", after.map(String.init) ?? "", limit, order == .newestFirst ? "n" : "o", failedIndexStep,
+        ]
+        var rebuilt = 0
+        while true {
+            let reply: RESPValue
+            do {
+                reply = try await client.evalScript(RedisBrokerScripts.failedTasks, arguments: arguments)
+            } catch let error as RedisError where error.serverErrorCode == "REINDEX" {
+                // A job's `jf:` sets written without them (an earlier version): rebuilt in steps, then asked again.
+                guard case .server(let message) = error else { throw error }
+                let stale = String(message.dropFirst("REINDEX ".count))
+                guard rebuilt < 100 else { throw RedisBrokerError.failedRegistryUnsettled(job: stale) }
+                try await reindexFailed(job: stale)
+                rebuilt += 1
+                continue
+            }
+            return (reply.array ?? []).compactMap { value in
+                guard let fields = value.array, fields.count == 8 else { return nil }
+                return FailedTask(
+                    taskID: Int64(fields[0].int ?? 0), job: fields[1].string ?? "", queue: fields[2].string ?? "",
+                    kind: fields[3].string ?? "", key: fields[4].string ?? "", error: fields[5].string ?? "",
+                    attempts: fields[6].int ?? 0, failedAt: fields[7].double ?? 0)
+            }
+        }
+    }
+
+    /// Rebuilds a job's `jf:` sets from its tasks, `failedIndexStep` tasks per script call, joining
+    /// a rebuild another client has begun.
+    func reindexFailed(job: String) async throws {
+        var mode = "start"
+        while try await client.evalScript(RedisBrokerScripts.reindexFailed, arguments: [base, job, failedIndexStep, mode]).int != 1 {
+            mode = "continue"
         }
     }
 
@@ -461,12 +494,18 @@ public final class RedisBroker: Broker {
 /// Why a Redis server cannot serve as a broker.
 public enum RedisBrokerError: Error, CustomStringConvertible, Equatable {
     case evictionPolicy(policy: String, url: String)
+    /// A job's failed sets still disagreed with its failure counts after many rebuilds: something
+    /// that does not keep them (an earlier Ingest's workers) keeps changing the job's failures.
+    case failedRegistryUnsettled(job: String)
 
     public var description: String {
         switch self {
         case .evictionPolicy(let policy, let url):
             "Redis at \(url) has maxmemory-policy \(policy), which may evict Ingest's queues and lose work; "
                 + "set `maxmemory-policy noeviction` (redis-cli CONFIG SET maxmemory-policy noeviction, and in redis.conf)"
+        case .failedRegistryUnsettled(let job):
+            "the failed tasks of job '\(job)' kept changing while their index was rebuilt, as workers of an earlier "
+                + "Ingest version would change them; stop those workers (or upgrade them) and list the failures again"
         }
     }
 }

@@ -13,6 +13,7 @@
 /// | `inflight` | sorted set | running tasks by lease deadline |
 /// | `failed` | sorted set | the failed registry, by task id |
 /// | `jf:LEN:NAME:QUEUE` | sorted set | job NAME's part of `failed` on QUEUE (LEN: the name's length in bytes), by task id: pages filtered by job or queue read these instead of all of `failed` |
+/// | `jfx:LEN:NAME` | string | while job NAME's `jf:` sets are rebuilt in steps: the SSCAN cursor of `jt:NAME` reached (expires after 60 s) |
 /// | `job:NAME` | hash | kind, spec, state, times, pending/running/blocked counts, schedule, pass, last pass |
 /// | `jc:NAME` | hash | the job's counters |
 /// | `jq:NAME` | hash | the job's unfinished tasks per queue: `r:`/`b:`/`u:`/`f:` + queue |
@@ -32,14 +33,15 @@
 /// | `finalizing` | set | jobs whose pass's own work is done and whose final tasks the Swift side must still queue |
 ///
 /// Task states: `r` ready, `d` delayed, `u` running (under lease), `f` failed, `b` blocked.
+/// Timestamps travel and are stored as the decimal text Swift sent, never computed on in Lua
+/// beyond comparisons, so no precision is lost to Lua's number formatting.
 ///
 /// `jf:` sets are newer than the rest: a registry written by an earlier version has none, and a
 /// worker of an earlier version still running adds to `failed` alone. Every version keeps the
 /// `jq:NAME` `f:QUEUE` counts, so a page checks each set it reads against its count (one ZCARD)
 /// and rebuilds the job's sets from `jt:NAME` when they differ: a lazy migration, once per job,
-/// costing what that job holds (`failedRegistry`).
-/// Timestamps travel and are stored as the decimal text Swift sent, never computed on in Lua
-/// beyond comparisons, so no precision is lost to Lua's number formatting.
+/// costing what that job holds, in steps of 10,000 tasks for a large job so that no script holds
+/// the server for long (`failedTasks`, `reindexFailed`).
 enum RedisBrokerScripts {
     /// Helpers shared by the mutating scripts. `ARGV[1]` is the key base, `ARGV[2]` the time.
     static let prelude = """
@@ -397,7 +399,7 @@ enum RedisBrokerScripts {
             redis.call('DEL', tkey(id), B .. 'tdeps:' .. id)
           end
           drop_failed_sets(job)
-          redis.call('DEL', jkey(job), B .. 'jt:' .. job, B .. 'jc:' .. job, B .. 'jq:' .. job, B .. 'jp:' .. job,
+          redis.call('DEL', jkey(job), rebuild_key(job), B .. 'jt:' .. job, B .. 'jc:' .. job, B .. 'jq:' .. job, B .. 'jp:' .. job,
             B .. 'keys:' .. job, B .. 'fc:' .. job)
           redis.call('SREM', B .. 'unscheduled', job)
         end
@@ -812,7 +814,7 @@ enum RedisBrokerScripts {
         return out
         """)
 
-    /// The failed registry's keys, for the prelude and `failedTasks`; needs `B`. `failed` holds
+    /// The failed registry's keys, for the prelude and the page scripts; needs `B`. `failed` holds
     /// every failed task and `jf:` the same tasks split by job and queue: every script that adds
     /// to or removes from one does the same to the other (`add_failed`, `remove_failed`), and
     /// `purge_job` drops a job's sets with its tasks.
@@ -827,15 +829,14 @@ enum RedisBrokerScripts {
           redis.call('ZREM', fkey(job, queue), id)
         end
         -- Every queue that ever held a task is in `queues`, so no set of the job is left behind.
+        -- UNLINK frees a large set outside the script.
         local function drop_failed_sets(job)
-          for _, queue in ipairs(redis.call('SMEMBERS', B .. 'queues')) do redis.call('DEL', fkey(job, queue)) end
+          for _, queue in ipairs(redis.call('SMEMBERS', B .. 'queues')) do redis.call('UNLINK', fkey(job, queue)) end
         end
-        -- Rebuilds the job's `jf:` sets from its tasks (a failed task stays in `jt:` until it is
-        -- requeued or its job purged): what a registry written without them needs, once.
-        local function index_failed(job)
-          drop_failed_sets(job)
+        -- Adds those of `ids` (the job's tasks) that are failed to the job's sets; adding twice is harmless.
+        local function index_failed(job, ids)
           local byQueue = {}
-          for _, id in ipairs(redis.call('SMEMBERS', B .. 'jt:' .. job)) do
+          for _, id in ipairs(ids) do
             local t = redis.call('HMGET', B .. 't:' .. id, 'state', 'queue')
             if t[1] == 'f' then
               local members = byQueue[t[2]]
@@ -854,10 +855,9 @@ enum RedisBrokerScripts {
             end
           end
         end
-        -- The job's sets to read, one per queue with failures (or just `queue` unless ''), as
-        -- { key, job, queue }. A set whose size is not the job's `f:` count of that queue was not
-        -- kept by whoever wrote the registry: the job's sets are rebuilt first.
-        local function failed_sets(job, queue)
+        -- The job's failures per queue as `jq:` counts them (every version keeps these), for one
+        -- queue unless it is ''.
+        local function failed_counts(job, queue)
           local jq = B .. 'jq:' .. job
           local counts = {}
           if queue ~= '' then
@@ -868,32 +868,45 @@ enum RedisBrokerScripts {
               if string.sub(fields[i], 1, 2) == 'f:' then counts[string.sub(fields[i], 3)] = tonumber(fields[i + 1]) end
             end
           end
-          for q, count in pairs(counts) do
-            if redis.call('ZCARD', fkey(job, q)) ~= count then
-              index_failed(job)
-              break
-            end
-          end
-          local sets = {}
-          for q, count in pairs(counts) do
-            if count > 0 then sets[#sets + 1] = { fkey(job, q), job, q } end
-          end
-          return sets
+          return counts
         end
+        -- Whether each counted queue's set holds as many tasks as counted: a set that does not was
+        -- not kept by whoever wrote the registry.
+        local function sets_match(job, counts)
+          for queue, count in pairs(counts) do
+            if redis.call('ZCARD', fkey(job, queue)) ~= count then return false end
+          end
+          return true
+        end
+        -- Where a rebuild of the job's sets in steps (`reindexFailed`) has got to: an SSCAN cursor
+        -- of `jt:NAME`, with a time to live so a rebuild whose client died starts afresh.
+        local function rebuild_key(job) return B .. 'jfx:' .. #job .. ':' .. job end
 
         """
 
     /// ARGV: base, job ('' for any), queue ('' for any), cursor ('' for none), limit, order (`o`
-    /// oldest first, `n` newest first). The failed registry's page: up to `limit` tasks with ids
-    /// past the cursor, one array per task. Filtered by job, it reads that job's `jf:` sets; by
-    /// queue alone, each job's set of that queue (one HGET per job in `jobs`); so no page scans
-    /// `failed`. Writes only to rebuild `jf:` sets an earlier version did not keep.
+    /// oldest first, `n` newest first), most tasks to index here. The failed registry's page: up to
+    /// `limit` tasks with ids past the cursor, one array per task. Filtered by job, it reads that
+    /// job's `jf:` sets; by queue alone, each job's set of that queue (one HGET per job in
+    /// `jobs`); so no page scans `failed`. A job whose sets need rebuilding (see the key table) is
+    /// rebuilt here when it has at most that many tasks; else the reply is the error
+    /// `REINDEX job` and the caller rebuilds it in steps (`reindexFailed`) and asks again, so no
+    /// script holds the server for long.
     static let failedTasks = RedisScript("""
         local B = ARGV[1]
         local wantJob, wantQueue, after, limit = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
         local newest = ARGV[6] == 'n'
+        local inline = tonumber(ARGV[7])
 
         """ + failedRegistry + """
+        -- Rebuilds a small job's sets now; false for a job to rebuild in steps.
+        local function rebuilt(job)
+          local jt = B .. 'jt:' .. job
+          if redis.call('EXISTS', rebuild_key(job)) == 1 or redis.call('SCARD', jt) > inline then return false end
+          drop_failed_sets(job)
+          index_failed(job, redis.call('SMEMBERS', jt))
+          return true
+        end
         -- Up to `limit` ids past the cursor from one sorted set.
         local function page(key)
           if newest then
@@ -905,24 +918,29 @@ enum RedisBrokerScripts {
           if after ~= '' then from = '(' .. after end
           return redis.call('ZRANGEBYSCORE', key, from, '+inf', 'LIMIT', 0, limit)
         end
-        -- The page's ids, each with the job and queue its set is for (none for `failed`).
-        local function collect()
-          local sets
-          if wantJob == '' and wantQueue == '' then
-            sets = { { B .. 'failed' } }
-          elseif wantJob ~= '' then
-            sets = failed_sets(wantJob, wantQueue)
-          else
-            sets = {}
-            for _, job in ipairs(redis.call('ZRANGE', B .. 'jobs', 0, -1)) do
-              for _, set in ipairs(failed_sets(job, wantQueue)) do sets[#sets + 1] = set end
+        -- The sets to read as { key, job, queue } (no job and queue for `failed`), or nil and the
+        -- job to rebuild in steps.
+        local function sets()
+          if wantJob == '' and wantQueue == '' then return { { B .. 'failed' } } end
+          local jobs = { wantJob }
+          if wantJob == '' then jobs = redis.call('ZRANGE', B .. 'jobs', 0, -1) end
+          local out = {}
+          for _, job in ipairs(jobs) do
+            local counts = failed_counts(job, wantQueue)
+            if not sets_match(job, counts) and not rebuilt(job) then return nil, job end
+            for queue, count in pairs(counts) do
+              if count > 0 then out[#out + 1] = { fkey(job, queue), job, queue } end
             end
           end
+          return out
+        end
+        -- The page's ids with the job and queue of the set each came from, in page order.
+        local function collect(from)
           local entries = {}
-          for _, set in ipairs(sets) do
-            for _, id in ipairs(page(set[1])) do entries[#entries + 1] = { tonumber(id), set[2], set[3] } end
+          for _, set in ipairs(from) do
+            for _, id in ipairs(page(set[1])) do entries[#entries + 1] = { tonumber(id), set[1], set[2], set[3] } end
           end
-          if #sets > 1 then
+          if #from > 1 then
             if newest then
               table.sort(entries, function(a, b) return a[1] > b[1] end)
             else
@@ -931,25 +949,57 @@ enum RedisBrokerScripts {
           end
           return entries
         end
-        -- The page's tasks, and the jobs whose sets held a task that is not theirs or not failed.
+        -- The page's tasks, or nil and a job whose set held a task that is not its failure (taken
+        -- out of the set, so the job's counts no longer match and a rebuild cannot skip it).
         local function read(entries)
-          local out, stale = {}, {}
+          local out = {}
           for n = 1, math.min(limit, #entries) do
-            local id, job, queue = entries[n][1], entries[n][2], entries[n][3]
+            local id, key, job, queue = entries[n][1], entries[n][2], entries[n][3], entries[n][4]
             local t = redis.call('HMGET', B .. 't:' .. id, 'job', 'queue', 'kind', 'key', 'error', 'attempts', 'failed_at', 'state')
-            if t[1] and (not job or (t[8] == 'f' and t[1] == job and t[2] == queue)) then
-              out[#out + 1] = { id, t[1], t[2], t[3], t[4], t[5] or '', t[6], t[7] or '0' }
-            elseif job then
-              stale[job] = true
+            if job and not (t[8] == 'f' and t[1] == job and t[2] == queue) then
+              redis.call('ZREM', key, id)
+              return nil, job
             end
+            if t[1] then out[#out + 1] = { id, t[1], t[2], t[3], t[4], t[5] or '', t[6], t[7] or '0' } end
           end
-          return out, stale
+          return out
         end
-        local out, stale = read(collect())
-        if next(stale) then
-          for job in pairs(stale) do index_failed(job) end
-          out = read(collect())
+        -- Each stale member found has its job rebuilt here, or in steps by the caller.
+        local stale = wantJob
+        for _ = 1, 100 do
+          local from, stepwise = sets()
+          if not from then return redis.error_reply('REINDEX ' .. stepwise) end
+          local out
+          out, stale = read(collect(from))
+          if out then return out end
+          if not rebuilt(stale) then break end
         end
-        return out
+        return redis.error_reply('REINDEX ' .. stale)
+        """)
+
+    /// ARGV: base, job, most tasks per call, `start` or `continue`. One step of rebuilding a job's
+    /// `jf:` sets from `jt:NAME`: returns 1 when the sets are whole, 0 while steps remain. Every
+    /// caller that found the sets wanting joins the one rebuild (its cursor is in `jfx:`), and
+    /// `start` begins one only when none runs and the sets still disagree with the counts.
+    static let reindexFailed = RedisScript("""
+        local B = ARGV[1]
+        local job, count, mode = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+
+        """ + failedRegistry + """
+        local mark = rebuild_key(job)
+        local cursor = redis.call('GET', mark)
+        if not cursor then
+          if mode ~= 'start' or sets_match(job, failed_counts(job, '')) then return 1 end
+          drop_failed_sets(job)
+          cursor = '0'
+        end
+        local scan = redis.call('SSCAN', B .. 'jt:' .. job, cursor, 'COUNT', count)
+        index_failed(job, scan[2])
+        if scan[1] == '0' then
+          redis.call('DEL', mark)
+          return 1
+        end
+        redis.call('SET', mark, scan[1], 'EX', 60)
+        return 0
         """)
 }

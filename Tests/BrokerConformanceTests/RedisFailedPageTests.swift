@@ -7,9 +7,15 @@ import Testing
 /// The Redis failed registry's per-job sets (`jf:`): kept by every script, and rebuilt for a
 /// registry an earlier version wrote without them.
 @Suite struct RedisFailedPageTests {
-    private func broker() throws -> RedisBroker {
-        RedisBroker(url: try TestServers.redisURL(), keyPrefix: "ingest-test-\(UUID().uuidString):")
+    /// - Parameter step: Most tasks one script reads to rebuild a job's sets; a job with more is
+    ///   rebuilt in steps.
+    private func broker(step: Int = 10_000) throws -> RedisBroker {
+        RedisBroker(
+            client: RedisClient(url: try TestServers.redisURL()), keyPrefix: "ingest-test-\(UUID().uuidString):", failedIndexStep: step)
     }
+
+    /// Rebuilt in one script (the job has fewer tasks than a step) and in steps of 7 tasks.
+    static let steps = [10_000, 7]
 
     private func setKey(_ subject: RedisBroker, job: String, queue: String) -> String {
         subject.base + "jf:\(job.utf8.count):\(job):\(queue)"
@@ -92,8 +98,9 @@ import Testing
         #expect(try await registrySplit(subject).isEmpty)
     }
 
-    @Test func aRegistryWrittenWithoutJobSetsIsPagedAndIndexedAtItsFirstRead() async throws {
-        let subject = try broker()
+    @Test(arguments: steps)
+    func aRegistryWrittenWithoutJobSetsIsPagedAndIndexedAtItsFirstRead(_ step: Int) async throws {
+        let subject = try broker(step: step)
         try await FailedPageConformanceTests.interleavedFailures(subject)
         let expected = try await registrySplit(subject)
         // What an earlier version leaves: `failed` and the `jq:` counts, no `jf:` sets.
@@ -109,8 +116,9 @@ import Testing
         #expect(try await jobSets(subject) == expected)
     }
 
-    @Test func aJobSetThatDisagreesWithTheRegistryIsRebuiltBeforeItIsPaged() async throws {
-        let subject = try broker()
+    @Test(arguments: steps)
+    func aJobSetThatDisagreesWithTheRegistryIsRebuiltBeforeItIsPaged(_ step: Int) async throws {
+        let subject = try broker(step: step)
         try await FailedPageConformanceTests.interleavedFailures(subject)
         let expected = try await registrySplit(subject)
         let everything = try await subject.failedTasks(job: "a", queue: "q1", after: nil, limit: 100)
@@ -127,5 +135,22 @@ import Testing
         try await subject.client.send(["ZADD", key, Int(gone) + 1, Int(gone) + 1])
         #expect(try await subject.failedTasks(job: "a", queue: "q1", after: nil, limit: 100).map(\.taskID) == everything.map(\.taskID))
         #expect(try await jobSets(subject) == expected)
+    }
+
+    @Test func aRebuildLeftHalfDoneByAClientThatStoppedIsFinishedByTheNextPage() async throws {
+        let subject = try broker(step: 50)
+        // More tasks than a small set holds (512), so SSCAN goes through them in steps.
+        try await subject.submit(.test("a"), tasks: (0..<600).map { FailedPageConformanceTests.failing(job: "a", key: "k\($0)") })
+        let expected = try await registrySplit(subject)
+        for key in try await keys(subject, matching: "jf:*") { try await subject.client.send(["DEL", key]) }
+        // One step of a rebuild, then nothing more from that client.
+        let done = try await subject.client.evalScript(RedisBrokerScripts.reindexFailed, arguments: [subject.base, "a", 50, "start"])
+        #expect(done.int == 0)
+        #expect(try await keys(subject, matching: "jfx:*").count == 1)
+
+        let page = try await subject.failedTasks(job: "a", queue: nil, after: nil, limit: 1000)
+        #expect(page.map(\.key) == (0..<600).map { "k\($0)" })
+        #expect(try await jobSets(subject) == expected)
+        #expect(try await keys(subject, matching: "jfx:*").isEmpty)
     }
 }
