@@ -28,10 +28,11 @@ public struct IngestServer: Sendable {
     public func router() -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
         router.add(middleware: ProblemMiddleware<ServerContext>(logger: logger))
-        router.add(middleware: BearerAuthMiddleware(tokens: settings.tokens, logger: logger))
+        router.add(middleware: BearerAuthMiddleware(tokens: settings.tokens, logger: logger, secureCookies: settings.tlsCertificate != nil))
         HealthRoutes(broker: broker, catalog: resources.catalog).register(on: router)
         JobRoutes(runtime: runtime, broker: broker, resources: resources, logger: logger).register(on: router)
         ViewRoutes(runtime: runtime, broker: broker, catalog: resources.catalog).register(on: router)
+        Dashboard(runtime: runtime, broker: broker, catalog: resources.catalog, logger: logger).register(on: router)
         return router
     }
 

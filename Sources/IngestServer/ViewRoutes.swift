@@ -18,8 +18,15 @@ struct ViewRoutes: Sendable {
     }
 
     func register(on router: Router<ServerContext>) {
-        router.get("queues") { _, _ in JSONBody.response(try await runtime.queues(broker: broker)) }
-        router.get("workers") { _, _ in JSONBody.response(try await runtime.workers(broker: broker)) }
+        // A browser gets the dashboard's page of the same list.
+        router.get("queues") { request, context in
+            let queues = try await runtime.queues(broker: broker)
+            return Dashboard.prefersHTML(request) ? QueuesPage.response(queues, request: request, context: context) : JSONBody.response(queues)
+        }
+        router.get("workers") { request, context in
+            let workers = try await runtime.workers(broker: broker)
+            return Dashboard.prefersHTML(request) ? WorkersPage.response(workers, request: request, context: context) : JSONBody.response(workers)
+        }
         router.get("resources") { _, _ in JSONBody.response(try await runtime.resources(catalog: catalog)) }
         router.get("catalog/ls") { request, _ in
             let path = try Self.path(request)
