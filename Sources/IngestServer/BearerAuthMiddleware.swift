@@ -24,13 +24,14 @@ struct BearerAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
-        if request.method == .get || request.method == .head, let token = request.uri.queryParameters.get(DashboardSession.tokenParameter) {
-            do {
-                return try DashboardSession.exchange(String(token), request: request, tokens: tokens, secure: secureCookies)
-            } catch {
+        if request.method == .get || request.method == .head, Dashboard.prefersHTML(request),
+            let token = request.uri.queryParameters.get(DashboardSession.tokenParameter)
+        {
+            guard let response = DashboardSession.exchange(String(token), request: request, tokens: tokens, secure: secureCookies) else {
                 logger.notice("refused a request with an unknown token", metadata: ["path": "\(request.uri.path)"])
-                throw error
+                return DashboardPage.signIn(request, refused: true)
             }
+            return response
         }
         let header = Self.bearerToken(request)
         let cookie = header == nil ? DashboardSession.cookieToken(request) : nil

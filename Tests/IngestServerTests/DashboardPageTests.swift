@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import IngestCore
+import IngestEngine
 import IngestServer
 import IngestTesting
 import Testing
@@ -133,8 +134,34 @@ import Testing
             #expect(html.contains("<tr><td class=\"num\">1</td><td><span class=\"state state-completed\">completed</span></td>"))
             #expect(html.contains("<dt>Schedule</dt><dd>every "))
             #expect(html.contains("<dt>Next pass</dt>"))
+            let list = try await client.browse("/").text
+            #expect(list.contains("<span class=\"label\">pass 1 completed; next pass at "), "a waiting job shows its next pass, not a bar")
             try await harness.broker.stop(job: "hourly")
             _ = try await worker.value
+        }
+        await harness.close()
+    }
+
+    @Test func aJobWithAProfileLinksItsWorkerTimeline() async throws {
+        let harness = try await ServerHarness()
+        let source = try harness.sourceTree(files: 1)
+        try await harness.test { client in
+            try await client.submit("root: \(source)\ntarget: /zone/p\n", name: "profiled")
+            try await client.submit("root: \(source)\ntarget: /zone/q\n", name: "plain")
+            let record = ProfileRecord(
+                job: "profiled", queue: "file", kind: "sync.file", key: "/d/<b>x</b>.txt", worker: "node-1:42", start: 100, end: 101.5,
+                entries: 1, bytes: 5, outcome: "succeeded")
+            let line = try JSONEncoder().encode(record) + Data("\n".utf8)
+            try line.write(to: URL(fileURLWithPath: harness.runtime.settings.defaultProfilePath(job: "profiled")))
+            #expect(try await client.browse("/jobs/profiled").text.contains("<a href=\"/jobs/profiled/timeline\">"))
+            let timeline = try await client.browse("/jobs/profiled/timeline")
+            #expect(timeline.status == .ok)
+            #expect(timeline.text.contains("<title>Worker timeline of job profiled</title>"))
+            #expect(timeline.text.contains("<svg"))
+            #expect(timeline.text.contains("node-1:42"))
+            #expect(!timeline.text.contains("<b>x</b>"))
+            #expect(!(try await client.browse("/jobs/plain").text.contains("/timeline")))
+            #expect(try await client.browse("/jobs/plain/timeline").status == .notFound)
         }
         await harness.close()
     }

@@ -26,6 +26,7 @@ struct DashboardPage {
         case stopped(String)
         case requeued(Int)
         case nothingToRequeue
+        case refusedToken
 
         init?(_ request: Request, job: String) {
             switch request.uri.queryParameters.get("flash").map({ String($0) }) ?? "" {
@@ -42,6 +43,7 @@ struct DashboardPage {
             case .stopped(let job): "<div class=\"flash\" role=\"status\">Job \(job) stopped: its queued tasks were cancelled.</div>"
             case .requeued(let count): "<div class=\"flash\" role=\"status\">Requeued \(count) failed task\(count == 1 ? "" : "s"); a worker will run \(count == 1 ? "it" : "them") again.</div>"
             case .nothingToRequeue: "<div class=\"flash error\" role=\"status\">Nothing to requeue: the job has no failed tasks.</div>"
+            case .refusedToken: "<div class=\"flash error\" role=\"alert\">That token is not one of this server's; check it and sign in again.</div>"
             }
         }
     }
@@ -109,10 +111,12 @@ struct DashboardPage {
 
     /// What a browser gets without a token when the server has tokens: how to sign in. The form
     /// sends the token once in the URL; the server swaps it for a cookie and a clean URL.
-    static func signIn(_ request: Request) -> Response {
+    /// - Parameter refused: the request carried a token that is not one of the configuration's.
+    static func signIn(_ request: Request, refused: Bool = false) -> Response {
         let back = DashboardSession.localPath(request)
         return DashboardPage(
             title: "Sign in", section: nil, role: nil,
+            flash: refused ? .refusedToken : nil,
             body: """
                 <h1>Sign in</h1>
                 <div class="card">

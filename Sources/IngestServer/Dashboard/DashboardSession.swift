@@ -27,15 +27,13 @@ enum DashboardSession {
         return value.removingPercentEncoding
     }
 
-    /// The answer to `GET ...?token=TOKEN`: a redirect to the URL without the token, setting the
-    /// cookie when the token is one of the configuration's (with no tokens configured the URL is
-    /// only cleaned). An unknown token is refused as any wrong bearer token is.
-    static func exchange(_ token: String, request: Request, tokens: [ServerSettings.Token], secure: Bool) throws -> Response {
+    /// The answer to a browser's `GET ...?token=TOKEN`: a redirect to the URL without the token,
+    /// setting the cookie when the token is one of the configuration's (with no tokens configured
+    /// the URL is only cleaned); nil for a token that is not one of them.
+    static func exchange(_ token: String, request: Request, tokens: [ServerSettings.Token], secure: Bool) -> Response? {
         var response = Response.redirect(to: urlWithoutToken(request), type: .normal)
         if !tokens.isEmpty {
-            guard BearerAuthMiddleware.match(token, in: tokens) != nil else {
-                throw Problem(.unauthorized, "the token in the URL is not one of server.tokens; check the token you sent")
-            }
+            guard BearerAuthMiddleware.match(token, in: tokens) != nil else { return nil }
             let value = token.addingPercentEncoding(withAllowedCharacters: cookieSafe) ?? ""
             response.setCookie(Cookie(name: cookieName, value: value, path: "/", secure: secure, httpOnly: true, sameSite: .strict))
         }

@@ -31,7 +31,7 @@ struct JobPage {
         <h1>\(summary.name) \(JobsPage.state(summary.state))</h1>
         <p class="muted">\(summary.kind) job: \(summary.description)</p>
         \(actions())
-        <div class="card">\(layers.map(JobsPage.layerBars) ?? JobsPage.bar(pace, state: status.state))</div>
+        <div class="card">\(JobsPage.progress(summary, pace: pace, layers: layers))</div>
         <div class="grid2">
         <div class="card"><dl class="facts">\(facts())</dl></div>
         <div class="card"><table class="counters"><thead><tr><th>Counter</th><th class="num">Value</th></tr></thead><tbody>\(counters())</tbody></table></div>

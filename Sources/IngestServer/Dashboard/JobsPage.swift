@@ -53,7 +53,7 @@ struct JobsPage {
     }
 
     static func row(_ job: JobSummary, pace: JobPace?, layers: GraphStatus?) -> HTML {
-        let progress: HTML = layers.map(layerBars) ?? pace.map { bar($0, state: job.status.state) } ?? ""
+        let progress: HTML = pace.map { Self.progress(job, pace: $0, layers: layers) } ?? ""
         let elapsed = job.status.state == .queued || job.status.state == .waiting ? "—" : Format.duration(job.elapsedSeconds)
         return """
             <tr><td class="name"><a href="\(DashboardURL.job(job.name))">\(job.name)</a><div class="muted">\(job.description)</div></td>\
@@ -67,6 +67,15 @@ struct JobsPage {
 
     static func state(_ state: String) -> HTML {
         "<span class=\"state state-\(state)\">\(state)</span>"
+    }
+
+    /// A graph's layers, else a bar of entries; a periodic job between passes says when the next one starts.
+    static func progress(_ job: JobSummary, pace: JobPace, layers: GraphStatus?) -> HTML {
+        guard job.status.state != .waiting else {
+            let last = job.lastPass.map { "pass \($0.pass) \($0.state); " } ?? ""
+            return "<span class=\"label\">\(last)next pass at \(job.nextRunAt ?? "its scheduled time")</span>"
+        }
+        return layers.map(layerBars) ?? bar(pace, state: job.status.state)
     }
 
     /// One bar of entries (or tasks) done of those seen; a `+` marks a total still growing.
@@ -100,6 +109,7 @@ struct JobsPage {
 
     static func eta(_ pace: JobPace, state: JobState) -> HTML {
         if state.isTerminal { return "done" }
+        if state == .waiting { return "—" }
         if !pace.totalIsFinal { return "<span title=\"the total grows while directories are listed\">listing…</span>" }
         return pace.secondsLeft.map { "\(Format.duration($0))" } ?? "—"
     }
