@@ -80,13 +80,17 @@ struct Dashboard: Sendable {
         guard let status = try await broker.job(named: name) else {
             return DashboardPage.problem(.notFound, "No job is named \(name).", section: .jobs, role: context.role)
         }
-        // One reading of the job's queues serves its kind's report, its graph layers, the queue
-        // table and the queues no worker listens to: each reading counts every task the job holds.
-        let queues = try await broker.queueCounts(job: name)
-        let report = runtime.kinds.report(status, queues: queues)
-        let workers = try await broker.liveWorkers()
+        // Counting a job's tasks by queue reads every task it holds (with a million failures, about
+        // 200 ms on SQLite), so it is done only where the counts change the page: a job still queued
+        // or running (its kind's report, the queues no worker listens to) and a graph (its layers).
+        // One reading then serves all of them; an ended job's failures are its counter.
+        let graph = GraphSpec.decode(from: status)
+        let active = status.state == .queued || status.state == .running
+        let queues = active || graph != nil ? try await broker.queueCounts(job: name) : nil
+        let report = runtime.kinds.report(status, queues: queues ?? [:])
         var summary = JobSummary(status, report: report)
-        if status.state == .queued || status.state == .running {
+        if active, let queues {
+            let workers = try await broker.liveWorkers()
             summary.queuesWithoutWorkers = queues.filter { $0.value.ready > 0 }.keys.filter { queue in !workers.contains { $0.serves(queue) } }.sorted()
         }
         let after = request.uri.queryParameters.get("failed_cursor").flatMap { Int64($0) }
@@ -94,7 +98,7 @@ struct Dashboard: Sendable {
         let passes = status.schedule != nil || status.pass > 1 ? try await runtime.history(job: name, broker: broker) : []
         let page = JobPage(
             summary: summary, report: report, pace: JobPace(summary, totalIsFinal: report.totalIsFinal),
-            layers: GraphSpec.decode(from: status).map { GraphStatus(status: status, spec: $0, queues: queues) },
+            layers: graph.map { GraphStatus(status: status, spec: $0, queues: queues ?? [:]) },
             queues: queues, failed: failed, failedCursor: after, passes: passes, passOffset: Self.offset(request, "passes"),
             hasTimeline: profilePath(job: name).map { FileManager.default.fileExists(atPath: $0) } ?? false,
             canOperate: context.role == .operate)

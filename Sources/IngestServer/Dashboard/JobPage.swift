@@ -10,7 +10,8 @@ struct JobPage {
     var report: JobReport
     var pace: JobPace
     var layers: GraphStatus?
-    var queues: [String: QueueCounts]
+    /// The job's tasks by queue; nil for an ended job, whose counts were not read (see `Dashboard.jobPage`).
+    var queues: [String: QueueCounts]?
     var failed: FailedEntryPage
     var failedCursor: Int64?
     var passes: [PassSummary]
@@ -22,8 +23,9 @@ struct JobPage {
 
     private var status: JobStatus { summary.status }
     private var jobURL: String { DashboardURL.job(summary.name) }
-    /// Failed tasks now in the registry, of every pass (the `tasks.failed` counter is this pass's).
-    private var failedCount: Int64 { queues.values.reduce(0) { $0 + $1.failed } }
+    /// Failed tasks in the registry: counted by queue when the queues were read, else the job's
+    /// `tasks.failed` counter (requeueing takes it down again).
+    private var failedCount: Int64 { queues.map { $0.values.reduce(0) { $0 + $1.failed } } ?? status.tasksFailed }
 
     func render() -> HTML {
         """
@@ -49,7 +51,7 @@ struct JobPage {
     private func actions() -> HTML {
         var forms: [HTML] = []
         let disabled: HTML = canOperate ? "" : " disabled title=\"needs a token with role operate\""
-        if failedCount > 0 {
+        if failedCount > 0 || !failed.entries.isEmpty {
             forms.append("""
                 <form method="post" action="\(jobURL)/requeue"><button class="primary" type="submit" name="requeue"\(disabled)>Requeue failed</button></form>
                 """)
@@ -95,7 +97,7 @@ struct JobPage {
     }
 
     private func queueTable() -> HTML {
-        guard !queues.isEmpty else { return "" }
+        guard let queues, !queues.isEmpty else { return "" }
         let rows: [HTML] = queues.sorted { $0.key < $1.key }.map { queue, counts in
             """
             <tr><td>\(queue)</td><td class="num">\(Format.count(counts.ready))</td><td class="num">\(Format.count(counts.blocked))</td>\
