@@ -224,7 +224,9 @@ let package = Package(
                 "IngestTesting", "IngestS3",
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            // The browser check is a Python script the tests run (DashboardBrowserTests), not a resource.
+            exclude: ["Browser"]
         ),
     ]
 )

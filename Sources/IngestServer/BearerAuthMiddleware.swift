@@ -7,11 +7,14 @@ import IngestCore
 /// Bearer tokens from the configuration's `server.tokens`: a `read` token may look, an `operate`
 /// token may also submit, stop and requeue. Health probes pass without one; `/metrics` has its own
 /// token (`server.metrics_token`). With no token configured every caller may operate (the server
-/// then listens on loopback only).
+/// then listens on loopback only). Browsers sign in once with `?token=` and then send the token as
+/// the `ingest_token` cookie (`DashboardSession`), which is also checked against cross-site requests.
 struct BearerAuthMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let tokens: [ServerSettings.Token]
     let logger: Logger
+    /// Marks the dashboard's cookie `Secure`: the server speaks TLS.
+    var secureCookies = false
 
     /// Paths anyone may read: probes (Kubernetes sends no token), `/metrics` (checked by its own
     /// route), the API document, and the dashboard's static files.
@@ -21,15 +24,31 @@ struct BearerAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
+        if request.method == .get || request.method == .head, Dashboard.prefersHTML(request),
+            let token = request.uri.queryParameters.get(DashboardSession.tokenParameter)
+        {
+            guard let response = DashboardSession.exchange(String(token), request: request, tokens: tokens, secure: secureCookies) else {
+                logger.notice("refused a request with an unknown token", metadata: ["path": "\(request.uri.path)"])
+                return DashboardPage.signIn(request, refused: true)
+            }
+            return response
+        }
+        let header = Self.bearerToken(request)
+        let cookie = header == nil ? DashboardSession.cookieToken(request) : nil
+        if DashboardSession.isUnsafe(request.method) {
+            try DashboardSession.checkSameOrigin(request, cookieAuthenticated: cookie != nil)
+        }
         if tokens.isEmpty || Self.isPublic(request.uri.path) {
             context.role = .operate
             return try await next(request, context)
         }
-        guard let presented = Self.bearerToken(request) else {
+        guard let presented = header ?? cookie else {
+            if Dashboard.prefersHTML(request) { return DashboardPage.signIn(request) }
             throw Problem(.unauthorized, "this server needs a bearer token: send `Authorization: Bearer TOKEN` with a token of server.tokens")
         }
         guard let token = Self.match(presented, in: tokens) else {
             logger.notice("refused a request with an unknown token", metadata: ["path": "\(request.uri.path)"])
+            if cookie != nil && Dashboard.prefersHTML(request) { return DashboardPage.signIn(request) }
             throw Problem(.unauthorized, "the bearer token is not one of server.tokens; check the token you sent")
         }
         let needed: ServerSettings.Role = request.method == .get || request.method == .head ? .read : .operate

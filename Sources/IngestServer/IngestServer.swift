@@ -44,7 +44,7 @@ public struct IngestServer: Sendable {
         let routes = RouteTable(table.routes.map { ("\($0.path)", $0.method.rawValue) })
         let router = Router(context: ServerContext.self)
         router.add(middleware: ProblemMiddleware<ServerContext>(logger: logger, routes: routes))
-        router.add(middleware: BearerAuthMiddleware(tokens: settings.tokens, logger: logger))
+        router.add(middleware: BearerAuthMiddleware(tokens: settings.tokens, logger: logger, secureCookies: settings.tlsCertificate != nil))
         addRoutes(to: router)
         return router
     }
@@ -58,6 +58,7 @@ public struct IngestServer: Sendable {
 
     private func addRoutes(to router: Router<ServerContext>) {
         addAPIRoutes(to: router)
+        Dashboard(runtime: runtime, broker: broker, catalog: resources.catalog, logger: logger).register(on: router)
     }
 
     private func addAPIRoutes(to router: Router<ServerContext>) {

@@ -35,6 +35,12 @@ struct SubmitDocument {
             }
         case "application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml", "":
             do {
+                // Checked as a tree first: Yams' loader crashes on a key that is a list or a mapping,
+                // and aliases could expand a small body into billions of values.
+                if let node = try Yams.compose(yaml: text) {
+                    var budget = 100_000
+                    try Self.checkPlain(node, budget: &budget)
+                }
                 parsed = DocumentValue(yaml: try Yams.load(yaml: text))
             } catch let error as YamlError {
                 throw InvalidRequest("the body is not valid YAML: \(error)")
@@ -47,6 +53,24 @@ struct SubmitDocument {
             throw InvalidRequest("the body must be a mapping of keys (root: ..., target: ...), not \(parsed.description)")
         }
         values = mapping
+    }
+
+    /// Refuses keys that are not plain values, and documents whose aliases expand past `budget`
+    /// values, anywhere in the document.
+    private static func checkPlain(_ node: Yams.Node, budget: inout Int, depth: Int = 0) throws {
+        budget -= 1
+        guard budget > 0 else { throw InvalidRequest("the body expands to more than 100,000 values (YAML aliases?); a job document is small") }
+        guard depth < 64 else { throw InvalidRequest("the body nests more than 64 levels deep; a job document is flat") }
+        switch node {
+        case .scalar: return
+        case .alias: return
+        case .sequence(let items): for item in items { try checkPlain(item, budget: &budget, depth: depth + 1) }
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                guard case .scalar = key else { throw InvalidRequest("a key of the body is a list or a mapping; keys are names such as root") }
+                try checkPlain(value, budget: &budget, depth: depth + 1)
+            }
+        }
     }
 
     private static func jsonProblem(_ error: any Error) -> String {
@@ -115,7 +139,7 @@ struct SubmitDocument {
         }
         used.insert("append_json")
         var s3 = S3StartOptions()
-        s3.keypair = try string("s3_keypair")
+        try refuseKeypair()
         s3.endpointDomain = try string("s3_endpoint_domain")
         s3.regionName = try string("s3_region_name")
         s3.proxyURL = try string("s3_proxy_url")
@@ -130,7 +154,7 @@ struct SubmitDocument {
             throw InvalidRequest("dataset is missing: give the path of the dataset.yml on the server (data_source, graph_config, backend_client, ingest_config)")
         }
         var s3 = S3StartOptions()
-        s3.keypair = try string("s3_keypair")
+        try refuseKeypair()
         s3.endpointDomain = try string("s3_endpoint_domain")
         s3.regionName = try string("s3_region_name")
         s3.proxyURL = try string("s3_proxy_url")
@@ -139,6 +163,15 @@ struct SubmitDocument {
             dataset: dataset, test: try bool("test") ?? false, retry: try bool("retry") ?? false, s3: try s3.access(environment: environment))
         try SyncStartOptions.checkJobName(name)
         return JobRequest(name: name, kind: GraphSpec.jobKind, spec: try JSONEncoder().encode(request))
+    }
+
+    /// A keypair file names a file on the server whose first line would be sent to an endpoint the
+    /// same request chooses: over the API, credentials come from the workers' environment.
+    private mutating func refuseKeypair() throws {
+        if try string("s3_keypair") != nil {
+            throw InvalidRequest(
+                "s3_keypair names a file, and the server reads no file named in a request; give the workers AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead")
+        }
     }
 
     /// Upstream's `event_handler` (a module name) and `event_handler_data` (its text), or

@@ -18,8 +18,15 @@ struct ViewRoutes: Sendable {
     }
 
     func register(on router: Router<ServerContext>) {
-        router.get("queues") { _, _ in JSONBody.response(try await runtime.queues(broker: broker)) }
-        router.get("workers") { _, _ in JSONBody.response(try await runtime.workers(broker: broker)) }
+        // A browser gets the dashboard's page of the same list.
+        router.get("queues") { request, context in
+            let queues = try await runtime.queues(broker: broker)
+            return Dashboard.prefersHTML(request) ? QueuesPage.response(queues, request: request, context: context) : JSONBody.response(queues)
+        }
+        router.get("workers") { request, context in
+            let workers = try await runtime.workers(broker: broker)
+            return Dashboard.prefersHTML(request) ? WorkersPage.response(workers, request: request, context: context) : JSONBody.response(workers)
+        }
         router.get("resources") { _, _ in JSONBody.response(try await runtime.resources(catalog: catalog)) }
         router.get("catalog/ls") { request, _ in
             let path = try Self.path(request)
@@ -37,8 +44,9 @@ struct ViewRoutes: Sendable {
                 return JSONBody.response(CatalogListing(path: path, kind: "data_object", entries: [CatalogEntrySummary(entry)]))
             case _ where kind == .collection || path == "/":
                 let entries = try await catalog.list(collection: path)
-                let end = min(entries.count, offset + page.limit)
-                let slice = offset < entries.count ? Array(entries[offset..<end]) : []
+                let start = min(offset, entries.count)
+                let end = start + min(page.limit, entries.count - start)
+                let slice = Array(entries[start..<end])
                 return JSONBody.response(CatalogListing(
                     path: path, kind: "collection", entries: slice.map(CatalogEntrySummary.init),
                     nextCursor: end < entries.count ? String(end) : nil))

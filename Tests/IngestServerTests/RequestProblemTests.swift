@@ -52,6 +52,14 @@ import Testing
         try await expectRefused("", saying: "the body is empty")
     }
 
+    @Test func yamlThatWouldCrashOrFloodTheLoaderIsRefused() async throws {
+        try await expectRefused("? [a]\n: 1\nroot: /tmp\n", saying: "a key of the body is a list or a mapping")
+        var bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...7 { bomb += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n" }
+        try await expectRefused(bomb + "root: /tmp\n", saying: "the body expands to more than 100,000 values")
+        try await expectRefused("root: /tmp\ntarget: /zone/a\ns3_keypair: /etc/passwd\n", saying: "s3_keypair names a file")
+    }
+
     @Test func aSourceThatDoesNotExistIsRefusedBeforeAnythingIsQueued() async throws {
         try await expectRefused("root: /no/such/dir\ntarget: /zone/a\n", saying: "/no/such/dir")
     }
@@ -95,6 +103,8 @@ import Testing
             #expect(badPath.status == .badRequest)
             let unknownObject = try await client.get("/catalog/stat?path=/zone/none")
             #expect(unknownObject.status == .notFound)
+            let hugeCursor = try await client.get("/catalog/ls?path=/&cursor=9223372036854775807")
+            #expect(hugeCursor.status == .ok)
         }
         await harness.close()
     }

@@ -8,7 +8,7 @@ import IngestTesting
 import Testing
 
 /// A kind whose every task fails for good: failed entries to page through and requeue.
-struct FailingKind: JobKind {
+struct CountedFailingKind: JobKind {
     struct Spec: Codable { var tasks: Int }
 
     var name: String { "failing" }
@@ -45,7 +45,7 @@ struct FailingKind: JobKind {
     }
 
     @Test func failedEntriesArePagedWithTheirErrorsAndEachComesOnce() async throws {
-        let harness = try await ServerHarness(additionalKinds: [FailingKind()])
+        let harness = try await ServerHarness(additionalKinds: [CountedFailingKind()])
         try await failedJob(harness, tasks: 25)
         try await harness.test { client in
             var keys: [String] = []
@@ -69,7 +69,7 @@ struct FailingKind: JobKind {
     }
 
     @Test func requeuePutsTheFailedTasksBackOnTheirQueue() async throws {
-        let harness = try await ServerHarness(additionalKinds: [FailingKind()])
+        let harness = try await ServerHarness(additionalKinds: [CountedFailingKind()])
         try await failedJob(harness, tasks: 4)
         try await harness.test { client in
             let response = try await client.execute(uri: "/job/broken/requeue", method: .post)

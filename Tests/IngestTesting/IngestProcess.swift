@@ -30,10 +30,12 @@ public struct IngestProcess: Sendable {
         public var stderr: String
     }
 
-    /// Starts `ingest ARGS` without waiting; its standard error goes to `standardError` when given.
-    public func launch(_ arguments: [String], stdin: FileHandle? = nil, standardError: FileHandle? = nil) throws -> Process {
+    /// Starts `ingest ARGS` without waiting; its standard output and error go to `standardOutput`
+    /// and `standardError` when given.
+    public func launch(_ arguments: [String], stdin: FileHandle? = nil, standardOutput: FileHandle? = nil, standardError: FileHandle? = nil) throws -> Process {
         let process = makeProcess(arguments)
         process.standardInput = stdin ?? FileHandle.nullDevice
+        if let standardOutput { process.standardOutput = standardOutput }
         if let standardError { process.standardError = standardError }
         try ChildProcesses.launch(process)
         return process
