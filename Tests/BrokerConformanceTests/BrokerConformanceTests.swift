@@ -120,12 +120,13 @@ import Testing
     func failedTaskRetriesAfterItsDelayThenLandsInTheFailedRegistry(_ factory: BrokerFactory) async throws {
         let subject = try factory.make()
         let broker = subject.broker
-        // A delay long enough that a loaded machine still claims before it has passed.
-        try await broker.submit(.test(), tasks: [.test(key: "flaky", retry: RetryPolicy(maxRetries: 1, delay: 1.5, timeout: 10), entryCount: 3)])
+        // A delay long enough that a loaded machine still claims before it has passed (1.5 s was not,
+        // once, in a starved full run).
+        try await broker.submit(.test(), tasks: [.test(key: "flaky", retry: RetryPolicy(maxRetries: 1, delay: 8, timeout: 10), entryCount: 3)])
         let first = try #require(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").first)
         try await broker.finish([TaskCompletion(lease: first.lease, outcome: .failed(error: "disk on fire", retryable: true))])
         #expect(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").isEmpty, "the retry waits for its delay")
-        try await Task.sleep(for: .milliseconds(1600))
+        try await Task.sleep(for: .milliseconds(8100))
         let second = try #require(try await broker.claim(queues: ["q"], limit: 1, leaseDuration: 30, worker: "w").first)
         #expect(second.attempt == 2)
         try await broker.finish([TaskCompletion(lease: second.lease, outcome: .failed(error: "disk still on fire", retryable: true))])
