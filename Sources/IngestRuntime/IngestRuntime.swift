@@ -165,8 +165,10 @@ public struct IngestRuntime: Sendable {
     /// - Throws: `IngestError.jobNotFound`.
     public func jobSummary(named name: String, broker: any Broker) async throws -> JobSummary {
         guard let status = try await broker.job(named: name) else { throw IngestError.jobNotFound(name) }
-        var summary = JobSummary(status, report: await report(for: status, broker: broker))
-        summary.queuesWithoutWorkers = try await queuesWithoutWorkers(job: status, broker: broker)
+        // Read once: the count reads the job's tasks, and both the report and the waiting queues use it.
+        let queues = (try? await broker.queueCounts(job: status.name)) ?? [:]
+        var summary = JobSummary(status, report: kinds.report(status, queues: queues))
+        summary.queuesWithoutWorkers = Self.queuesWithoutWorkers(job: status, queues: queues, workers: try await broker.liveWorkers())
         return summary
     }
 
@@ -194,7 +196,12 @@ public struct IngestRuntime: Sendable {
         guard job.state == .queued || job.state == .running else { return [] }
         let live: [WorkerRecord]
         if let workers { live = workers } else { live = try await broker.liveWorkers() }
-        let waiting = try await broker.queueCounts(job: job.name).filter { $0.value.ready > 0 }.keys
-        return waiting.filter { queue in !live.contains { $0.serves(queue) } }.sorted()
+        return Self.queuesWithoutWorkers(job: job, queues: try await broker.queueCounts(job: job.name), workers: live)
+    }
+
+    private static func queuesWithoutWorkers(job: JobStatus, queues: [String: QueueCounts], workers: [WorkerRecord]) -> [String] {
+        guard job.state == .queued || job.state == .running else { return [] }
+        let waiting = queues.filter { $0.value.ready > 0 }.keys
+        return waiting.filter { queue in !workers.contains { $0.serves(queue) } }.sorted()
     }
 }

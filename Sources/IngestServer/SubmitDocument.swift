@@ -138,12 +138,7 @@ struct SubmitDocument {
             throw InvalidRequest("append_json is not supported yet (event handlers do not see meta[\"append_json\"]); leave it out")
         }
         used.insert("append_json")
-        var s3 = S3StartOptions()
-        try refuseKeypair()
-        s3.endpointDomain = try string("s3_endpoint_domain")
-        s3.regionName = try string("s3_region_name")
-        s3.proxyURL = try string("s3_proxy_url")
-        s3.insecureConnection = try bool("s3_insecure_connection") ?? false
+        var s3 = try s3Options()
         s3.multipartChunkSizeMiB = try integer("s3_multipart_chunksize_in_mib")
         options.s3 = try s3.access(for: source, environment: environment)
         return try options.jobRequest(name: name)
@@ -153,16 +148,22 @@ struct SubmitDocument {
         guard let dataset = try string("dataset") else {
             throw InvalidRequest("dataset is missing: give the path of the dataset.yml on the server (data_source, graph_config, backend_client, ingest_config)")
         }
-        var s3 = S3StartOptions()
-        try refuseKeypair()
-        s3.endpointDomain = try string("s3_endpoint_domain")
-        s3.regionName = try string("s3_region_name")
-        s3.proxyURL = try string("s3_proxy_url")
-        s3.insecureConnection = try bool("s3_insecure_connection") ?? false
+        let s3 = try s3Options()
         let request = GraphJobKind.Request(
             dataset: dataset, test: try bool("test") ?? false, retry: try bool("retry") ?? false, s3: try s3.access(environment: environment))
         try SyncStartOptions.checkJobName(name)
         return JobRequest(name: name, kind: GraphSpec.jobKind, spec: try JSONEncoder().encode(request))
+    }
+
+    /// The bucket settings a document gives, for a bucket source or graph inputs in buckets.
+    private mutating func s3Options() throws -> S3StartOptions {
+        try refuseKeypair()
+        var s3 = S3StartOptions()
+        s3.endpointDomain = try string("s3_endpoint_domain")
+        s3.regionName = try string("s3_region_name")
+        s3.proxyURL = try string("s3_proxy_url")
+        s3.insecureConnection = try bool("s3_insecure_connection") ?? false
+        return s3
     }
 
     /// A keypair file names a file on the server whose first line would be sent to an endpoint the

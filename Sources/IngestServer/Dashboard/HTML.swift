@@ -1,4 +1,5 @@
 import Foundation
+import IngestEngine
 
 /// Markup for the dashboard, escaped by default: interpolating a `String` escapes it, so job names,
 /// paths and error texts (user data) can only ever appear as text; interpolating `HTML` inserts
@@ -59,24 +60,7 @@ struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible
     }
 
     /// Safe in element text and in double- or single-quoted attribute values.
-    static func escape(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") }) else {
-            return text
-        }
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count + 16)
-        for character in text {
-            switch character {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&#39;"
-            default: escaped.append(character)
-            }
-        }
-        return escaped
-    }
+    static func escape(_ text: String) -> String { HTMLText.escaped(text) }
 }
 
 /// Dashboard URLs: a path segment or query value from user data is percent-encoded, so a job
