@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "IngestRuntime", targets: ["IngestRuntime"]),
         .library(name: "IngestS3", targets: ["IngestS3"]),
         .library(name: "IngestServer", targets: ["IngestServer"]),
+        .library(name: "IngestRDF", targets: ["IngestRDF"]),
+        .library(name: "IngestSPARQL", targets: ["IngestSPARQL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -77,6 +79,15 @@ let package = Package(
                 "IngestCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "IngestRDF"),
+        .target(
+            name: "IngestSPARQL",
+            dependencies: [
+                "IngestRDF", "IngestCore", "IngestS3", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -181,6 +192,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        .testTarget(name: "IngestRDFTests", dependencies: ["IngestRDF"]),
+        .testTarget(
+            name: "SPARQLStoreTests",
+            dependencies: ["IngestSPARQL", "IngestRDF", "IngestCore", "IngestTesting", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "IngestCoreTests", dependencies: ["IngestCore", "IngestTesting"]),
         .testTarget(
