@@ -155,6 +155,17 @@ extension SQLiteBroker {
             CREATE INDEX tasks_failed_by_id ON tasks (id) WHERE state = 2;
             """
         ),
+        (
+            // A rowid alias hands the largest id out again once its row is deleted, so a task that
+            // ended as the newest gave its id, and with the first fence its very lease, to the next
+            // task: the worker's books and the broker's fence took one task for the other. Ids come
+            // from this counter instead and are never reused.
+            "v10: task ids never reused",
+            """
+            CREATE TABLE task_id_sequence (last INTEGER NOT NULL);
+            INSERT INTO task_id_sequence (last) SELECT COALESCE(MAX(id), 0) FROM tasks;
+            """
+        ),
     ]
 
     static var migrator: DatabaseMigrator {

@@ -516,19 +516,39 @@ extension SQLiteBroker {
         }
     }
 
+    /// Takes `count` task ids from the sequence (in the caller's transaction) and returns the first.
+    static func reserveTaskIDs(_ count: Int, db: Database) throws -> Int64 {
+        let reserve = try db.cachedStatement(sql: "UPDATE task_id_sequence SET last = last + ? RETURNING last")
+        guard let last = try Int64.fetchOne(reserve, arguments: [count]) else {
+            throw TaskIDSequenceMissing()
+        }
+        return last - Int64(count) + 1
+    }
+
+    /// The counter row of migration v10 is gone: the file was edited by hand.
+    struct TaskIDSequenceMissing: Error, CustomStringConvertible {
+        var description: String {
+            "the broker database has no row in task_id_sequence; restore it with "
+                + "INSERT INTO task_id_sequence SELECT COALESCE(MAX(id), 0) FROM tasks"
+        }
+    }
+
     static func insert(_ tasks: [NewTask], pass: Int, db: Database, now: Timestamp, deltas: inout CounterDeltas, pending: inout [String: Int64]) throws {
         guard !tasks.isEmpty else { return }
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO tasks (job, queue, kind, key, payload, state, not_before, max_retries, retry_delay, timeout, entry_count, error, failed_at, pass)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO tasks (id, job, queue, kind, key, payload, state, not_before, max_retries, retry_delay, timeout, entry_count, error, failed_at, pass)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        var nextID = try reserveTaskIDs(tasks.count, db: db)
         var dependents: [(id: Int64, task: NewTask)] = []
         for task in tasks {
+            let id = nextID
+            nextID += 1
             let failed = task.failedWithError != nil
             // A dependent starts blocked; it is released below once its dependencies are known.
             let state: StoredState = failed ? .failed : task.dependsOn.isEmpty ? .ready : .blocked
             try statement.execute(arguments: [
-                task.job, task.queue, task.kind, task.key, task.payload,
+                id, task.job, task.queue, task.kind, task.key, task.payload,
                 state.rawValue, task.notBefore ?? 0,
                 task.retry.maxRetries, task.retry.delay, task.retry.timeout, task.entryCount,
                 task.failedWithError, failed ? now : nil, pass,
@@ -539,7 +559,7 @@ extension SQLiteBroker {
                 deltas.add(task.job, Counter.tasksFailed, 1)
                 deltas.add(task.job, Counter.entriesFailed, Int64(task.entryCount))
             case .blocked:
-                dependents.append((db.lastInsertedRowID, task))
+                dependents.append((id, task))
             case .ready, .running:
                 pending[task.job, default: 0] += 1
             }
