@@ -24,6 +24,13 @@ struct BearerAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
+        let authority = request.headers[.host] ?? request.head.authority
+        if tokens.isEmpty && !IngestServer.isLoopbackAuthority(authority) {
+            // Without tokens anyone who reaches the port may operate, which only loopback can. A web
+            // page whose own name an attacker points at 127.0.0.1 (DNS rebinding) reaches it too, but
+            // its requests carry that name in Host.
+            throw Problem(.forbidden, "this server has no server.tokens and answers only to loopback names (localhost, 127.0.0.1, [::1]), not \(authority ?? ""); open it by one of those, or configure server.tokens")
+        }
         if request.method == .get || request.method == .head, Dashboard.prefersHTML(request),
             let token = request.uri.queryParameters.get(DashboardSession.tokenParameter)
         {

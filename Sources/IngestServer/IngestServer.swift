@@ -42,7 +42,7 @@ public struct IngestServer: Sendable {
         let table = Router(context: ServerContext.self)
         addRoutes(to: table)
         let routes = RouteTable(table.routes.map { ("\($0.path)", $0.method.rawValue) })
-        let router = Router(context: ServerContext.self)
+        let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: ProblemMiddleware<ServerContext>(logger: logger, routes: routes))
         router.add(middleware: BearerAuthMiddleware(tokens: settings.tokens, logger: logger, secureCookies: settings.tlsCertificate != nil))
         addRoutes(to: router)
@@ -62,7 +62,7 @@ public struct IngestServer: Sendable {
     }
 
     private func addAPIRoutes(to router: Router<ServerContext>) {
-        HealthRoutes(broker: broker, catalog: resources.catalog).register(on: router)
+        HealthRoutes(broker: broker, catalog: resources.catalog, logger: logger).register(on: router)
         MetricsRoutes(metrics: metrics, token: settings.metricsToken.flatMap(MetricsToken.init), collector: collector).register(on: router)
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
@@ -98,9 +98,27 @@ public struct IngestServer: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) }, logger: logger)
     }
 
-    /// Whether `host` is reachable only from this machine: without tokens the server listens on
-    /// nothing else.
+    /// Whether `host` (a name or an address, IPv6 with or without brackets) is reachable only from
+    /// this machine: without tokens the server listens on nothing else.
     public static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        var name = host.lowercased()
+        if name.hasPrefix("[") && name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        if name.hasSuffix(".") { name.removeLast() }
+        if name == "localhost" || name.hasSuffix(".localhost") || name == "::1" { return true }
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard octets.count == 4 else { return false }
+        let values = octets.map { $0.count <= 3 && $0.allSatisfy(\.isASCII) ? UInt8($0) : nil }
+        return values.allSatisfy { $0 != nil } && values[0] == 127
+    }
+
+    /// Whether a `Host` header (`name[:port]`, `[v6]:port`) names this machine; nil (no header)
+    /// counts as loopback, as no browser sends a request without one.
+    static func isLoopbackAuthority(_ authority: String?) -> Bool {
+        guard let authority else { return true }
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            return isLoopback(String(authority[...close]))
+        }
+        let host = authority.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? authority
+        return isLoopback(host)
     }
 }

@@ -11,14 +11,15 @@ enum JSONBody {
     }()
 
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        let data: Data
         do {
-            data = try encoder.encode(value)
+            let data = try encoder.encode(value)
+            return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         } catch {
-            data = Data(#"{"title":"Internal Server Error","status":500,"detail":"the answer could not be encoded"}"#.utf8)
+            // A failed answer is not the success it would have been.
+            let problem = #"{"title":"Internal Server Error","status":500,"detail":"the answer could not be encoded"}"#
+            return Response(
+                status: .internalServerError, headers: [.contentType: "application/problem+json"],
+                body: .init(byteBuffer: ByteBuffer(string: problem)))
         }
-        return Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

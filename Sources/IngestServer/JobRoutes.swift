@@ -33,7 +33,7 @@ struct JobRoutes: Sendable {
     func register(on router: Router<ServerContext>) {
         router.put("job") { request, context in try await submit(request, context: context, name: nil) }
         router.put("job/{name}") { request, context in
-            try await submit(request, context: context, name: try context.parameters.require("name"))
+            try await submit(request, context: context, name: try context.jobName())
         }
         router.get("job") { request, _ in
             let page = try Paging(request)
@@ -48,20 +48,20 @@ struct JobRoutes: Sendable {
             return JSONBody.response(JobPage(jobs: jobs, nextCursor: next))
         }
         router.get("job/{name}") { _, context in
-            JSONBody.response(try await runtime.jobSummary(named: try context.parameters.require("name"), broker: broker))
+            JSONBody.response(try await runtime.jobSummary(named: try context.jobName(), broker: broker))
         }
         router.delete("job/{name}") { _, context in
-            let name = try context.parameters.require("name")
+            let name = try context.jobName()
             guard try await broker.job(named: name) != nil else { throw IngestError.jobNotFound(name) }
             _ = try await broker.stop(job: name)
             logger.info("job stopped through the API", metadata: ["ingest.job": "\(name)"])
             return JSONBody.response(try await runtime.jobSummary(named: name, broker: broker))
         }
         router.get("job/{name}/passes") { _, context in
-            JSONBody.response(try await runtime.history(job: try context.parameters.require("name"), broker: broker))
+            JSONBody.response(try await runtime.history(job: try context.jobName(), broker: broker))
         }
         router.get("job/{name}/failed") { request, context in
-            let name = try context.parameters.require("name")
+            let name = try context.jobName()
             guard try await broker.job(named: name) != nil else { throw IngestError.jobNotFound(name) }
             let page = try Paging(request)
             let after = try page.cursor.map { text -> Int64 in
@@ -77,14 +77,14 @@ struct JobRoutes: Sendable {
             return JSONBody.response(try await runtime.failedEntryPage(job: name, after: after, limit: page.limit, order: order, broker: broker))
         }
         router.post("job/{name}/requeue") { _, context in
-            let name = try context.parameters.require("name")
+            let name = try context.jobName()
             guard try await broker.job(named: name) != nil else { throw IngestError.jobNotFound(name) }
             let count = try await broker.requeueFailed(job: name, queue: nil)
             logger.info("failed tasks requeued through the API", metadata: ["ingest.job": "\(name)", "tasks": "\(count)"])
             return JSONBody.response(Requeued(job: name, requeued: count))
         }
         router.get("job/{name}/layers") { _, context in
-            JSONBody.response(try await runtime.graphStatus(named: try context.parameters.require("name"), broker: broker))
+            JSONBody.response(try await runtime.graphStatus(named: try context.jobName(), broker: broker))
         }
     }
 

@@ -22,3 +22,16 @@ public enum ServerLimits {
     public static let maximumPageSize = 1000
     public static let defaultPageSize = 100
 }
+
+extension ServerContext {
+    /// The `{name}` of a job route, percent-decoded: clients and the dashboard's links encode every
+    /// character of a name that is not unreserved (`/`, `?`, spaces, markup), and the router hands
+    /// the segment over as sent.
+    func jobName() throws -> String {
+        let segment = try parameters.require("name")
+        guard let name = segment.removingPercentEncoding, !name.isEmpty else {
+            throw Problem(.badRequest, "the job name '\(segment)' in the path is not valid percent-encoding; encode each byte of the name as %XX")
+        }
+        return name
+    }
+}

@@ -63,6 +63,14 @@ import FoundationNetworking
         #expect(server.output().contains("serving http://127.0.0.1:"))
         let (status, _) = try await request("GET", "\(server.baseURL)/healthz")
         #expect(status == 200)
+        // A page on another name that resolves to 127.0.0.1 (DNS rebinding) is refused by its Host.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: attacker.example:\(server.port)", "\(server.baseURL)/job"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try await process.runToExit()
+        #expect(String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "403")
     }
 
     @Test func tlsFromTheConfigurationServesHTTPSWithTokens() async throws {

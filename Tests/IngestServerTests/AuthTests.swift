@@ -84,6 +84,44 @@ import Testing
         #expect(IngestServer.isLoopback("::1"))
         #expect(!IngestServer.isLoopback("0.0.0.0"))
         #expect(!IngestServer.isLoopback("10.0.0.5"))
+        #expect(IngestServer.isLoopback("127.8.0.1") && IngestServer.isLoopback("[::1]") && IngestServer.isLoopback("LOCALHOST."))
+        // Names that merely start like a loopback address are anyone's.
+        #expect(!IngestServer.isLoopback("127.0.0.1.attacker.example"))
+        #expect(!IngestServer.isLoopback("127.example.org"))
+        #expect(!IngestServer.isLoopback("localhost.attacker.example"))
+        #expect(!IngestServer.isLoopback("127.0.0.256"))
+    }
+
+    /// DNS rebinding: a page on attacker.example whose name now resolves to 127.0.0.1 can reach a
+    /// tokenless server, but its requests name attacker.example in Host.
+    @Test func withoutTokensARequestForAnotherHostNameIsRefused() async throws {
+        let harness = try await ServerHarness()
+        let source = try harness.sourceTree(files: 1)
+        try await harness.test { client in
+            let rebound = try await client.execute(uri: "/job", method: .get, headers: [.init("Host")!: "attacker.example:8080"])
+            #expect(rebound.status == .forbidden)
+            #expect((rebound.json["detail"] as? String)?.contains("configure server.tokens") == true)
+            let submitted = try await client.execute(
+                uri: "/job/j", method: .put,
+                headers: [.init("Host")!: "attacker.example:8080", .origin: "http://attacker.example:8080", .contentType: "application/x-yaml"],
+                body: ByteBuffer(string: "root: \(source)\ntarget: /zone/a\n"))
+            #expect(submitted.status == .forbidden)
+            #expect(try await harness.broker.jobs().isEmpty)
+            for host in ["127.0.0.1:8080", "localhost:8080", "[::1]:8080"] {
+                #expect(try await client.execute(uri: "/job", method: .get, headers: [.init("Host")!: host]).status == .ok, "\(host)")
+            }
+        }
+        await harness.close()
+    }
+
+    @Test func withTokensAnyHostNameIsServed() async throws {
+        let harness = try await ServerHarness(configuration: Self.configuration)
+        try await harness.test { client in
+            let response = try await client.execute(
+                uri: "/job", method: .get, headers: [.init("Host")!: "ingest.example.org", .authorization: "Bearer read-secret-1234"])
+            #expect(response.status == .ok)
+        }
+        await harness.close()
     }
 
     @Test func aTokenWithoutARoleIsAConfigurationError() async throws {

@@ -134,4 +134,32 @@ import Testing
         }
         await harness.close()
     }
+
+    /// A job name with a space or a slash travels percent-encoded in the path; the job is the
+    /// decoded name, as `ingest list` shows it.
+    @Test func aPercentEncodedNameInThePathIsTheDecodedJobName() async throws {
+        let harness = try await ServerHarness()
+        let source = try harness.sourceTree(files: 1)
+        try await harness.test { client in
+            let queued = try await client.submit("root: \(source)\ntarget: /zone/a\n", name: "my%20job")
+            #expect(queued.status == .created, "\(queued.text)")
+            #expect(try await harness.broker.job(named: "my job") != nil)
+            let shown = try await client.get("/job/my%20job")
+            #expect(shown.status == .ok)
+            #expect(shown.json["name"] as? String == "my job")
+        }
+        await harness.close()
+    }
+
+    @Test func headIsAnsweredWhereverGetIs() async throws {
+        let harness = try await ServerHarness()
+        try await harness.test { client in
+            let head = try await client.execute(uri: "/job", method: .head)
+            #expect(head.status == .ok)
+            #expect(head.body.readableBytes == 0)
+            #expect(head.headers[.contentType] == "application/json")
+            #expect(try await client.execute(uri: "/healthz", method: .head).status == .ok)
+        }
+        await harness.close()
+    }
 }

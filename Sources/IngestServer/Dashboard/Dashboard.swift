@@ -38,13 +38,6 @@ struct Dashboard: Sendable {
         max(0, request.uri.queryParameters.get(name).flatMap { Int($0) } ?? 0)
     }
 
-    /// The `{name}` of a job URL, percent-decoded: links encode every character of a name that
-    /// is not unreserved (`/`, `?`, spaces, markup), and the router hands the segment over as sent.
-    static func jobName(_ context: ServerContext) throws -> String {
-        let segment = try context.parameters.require("name")
-        return segment.removingPercentEncoding ?? segment
-    }
-
     func register(on router: Router<ServerContext>) {
         DashboardAssets.register(on: router)
         router.get("/") { request, context in try await jobsPage(request, context: context) }
@@ -76,7 +69,7 @@ struct Dashboard: Sendable {
     }
 
     private func jobPage(_ request: Request, context: ServerContext) async throws -> Response {
-        let name = try Self.jobName(context)
+        let name = try context.jobName()
         guard let status = try await broker.job(named: name) else {
             return DashboardPage.problem(.notFound, "No job is named \(name).", section: .jobs, role: context.role)
         }
@@ -109,7 +102,7 @@ struct Dashboard: Sendable {
 
     /// The form's Stop: cancels the queued tasks (as `DELETE /job/{name}`) and goes back to the job.
     private func stop(_ request: Request, context: ServerContext) async throws -> Response {
-        let name = try Self.jobName(context)
+        let name = try context.jobName()
         guard try await broker.job(named: name) != nil else {
             return DashboardPage.problem(.notFound, "No job is named \(name).", section: .jobs, role: context.role)
         }
@@ -121,7 +114,7 @@ struct Dashboard: Sendable {
     /// The form's Requeue: puts the job's failed tasks back on their queues (as
     /// `POST /job/{name}/requeue`) and goes back to the job, saying how many.
     private func requeue(_ request: Request, context: ServerContext) async throws -> Response {
-        let name = try Self.jobName(context)
+        let name = try context.jobName()
         guard try await broker.job(named: name) != nil else {
             return DashboardPage.problem(.notFound, "No job is named \(name).", section: .jobs, role: context.role)
         }
@@ -141,7 +134,7 @@ struct Dashboard: Sendable {
     /// The worker timeline of the job's profile: `ingest profile --html`'s page, which carries
     /// its own inline style (hence its own content security policy) and no script.
     private func timeline(_ request: Request, context: ServerContext) async throws -> Response {
-        let name = try Self.jobName(context)
+        let name = try context.jobName()
         guard try await broker.job(named: name) != nil else {
             return DashboardPage.problem(.notFound, "No job is named \(name).", section: .jobs, role: context.role)
         }
